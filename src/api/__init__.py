@@ -1,0 +1,1 @@
+"""The HTTP API, the CLI and the composition root that wires eenplan together."""

@@ -1,0 +1,38 @@
+"""The FastAPI application: routers, error map and request middleware on one container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.bootstrap import Container, build
+from api.middleware import RequestContext
+from api.routes import directory, plans, service
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        container.close()
+
+    app = FastAPI(
+        title="eenplan",
+        version="1.0.0",
+        summary="One household, one plan, one regisseur.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    errors.install(app)
+    app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
+    for router in (service.router, directory.router, plans.router):
+        app.include_router(router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For uvicorn `--factory`: settings from the environment."""
+    return create_app(build())

@@ -1,0 +1,86 @@
+"""The `eenplan` command: serve the API, mint development tokens, load the demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.settings import Settings
+
+cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
+
+
+@cli.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the HTTP API on the configured store. Never adds data."""
+    import uvicorn
+
+    Settings()  # fail fast on bad settings, before forking workers
+    uvicorn.run(
+        "api.app:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@cli.command()
+def token(
+    sub: Annotated[str, typer.Option(help="professional or system id")],
+    org: Annotated[str, typer.Option(help="organisation id")],
+    tenant: Annotated[list[str], typer.Option(help="municipality code, e.g. GM0687; repeatable")],
+    role: Annotated[
+        list[str],
+        typer.Option(
+            help="professional, team_lead, auditor, privacy_officer, admin, partner_system; repeatable"
+        ),
+    ],
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 8 * 3600,
+) -> None:
+    """Print a development token (development mode only)."""
+    from api.auth import KNOWN_ROLES, mint_dev_token
+
+    settings = Settings()
+    if settings.is_production:
+        raise typer.BadParameter("production mode does not mint tokens; use your identity provider")
+    unknown = set(role) - KNOWN_ROLES
+    if unknown:
+        raise typer.BadParameter(f"unknown roles: {sorted(unknown)}")
+    typer.echo(mint_dev_token(settings, sub=sub, org=org, tenants=tenant, roles=role, ttl_seconds=ttl))
+
+
+@cli.command()
+def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty store")] = False) -> None:
+    """Load the demo tenant, team, professionals and households, and print tokens to try."""
+    from api import demo as demo_data
+    from api.auth import mint_dev_token
+    from api.bootstrap import build_application
+
+    settings = Settings()
+    app = build_application(settings)
+    try:
+        if if_empty and app.recorder.max_notification_id():
+            typer.echo("the store already holds data; demo not loaded")
+            return
+        plans = demo_data.load(app)
+    finally:
+        app.close()
+    typer.echo("Demo loaded. Plans:")
+    for name, plan_id in plans.items():
+        typer.echo(f"  {name:10} {plan_id}")
+    typer.echo("\nTokens (valid 8 hours):")
+    for sub, org, roles, what in demo_data.TOKEN_USERS:
+        token = mint_dev_token(settings, sub=sub, org=org, tenants=[demo_data.TENANT], roles=roles)
+        typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,75 @@
+"""FastAPI dependencies: the container, the authenticated caller, the command context."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from uuid import uuid4
+
+import structlog
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import AuthError
+from api.bootstrap import Container
+from domain.context import Actor, CommandContext
+from domain.errors import NotAllowedError
+from domain.values import Role
+
+bearer = HTTPBearer(auto_error=False, description="A JWT from your identity provider or `eenplan token`")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_caller(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    if credentials is None:
+        raise AuthError("send 'Authorization: Bearer <token>'")
+    actor = container.verifier.verify(credentials.credentials)
+    structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
+    return actor
+
+
+CallerDep = Annotated[Actor, Depends(get_caller)]
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if not any(actor.has_role(role) for role in roles):
+        names = ", ".join(r.value for r in roles)
+        raise NotAllowedError(f"this needs one of the roles: {names}")
+
+
+def trace_id(request: Request) -> str | None:
+    trace = getattr(request.state, "trace", None) or {}
+    value: str | None = trace.get("trace_id")
+    return value
+
+
+def command_context(
+    request: Request,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> CommandContext:
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise_validation("Idempotency-Key", "use 1 to 100 letters, digits or ._:-")
+    return CommandContext(
+        actor=caller, command_id=idempotency_key or str(uuid4()), trace_id=trace_id(request)
+    )
+
+
+def raise_validation(where: str, message: str) -> None:
+    from fastapi.exceptions import RequestValidationError
+
+    raise RequestValidationError([{"loc": ["header", where], "msg": message, "type": "value_error"}])
+
+
+CommandContextDep = Annotated[CommandContext, Depends(command_context)]

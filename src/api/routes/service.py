@@ -1,0 +1,28 @@
+"""Service endpoints for operators and load balancers: liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.deps import ContainerDep
+from api.errors import STORE_OUTAGES
+from api.schemas import Health, Ready
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", response_model=Health)
+def health() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
+def ready(container: ContainerDep, response: Response) -> Ready:
+    """The store answers; reports the head of the notification log."""
+    try:
+        position = container.eenplan.recorder.max_notification_id()
+    except STORE_OUTAGES:
+        response.status_code = 503
+        return Ready(status="unavailable", detail="the event store does not answer")
+    return Ready(status="ready", position=position)

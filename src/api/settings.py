@@ -1,0 +1,82 @@
+"""Settings, from `EENPLAN_*` environment variables. One object, validated at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EENPLAN_", extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./var/eenplan.db"
+    data_dir: Path = Path("var")
+    pool_size: int = Field(default=5, ge=1, le=200)
+    pool_max_overflow: int = Field(default=10, ge=0, le=500)
+    pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    connect_timeout_seconds: int = Field(default=5, ge=1)
+    lock_timeout_seconds: int = Field(default=5, ge=0)
+
+    jwt_issuer: str = "eenplan-dev"
+    jwt_audience: str = "eenplan"
+    jwt_public_key_file: Path | None = None
+    jwt_algorithms: list[Literal["RS256", "ES256"]] = ["RS256", "ES256"]
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    log_level: str = "INFO"
+    log_json: bool = True
+    command_retries: int = Field(default=20, ge=1, le=100)
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def dev_signing_key_file(self) -> Path:
+        return self.data_dir / "dev-signing-key.pem"
+
+    @model_validator(mode="after")
+    def _production_needs_real_keys(self) -> Settings:
+        if not self.is_production:
+            return self
+        if self.jwt_public_key_file is None:
+            raise ValueError("production mode needs EENPLAN_JWT_PUBLIC_KEY_FILE")
+        if self.jwt_issuer == "eenplan-dev":
+            raise ValueError("production mode needs a real EENPLAN_JWT_ISSUER")
+        return self
+
+    def store_env(self) -> dict[str, str]:
+        """The `eventsourcing` environment for the configured store."""
+        url = urlsplit(self.database_url)
+        if url.scheme == "sqlite":
+            # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells it.
+            path = Path(unquote(self.database_url.removeprefix("sqlite:///")))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout_seconds or 5),
+            }
+        if url.scheme in ("postgresql", "postgres"):
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.path.lstrip("/") or "eenplan",
+                "POSTGRES_HOST": url.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": unquote(url.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                "POSTGRES_POOL_SIZE": str(self.pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.pool_max_overflow),
+                "POSTGRES_MAX_WAITING": "0",
+                "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout_seconds),
+                "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
+                "POSTGRES_PRE_PING": "y",
+                "POSTGRES_CONN_MAX_AGE": "600",
+            }
+        raise ValueError(f"EENPLAN_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}")

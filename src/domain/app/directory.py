@@ -1,0 +1,128 @@
+"""Directory commands and queries of the eenplan application."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.persistence import IntegrityError
+
+from domain import errors
+from domain.context import Actor, CommandContext, ProfessionalRef
+from domain.directory import (
+    DirectoryIndex,
+    Organisation,
+    Professional,
+    RegisterOrganisation,
+    RegisterProfessional,
+    RegisterTeam,
+    Team,
+    directory_id,
+)
+
+RETRIES = 20
+
+
+class DirectoryCommands:
+    """Register and look up organisations, professionals and teams."""
+
+    repository: Repository[UUID]
+    save: Any
+
+    def register_organisation(self, ctx: CommandContext, cmd: RegisterOrganisation) -> Organisation:
+        org = Organisation(
+            key=cmd.id,
+            name=cmd.name,
+            kind=cmd.kind.value,
+            tenants=sorted(set(cmd.tenants)),
+            meta=ctx.meta(),
+        )
+        self._register("organisation", org)
+        return org
+
+    def register_professional(
+        self, ctx: CommandContext, organisation_id: str, cmd: RegisterProfessional
+    ) -> Professional:
+        org = self.organisation(organisation_id)
+        for team_id in cmd.team_ids:
+            team = self.team(team_id)
+            if team.tenant not in org.tenants:
+                raise errors.UnknownReferenceError(
+                    f"team {team_id} serves {team.tenant}, which organisation {organisation_id} does not"
+                )
+        professional = Professional(
+            key=cmd.id,
+            organisation_id=organisation_id,
+            name=cmd.name,
+            disciplines=cmd.disciplines,
+            expertise=cmd.expertise,
+            team_ids=cmd.team_ids,
+            capacity=cmd.capacity,
+            meta=ctx.meta(),
+        )
+        self._register("professional", professional)
+        return professional
+
+    def register_team(self, ctx: CommandContext, cmd: RegisterTeam) -> Team:
+        team = Team(key=cmd.id, name=cmd.name, tenant=cmd.tenant, areas=cmd.areas, meta=ctx.meta())
+        self._register("team", team)
+        return team
+
+    def _register(self, kind: str, entry: Any) -> None:
+        """Save the entry and its index line atomically; a taken id is refused by the store."""
+        if entry.id in self.repository:
+            raise errors.AlreadyExistsError(f"{kind} {entry.key} already exists")
+        for _ in range(RETRIES):
+            index = self._index()
+            index.add(kind, entry.key)
+            try:
+                self.save(entry, index)
+                return
+            except IntegrityError:
+                if entry.id in self.repository:
+                    raise errors.AlreadyExistsError(f"{kind} {entry.key} already exists") from None
+        raise errors.ConcurrencyError("the directory is too busy; try again")
+
+    def _index(self) -> DirectoryIndex:
+        try:
+            index: DirectoryIndex = self.repository.get(DirectoryIndex.ID)
+        except AggregateNotFoundError:
+            index = DirectoryIndex._create(DirectoryIndex.Started, id=DirectoryIndex.ID)  # type: ignore[attr-defined]
+        return index
+
+    def _entry(self, kind: str, key: str) -> Any:
+        try:
+            return self.repository.get(directory_id(kind, key))
+        except AggregateNotFoundError:
+            raise errors.UnknownReferenceError(f"unknown {kind} {key}") from None
+
+    def organisation(self, key: str) -> Organisation:
+        entry: Organisation = self._entry("organisation", key)
+        return entry
+
+    def professional(self, key: str) -> Professional:
+        entry: Professional = self._entry("professional", key)
+        return entry
+
+    def team(self, key: str) -> Team:
+        entry: Team = self._entry("team", key)
+        return entry
+
+    def professional_ref(self, key: str, tenant: str | None = None) -> ProfessionalRef:
+        """A professional, checked to work for an organisation that serves `tenant`."""
+        professional = self.professional(key)
+        if tenant is not None and tenant not in self.organisation(professional.organisation_id).tenants:
+            raise errors.UnknownReferenceError(
+                f"professional {key} does not work for an organisation serving {tenant}"
+            )
+        return ProfessionalRef(key, professional.organisation_id, tuple(professional.team_ids))
+
+    def list_entries(self, kind: str) -> list[Any]:
+        return [self._entry(kind, key) for key in self._index().entries[kind]]
+
+    def visible_organisations(self, actor: Actor) -> list[Organisation]:
+        return [o for o in self.list_entries("organisation") if set(o.tenants) & actor.tenants]
+
+    def visible_teams(self, actor: Actor) -> list[Team]:
+        return [t for t in self.list_entries("team") if t.tenant in actor.tenants]

@@ -1,0 +1,289 @@
+"""Plan commands of the eenplan application: load, decide, save, retry on conflict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.persistence import IntegrityError, Recording
+
+from domain import commands as c
+from domain import errors
+from domain.context import Actor, CommandContext
+from domain.plan import HouseholdPlan
+from domain.plan.registry import MemberRegistration
+from domain.values import Role
+
+RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the plan's new version, the last position, the events."""
+
+    plan_id: str
+    version: int
+    position: int | None
+    events: list[dict[str, Any]]
+    member_ids: list[str] = field(default_factory=list)
+
+
+class PlanCommands:
+    repository: Repository[UUID]
+    save: Any
+    professional_ref: Any
+    professional: Any
+    organisation: Any
+    team: Any
+
+    # --- queries -----------------------------------------------------------------------
+
+    def plan(self, actor: Actor, plan_id: str | UUID, version: int | None = None) -> HouseholdPlan:
+        """The plan in the caller's tenant; outside it the plan does not exist."""
+        try:
+            plan: HouseholdPlan = self.repository.get(_uuid(plan_id), version=version)
+        except AggregateNotFoundError:
+            raise errors.PlanNotFoundError(plan_id) from None
+        if not isinstance(plan, HouseholdPlan) or not actor.serves(plan.tenant):
+            raise errors.PlanNotFoundError(plan_id)
+        return plan
+
+    def plan_events(
+        self,
+        actor: Actor,
+        plan_id: str | UUID,
+        *,
+        until: datetime | None = None,
+        version: int | None = None,
+    ) -> list[Any]:
+        """The plan's events in order, up to a moment or a version."""
+        self.plan(actor, plan_id)
+        stored = self.repository.event_store.get(_uuid(plan_id), lte=version)
+        return [e for e in stored if until is None or e.timestamp <= until]  # type: ignore[attr-defined]
+
+    def version_at(self, actor: Actor, plan_id: str | UUID, moment: datetime) -> int:
+        """The version of the last event at or before `moment`."""
+        events = self.plan_events(actor, plan_id, until=moment)
+        if not events:
+            raise errors.PlanNotFoundError(plan_id)
+        return int(events[-1].originator_version)
+
+    def relation(self, actor: Actor, plan: HouseholdPlan, today: Any) -> str | None:
+        return plan.relation_of(actor, today, team_lead=self._leads_team(actor, plan))
+
+    def _leads_team(self, actor: Actor, plan: HouseholdPlan) -> bool:
+        if not actor.has_role(Role.TEAM_LEAD):
+            return False
+        try:
+            return plan.team_id in self.professional(actor.professional_id).team_ids
+        except errors.UnknownReferenceError:
+            return False
+
+    # --- commands ----------------------------------------------------------------------
+
+    def open_plan(self, ctx: CommandContext, cmd: c.OpenPlan, help_request_id: str | None = None) -> Outcome:
+        actor = ctx.actor
+        if not actor.serves(cmd.tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
+        team = self.team(cmd.team_id)
+        if team.tenant != cmd.tenant:
+            raise errors.UnknownReferenceError(f"team {cmd.team_id} does not serve {cmd.tenant}")
+        plan = HouseholdPlan.open(ctx, cmd, help_request_id)
+        joiners = [actor.professional_id] if not actor.has_role(Role.PARTNER_SYSTEM) else []
+        regisseur_id = cmd.regisseur_id or (joiners[0] if joiners else None)
+        if regisseur_id and regisseur_id not in joiners:
+            joiners.append(regisseur_id)
+        for professional_id in joiners:
+            ref = self.professional_ref(professional_id, cmd.tenant)
+            plan.join_care_team(ctx, ref, "regisseur" if professional_id == regisseur_id else "opener")
+        if regisseur_id:
+            plan.assign_regisseur(ctx, regisseur_id)
+        if cmd.risk_level is not None:
+            plan.assess_risk(ctx, cmd.risk_level, None, "risk level given when the plan was opened")
+        registrations = [
+            MemberRegistration(tenant=cmd.tenant, member_id=m, plan_id=str(plan.id)) for m in plan.members
+        ]
+        recordings = self._save_new(plan, registrations)
+        return _outcome(plan, recordings, member_ids=list(plan.members))
+
+    def execute(
+        self, ctx: CommandContext, plan_id: str | UUID, cmd: Any, if_match: int | None = None
+    ) -> Outcome:
+        """Run one command against the plan; reload and retry when another writer won."""
+        for _ in range(RETRIES):
+            plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+            if if_match is not None and plan.version != if_match:
+                raise errors.VersionMismatchError(if_match, plan.version)
+            registrations = self._decide(plan, ctx, cmd)
+            try:
+                recordings = self.save(plan, *registrations)
+            except IntegrityError:
+                self._raise_if_member_taken(registrations)
+                if if_match is not None:
+                    raise errors.VersionMismatchError(if_match, plan.version) from None
+                continue
+            return _outcome(plan, recordings)
+        raise errors.ConcurrencyError(f"plan {plan_id} kept changing; try again")
+
+    def _writable_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
+        plan = self.plan(actor, plan_id)
+        if self.relation(actor, plan, today) is None:
+            if actor.has_role(Role.AUDITOR) or actor.has_role(Role.ADMIN):
+                raise errors.NotAllowedError("auditors and administrators do not change plans")
+            raise errors.PlanNotFoundError(plan_id)
+        return plan
+
+    def _save_new(
+        self, plan: HouseholdPlan, registrations: list[MemberRegistration]
+    ) -> list[Recording[UUID]]:
+        try:
+            recordings: list[Recording[UUID]] = self.save(plan, *registrations)
+        except IntegrityError:
+            self._raise_if_member_taken(registrations)
+            raise
+        return recordings
+
+    def _raise_if_member_taken(self, registrations: list[MemberRegistration]) -> None:
+        for registration in registrations:
+            if registration.id in self.repository:
+                raise errors.AlreadyExistsError(
+                    f"member id {registration.member_id} is already used in tenant {registration.tenant}"
+                ) from None
+
+    def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[MemberRegistration]:
+        """Apply the command to the plan; returns member registrations to save with it."""
+        handler = getattr(self, f"_{cmd.type}")
+        result: list[MemberRegistration] | None = handler(plan, ctx, cmd)
+        return result or []
+
+    # One method per command ------------------------------------------------------------
+
+    def _add_member(
+        self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AddMember
+    ) -> list[MemberRegistration]:
+        before = set(plan.members)
+        plan.add_member(ctx, cmd.member)
+        (member_id,) = set(plan.members) - before
+        return [MemberRegistration(tenant=plan.tenant, member_id=member_id, plan_id=str(plan.id))]
+
+    def _remove_member(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RemoveMember) -> None:
+        plan.remove_member(ctx, cmd.member_id, cmd.reason)
+
+    def _correct_member(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CorrectMember) -> None:
+        corrections = cmd.model_dump(
+            mode="json", exclude_none=True, exclude={"type", "command_id", "member_id", "reason"}
+        )
+        plan.correct_member(ctx, cmd.member_id, corrections, cmd.reason)
+
+    def _change_address(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ChangeAddress) -> None:
+        plan.change_address(ctx, cmd.address)
+
+    def _assign_regisseur(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AssignRegisseur) -> None:
+        self.professional_ref(cmd.professional_id, plan.tenant)
+        plan.assign_regisseur(ctx, cmd.professional_id)
+
+    def _propose_handover(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ProposeHandover) -> None:
+        self.professional_ref(cmd.to_professional_id, plan.tenant)
+        plan.propose_handover(ctx, cmd.to_professional_id, cmd.note, self._leads_team(ctx.actor, plan))
+
+    def _accept_handover(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptHandover) -> None:
+        plan.accept_handover(ctx)
+
+    def _decline_handover(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineHandover) -> None:
+        plan.decline_handover(ctx, cmd.reason, self._leads_team(ctx.actor, plan))
+
+    def _join_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.JoinCareTeam) -> None:
+        plan.join_care_team(ctx, self.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
+
+    def _leave_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.LeaveCareTeam) -> None:
+        plan.leave_care_team(ctx, cmd.professional_id, cmd.reason)
+
+    def _grant_mandate(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.GrantMandate) -> None:
+        self.organisation(cmd.organisation_id)
+        if cmd.scope != "all":
+            for professional_id in cmd.scope:
+                if self.professional_ref(professional_id).organisation_id != cmd.organisation_id:
+                    raise errors.MandateError(
+                        f"professional {professional_id} does not work for {cmd.organisation_id}"
+                    )
+        plan.grant_mandate(ctx, cmd.organisation_id, cmd.scope, cmd.valid_until)
+
+    def _revoke_mandate(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RevokeMandate) -> None:
+        plan.revoke_mandate(ctx, cmd.mandate_id, cmd.reason)
+
+    def _set_goal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.SetGoal) -> None:
+        plan.set_goal(ctx, cmd.goal_id, cmd.life_domain, cmd.description, cmd.target_date)
+
+    def _record_progress(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RecordProgress) -> None:
+        plan.record_progress(ctx, cmd.goal_id, cmd.score, cmd.note)
+
+    def _close_goal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CloseGoal) -> None:
+        plan.close_goal(ctx, cmd.goal_id, cmd.outcome, cmd.note)
+
+    def _make_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.MakeAgreement) -> None:
+        if isinstance(cmd.responsible, c.OrganisationResponsible):
+            self.organisation(cmd.responsible.organisation_id)
+        plan.make_agreement(ctx, cmd.agreement_id, cmd.goal_id, cmd.responsible, cmd.action, cmd.due_date)
+
+    def _complete_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CompleteAgreement) -> None:
+        plan.complete_agreement(ctx, cmd.agreement_id, cmd.note)
+
+    def _revise_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ReviseAgreement) -> None:
+        plan.revise_agreement(ctx, cmd.agreement_id, cmd.action, cmd.due_date, cmd.reason)
+
+    def _cancel_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CancelAgreement) -> None:
+        plan.cancel_agreement(ctx, cmd.agreement_id, cmd.reason)
+
+    def _assess_risk(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AssessRisk) -> None:
+        plan.assess_risk(ctx, cmd.level, cmd.instrument, cmd.rationale)
+
+    def _record_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RecordConsent) -> None:
+        self.organisation(cmd.organisation_id)
+        plan.record_consent(
+            ctx, cmd.organisation_id, list(cmd.categories), cmd.purpose, cmd.given_by, cmd.valid_until
+        )
+
+    def _withdraw_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.WithdrawConsent) -> None:
+        plan.withdraw_consent(ctx, cmd.consent_id)
+
+    def _add_note(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AddNote) -> None:
+        plan.add_note(ctx, cmd.category, cmd.text)
+
+    def _hold_case_conference(
+        self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.HoldCaseConference
+    ) -> None:
+        plan.hold_case_conference(ctx, cmd.held_on, cmd.attendees, cmd.decisions)
+
+    def _close_plan(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ClosePlan) -> None:
+        plan.close_plan(ctx, cmd.reason)
+
+    def _reopen_plan(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ReopenPlan) -> None:
+        plan.reopen_plan(ctx, cmd.reason)
+
+
+def _uuid(plan_id: str | UUID) -> UUID:
+    if isinstance(plan_id, UUID):
+        return plan_id
+    try:
+        return UUID(plan_id)
+    except ValueError:
+        raise errors.PlanNotFoundError(plan_id) from None
+
+
+def _outcome(
+    plan: HouseholdPlan, recordings: list[Recording[UUID]], member_ids: list[str] | None = None
+) -> Outcome:
+    plan_events = [r for r in recordings if r.domain_event.originator_id == plan.id]
+    return Outcome(
+        plan_id=str(plan.id),
+        version=plan.version,
+        position=max((r.notification.id for r in recordings), default=None),
+        events=[
+            {"type": type(r.domain_event).__name__, "version": r.domain_event.originator_version}
+            for r in plan_events
+        ],
+        member_ids=member_ids or [],
+    )

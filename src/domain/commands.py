@@ -1,0 +1,308 @@
+"""Commands: what a caller asks of a household plan, validated before the domain sees it.
+
+Each command is a pydantic model with a literal `type`; `PlanCommand` is their
+discriminated union, so the API and the CloudEvents intake parse one shape.
+Values are checked here (BSN elfproef, postal code, enums, lengths); rules that
+depend on the plan's state are checked by the aggregate.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.values import (
+    POSTAL_CODE,
+    DataCategory,
+    GoalOutcome,
+    LegalBasis,
+    LifeDomain,
+    MemberRole,
+    RiskLevel,
+    is_valid_bsn,
+    normalise_postal_code,
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+TenantCode = Annotated[str, StringConstraints(pattern=r"^GM\d{4}$")]
+
+
+def _check_bsn(value: str) -> str:
+    if not is_valid_bsn(value):
+        raise ValueError("a BSN has 9 digits and passes the elfproef")
+    return value
+
+
+def _check_postal_code(value: str) -> str:
+    if not POSTAL_CODE.match(value.strip().upper()):
+        raise ValueError("a Dutch postal code looks like '1234 AB'")
+    return normalise_postal_code(value.strip())
+
+
+def _not_in_future(value: date) -> date:
+    if value > date.today():
+        raise ValueError("a birth date cannot be in the future")
+    return value
+
+
+Bsn = Annotated[str, AfterValidator(_check_bsn)]
+PostalCode = Annotated[str, AfterValidator(_check_postal_code)]
+BirthDate = Annotated[date, AfterValidator(_not_in_future)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Member(Model):
+    member_id: Id | None = None
+    given_name: Name
+    family_name: Name
+    birth_date: BirthDate
+    bsn: Bsn | None = None
+    role: MemberRole
+
+
+class Address(Model):
+    street: Name
+    house_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    postal_code: PostalCode
+    city: Name
+
+
+class Household(Model):
+    members: list[Member] = Field(min_length=1, max_length=30)
+    address: Address
+
+
+class OpenPlan(Model):
+    """The body of `POST /plans`."""
+
+    command_id: Id | None = None
+    tenant: TenantCode
+    team_id: Id
+    legal_basis: LegalBasis
+    household: Household
+    reason: Text
+    risk_level: RiskLevel | None = None
+    regisseur_id: Id | None = None
+
+
+class Command(Model):
+    command_id: Id | None = None
+
+
+class AddMember(Command):
+    type: Literal["add_member"]
+    member: Member
+
+
+class RemoveMember(Command):
+    type: Literal["remove_member"]
+    member_id: Id
+    reason: Text
+
+
+class CorrectMember(Command):
+    type: Literal["correct_member"]
+    member_id: Id
+    given_name: Name | None = None
+    family_name: Name | None = None
+    birth_date: BirthDate | None = None
+    bsn: Bsn | None = None
+    role: MemberRole | None = None
+    reason: Text
+
+
+class ChangeAddress(Command):
+    type: Literal["change_address"]
+    address: Address
+
+
+class AssignRegisseur(Command):
+    type: Literal["assign_regisseur"]
+    professional_id: Id
+
+
+class ProposeHandover(Command):
+    type: Literal["propose_handover"]
+    to_professional_id: Id
+    note: Text
+
+
+class AcceptHandover(Command):
+    type: Literal["accept_handover"]
+
+
+class DeclineHandover(Command):
+    type: Literal["decline_handover"]
+    reason: Text
+
+
+class JoinCareTeam(Command):
+    type: Literal["join_care_team"]
+    professional_id: Id
+    role: Name
+
+
+class LeaveCareTeam(Command):
+    type: Literal["leave_care_team"]
+    professional_id: Id
+    reason: Text
+
+
+class GrantMandate(Command):
+    type: Literal["grant_mandate"]
+    organisation_id: Id
+    scope: Literal["all"] | Annotated[list[Id], Field(min_length=1, max_length=200)]
+    valid_until: date | None = None
+
+
+class RevokeMandate(Command):
+    type: Literal["revoke_mandate"]
+    mandate_id: Id
+    reason: Text
+
+
+class SetGoal(Command):
+    type: Literal["set_goal"]
+    goal_id: Id | None = None
+    life_domain: LifeDomain
+    description: Text
+    target_date: date | None = None
+
+
+class RecordProgress(Command):
+    type: Literal["record_progress"]
+    goal_id: Id
+    score: Annotated[int, Field(ge=1, le=5, strict=True)]
+    note: Text | None = None
+
+
+class CloseGoal(Command):
+    type: Literal["close_goal"]
+    goal_id: Id
+    outcome: GoalOutcome
+    note: Text | None = None
+
+
+class OrganisationResponsible(Model):
+    organisation_id: Id
+    professional_id: Id | None = None
+
+
+class MemberResponsible(Model):
+    member_id: Id
+
+
+class MakeAgreement(Command):
+    type: Literal["make_agreement"]
+    agreement_id: Id | None = None
+    goal_id: Id | None = None
+    responsible: OrganisationResponsible | MemberResponsible
+    action: Text
+    due_date: date
+
+
+class CompleteAgreement(Command):
+    type: Literal["complete_agreement"]
+    agreement_id: Id
+    note: Text | None = None
+
+
+class ReviseAgreement(Command):
+    type: Literal["revise_agreement"]
+    agreement_id: Id
+    action: Text | None = None
+    due_date: date | None = None
+    reason: Text
+
+
+class CancelAgreement(Command):
+    type: Literal["cancel_agreement"]
+    agreement_id: Id
+    reason: Text
+
+
+class AssessRisk(Command):
+    type: Literal["assess_risk"]
+    level: RiskLevel
+    instrument: Name | None = None
+    rationale: Text
+
+
+class RecordConsent(Command):
+    type: Literal["record_consent"]
+    organisation_id: Id
+    categories: Annotated[list[DataCategory], Field(min_length=1)]
+    purpose: Text
+    given_by: Id
+    valid_until: date | None = None
+
+
+class WithdrawConsent(Command):
+    type: Literal["withdraw_consent"]
+    consent_id: Id
+
+
+class AddNote(Command):
+    type: Literal["add_note"]
+    category: DataCategory
+    text: Text
+
+
+class HoldCaseConference(Command):
+    type: Literal["hold_case_conference"]
+    held_on: date
+    attendees: Annotated[list[Id], Field(min_length=1, max_length=100)]
+    decisions: Annotated[list[Text], Field(min_length=1, max_length=100)]
+
+
+class ClosePlan(Command):
+    type: Literal["close_plan"]
+    reason: Text
+
+
+class ReopenPlan(Command):
+    type: Literal["reopen_plan"]
+    reason: Text
+
+
+PlanCommand = Annotated[
+    AddMember
+    | RemoveMember
+    | CorrectMember
+    | ChangeAddress
+    | AssignRegisseur
+    | ProposeHandover
+    | AcceptHandover
+    | DeclineHandover
+    | JoinCareTeam
+    | LeaveCareTeam
+    | GrantMandate
+    | RevokeMandate
+    | SetGoal
+    | RecordProgress
+    | CloseGoal
+    | MakeAgreement
+    | CompleteAgreement
+    | ReviseAgreement
+    | CancelAgreement
+    | AssessRisk
+    | RecordConsent
+    | WithdrawConsent
+    | AddNote
+    | HoldCaseConference
+    | ClosePlan
+    | ReopenPlan,
+    Field(discriminator="type"),
+]
+
+COMMAND_TYPES: tuple[str, ...] = tuple(
+    cls.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for cls in Command.__subclasses__()
+)

@@ -1,0 +1,113 @@
+"""The directory: organisations, professionals and teams, event-sourced.
+
+Each entry is its own aggregate with a name-based UUID, so registering an id
+twice collides in the store instead of silently overwriting. `DirectoryIndex`
+keeps the list of ids per kind, for listing without scanning the event log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+from pydantic import Field
+
+from domain.commands import Id, Model, Name, TenantCode
+from domain.values import OrganisationKind
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://eenplan.nl/directory")
+
+
+def directory_id(kind: str, key: str) -> UUID:
+    """The aggregate id of a directory entry, derived from its kind and client-chosen id."""
+    return uuid5(_NAMESPACE, f"{kind}:{key}")
+
+
+class RegisterOrganisation(Model):
+    id: Id
+    name: Name
+    kind: OrganisationKind
+    tenants: Annotated[list[TenantCode], Field(min_length=1, max_length=50)]
+
+
+class RegisterProfessional(Model):
+    id: Id
+    name: Name
+    disciplines: Annotated[list[Name], Field(max_length=20)] = []
+    expertise: Annotated[list[Name], Field(max_length=50)] = []
+    team_ids: Annotated[list[Id], Field(max_length=20)] = []
+    capacity: Annotated[int, Field(ge=0, le=500)] = 0
+
+
+class RegisterTeam(Model):
+    id: Id
+    name: Name
+    tenant: TenantCode
+    areas: Annotated[list[Name], Field(max_length=200)] = []
+
+
+class Organisation(Aggregate):
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        return directory_id("organisation", key)
+
+    @event("Registered")
+    def __init__(self, key: str, name: str, kind: str, tenants: list[str], meta: dict[str, Any]):
+        self.key = key
+        self.name = name
+        self.kind = kind
+        self.tenants = list(tenants)
+
+
+class Professional(Aggregate):
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        return directory_id("professional", key)
+
+    @event("Registered")
+    def __init__(
+        self,
+        key: str,
+        organisation_id: str,
+        name: str,
+        disciplines: list[str],
+        expertise: list[str],
+        team_ids: list[str],
+        capacity: int,
+        meta: dict[str, Any],
+    ):
+        self.key = key
+        self.organisation_id = organisation_id
+        self.name = name
+        self.disciplines = list(disciplines)
+        self.expertise = list(expertise)
+        self.team_ids = list(team_ids)
+        self.capacity = capacity
+
+
+class Team(Aggregate):
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        return directory_id("team", key)
+
+    @event("Registered")
+    def __init__(self, key: str, name: str, tenant: str, areas: list[str], meta: dict[str, Any]):
+        self.key = key
+        self.name = name
+        self.tenant = tenant
+        self.areas = list(areas)
+
+
+class DirectoryIndex(Aggregate):
+    """The ids registered so far, per kind of entry."""
+
+    ID = directory_id("index", "directory")
+
+    @event("Started")
+    def __init__(self) -> None:
+        self.entries: dict[str, list[str]] = {"organisation": [], "professional": [], "team": []}
+
+    @event("EntryAdded")
+    def add(self, kind: str, key: str) -> None:
+        self.entries[kind].append(key)

@@ -1,0 +1,356 @@
+"""The events of a household plan: immutable facts, past tense, each applying itself.
+
+Events hold plain JSON values (strings, numbers, lists, dicts), so snapshots and
+field encryption can treat them uniformly. `meta` on every event records who did
+it (`sub`, `org`, `acting_for`), the command id and the trace id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+
+class PlanEvent(Aggregate.Event):
+    meta: dict[str, Any]
+
+    @property
+    def at(self) -> str:
+        return self.timestamp.isoformat()
+
+
+class Opened(Aggregate.Created):
+    meta: dict[str, Any]
+    tenant: str
+    team_id: str
+    legal_basis: str
+    members: list[dict[str, Any]]
+    address: dict[str, Any]
+    reason: str
+    help_request_id: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.tenant = self.tenant
+        plan.team_id = self.team_id
+        plan.legal_basis = self.legal_basis
+        plan.members = {m["member_id"]: dict(m) for m in self.members}
+        plan.address = dict(self.address)
+        plan.reason = self.reason
+        plan.help_request_id = self.help_request_id
+        plan.status = "open"
+        plan.opened_at = self.timestamp.isoformat()
+        plan.closed_at = None
+        plan.care_team = {}
+        plan.regisseur_id = None
+        plan.handover = None
+        plan.mandates = {}
+        plan.goals = {}
+        plan.agreements = {}
+        plan.risk = None
+        plan.consents = {}
+        plan.notes = []
+        plan.conferences = []
+
+
+class MemberAdded(PlanEvent):
+    member: dict[str, Any]
+
+    def apply(self, plan: Any) -> None:
+        plan.members[self.member["member_id"]] = dict(self.member)
+
+
+class MemberRemoved(PlanEvent):
+    member_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        del plan.members[self.member_id]
+
+
+class MemberCorrected(PlanEvent):
+    member_id: str
+    corrections: dict[str, Any]
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        plan.members[self.member_id].update(self.corrections)
+
+
+class AddressChanged(PlanEvent):
+    address: dict[str, Any]
+
+    def apply(self, plan: Any) -> None:
+        plan.address = dict(self.address)
+
+
+class CareTeamJoined(PlanEvent):
+    professional_id: str
+    organisation_id: str
+    role: str
+
+    def apply(self, plan: Any) -> None:
+        plan.care_team[self.professional_id] = {
+            "organisation_id": self.organisation_id,
+            "role": self.role,
+            "joined_at": self.at,
+        }
+
+
+class CareTeamLeft(PlanEvent):
+    professional_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        del plan.care_team[self.professional_id]
+
+
+class RegisseurAssigned(PlanEvent):
+    professional_id: str
+
+    def apply(self, plan: Any) -> None:
+        plan.regisseur_id = self.professional_id
+
+
+class HandoverProposed(PlanEvent):
+    from_professional_id: str | None
+    to_professional_id: str
+    note: str
+
+    def apply(self, plan: Any) -> None:
+        plan.handover = {
+            "from_professional_id": self.from_professional_id,
+            "to_professional_id": self.to_professional_id,
+            "note": self.note,
+            "proposed_by": self.meta.get("acting_for") or self.meta["sub"],
+            "proposed_at": self.at,
+        }
+
+
+class RegisseurHandedOver(PlanEvent):
+    from_professional_id: str | None
+    to_professional_id: str
+
+    def apply(self, plan: Any) -> None:
+        plan.regisseur_id = self.to_professional_id
+        plan.handover = None
+
+
+class HandoverDeclined(PlanEvent):
+    to_professional_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        plan.handover = None
+
+
+class MandateGranted(PlanEvent):
+    mandate_id: str
+    organisation_id: str
+    scope: str | list[str]
+    valid_until: str | None
+    regisseur_id: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.mandates[self.mandate_id] = {
+            "organisation_id": self.organisation_id,
+            "scope": self.scope,
+            "valid_until": self.valid_until,
+            "regisseur_id": self.regisseur_id,
+            "granted_at": self.at,
+            "status": "active",
+        }
+
+
+class MandateRevoked(PlanEvent):
+    mandate_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        plan.mandates[self.mandate_id]["status"] = "revoked"
+
+
+class GoalSet(PlanEvent):
+    goal_id: str
+    life_domain: str
+    category: str
+    description: str
+    target_date: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.goals[self.goal_id] = {
+            "life_domain": self.life_domain,
+            "category": self.category,
+            "description": self.description,
+            "target_date": self.target_date,
+            "status": "open",
+            "score": None,
+            "set_at": self.at,
+        }
+
+
+class ProgressRecorded(PlanEvent):
+    goal_id: str
+    category: str
+    score: int
+    note: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.goals[self.goal_id]["score"] = self.score
+
+
+class GoalClosed(PlanEvent):
+    goal_id: str
+    category: str
+    outcome: str
+    note: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.goals[self.goal_id]["status"] = self.outcome
+
+
+class AgreementMade(PlanEvent):
+    agreement_id: str
+    goal_id: str | None
+    category: str
+    responsible: dict[str, Any]
+    action: str
+    due_date: str
+
+    def apply(self, plan: Any) -> None:
+        plan.agreements[self.agreement_id] = {
+            "goal_id": self.goal_id,
+            "category": self.category,
+            "responsible": dict(self.responsible),
+            "action": self.action,
+            "due_date": self.due_date,
+            "status": "open",
+            "made_at": self.at,
+        }
+
+
+class AgreementCompleted(PlanEvent):
+    agreement_id: str
+    category: str
+    note: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.agreements[self.agreement_id]["status"] = "completed"
+        plan.agreements[self.agreement_id]["completed_at"] = self.at
+
+
+class AgreementRevised(PlanEvent):
+    agreement_id: str
+    category: str
+    action: str | None
+    due_date: str | None
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        agreement = plan.agreements[self.agreement_id]
+        if self.action is not None:
+            agreement["action"] = self.action
+        if self.due_date is not None:
+            agreement["due_date"] = self.due_date
+
+
+class AgreementCancelled(PlanEvent):
+    agreement_id: str
+    category: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        plan.agreements[self.agreement_id]["status"] = "cancelled"
+
+
+class RiskAssessed(PlanEvent):
+    level: str
+    instrument: str | None
+    rationale: str
+
+    def apply(self, plan: Any) -> None:
+        plan.risk = {
+            "level": self.level,
+            "instrument": self.instrument,
+            "rationale": self.rationale,
+            "assessed_at": self.at,
+        }
+
+
+class ConsentRecorded(PlanEvent):
+    consent_id: str
+    organisation_id: str
+    categories: list[str]
+    purpose: str
+    given_by: str
+    valid_until: str | None
+
+    def apply(self, plan: Any) -> None:
+        plan.consents[self.consent_id] = {
+            "organisation_id": self.organisation_id,
+            "categories": list(self.categories),
+            "purpose": self.purpose,
+            "given_by": self.given_by,
+            "valid_until": self.valid_until,
+            "recorded_at": self.at,
+            "status": "active",
+        }
+
+
+class ConsentWithdrawn(PlanEvent):
+    consent_id: str
+
+    def apply(self, plan: Any) -> None:
+        plan.consents[self.consent_id]["status"] = "withdrawn"
+        plan.consents[self.consent_id]["withdrawn_at"] = self.at
+
+
+class NoteAdded(PlanEvent):
+    note_id: str
+    category: str
+    text: str
+
+    def apply(self, plan: Any) -> None:
+        plan.notes.append(
+            {
+                "note_id": self.note_id,
+                "category": self.category,
+                "text": self.text,
+                "author": self.meta.get("acting_for") or self.meta["sub"],
+                "organisation_id": self.meta["org"],
+                "at": self.at,
+            }
+        )
+
+
+class CaseConferenceHeld(PlanEvent):
+    conference_id: str
+    held_on: str
+    attendees: list[str]
+    decisions: list[str]
+
+    def apply(self, plan: Any) -> None:
+        plan.conferences.append(
+            {
+                "conference_id": self.conference_id,
+                "held_on": self.held_on,
+                "attendees": list(self.attendees),
+                "decisions": list(self.decisions),
+            }
+        )
+
+
+class PlanClosed(PlanEvent):
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        plan.status = "closed"
+        plan.closed_at = self.at
+
+
+class PlanReopened(PlanEvent):
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        plan.status = "open"
+        plan.closed_at = None
