@@ -1,0 +1,59 @@
+"""Fixtures shared by every layer of tests.
+
+The store under test is chosen by `EENPLAN_TEST_STORE`: `sqlite` (the default)
+or `postgres`, with `EENPLAN_TEST_POSTGRES_URL` pointing at a throwaway server
+(`./ops/test` starts one). On PostgreSQL every test gets a fresh database, so
+tests never see each other's events. Nothing here mocks a database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from api.settings import Settings
+
+STORE = os.environ.get("EENPLAN_TEST_STORE", "sqlite")
+POSTGRES_URL = os.environ.get("EENPLAN_TEST_POSTGRES_URL", "")
+
+
+def pytest_report_header() -> str:
+    return f"eenplan store under test: {STORE}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if STORE == "postgres" and not POSTGRES_URL:
+        raise pytest.UsageError("EENPLAN_TEST_STORE=postgres needs EENPLAN_TEST_POSTGRES_URL")
+    if STORE not in ("sqlite", "postgres"):
+        raise pytest.UsageError("EENPLAN_TEST_STORE is sqlite or postgres")
+
+
+def _server_url(dbname: str) -> str:
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{dbname}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store for one test: a SQLite file, or a new PostgreSQL database."""
+    if STORE == "sqlite":
+        yield f"sqlite:///{tmp_path / 'eenplan.db'}"
+        return
+    dbname = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    try:
+        yield _server_url(dbname)
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", log_json=True)

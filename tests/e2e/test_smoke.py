@@ -1,0 +1,12 @@
+"""The served API answers health and refuses anonymous plan reads."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_health_is_up_and_plans_need_a_bearer_token(client: httpx.Client) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    response = client.get("/plans/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,120 @@
+"""Factories for tests: a tenant with a team, organisations and professionals, random ids.
+
+Used by unit tests (in memory), integration tests (a real store) and e2e tests
+(through HTTP: see tests/e2e/conftest.py, which posts the same shapes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from domain import commands as c
+from domain.app import Eenplan, Outcome
+from domain.context import Actor, CommandContext
+from domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from domain.values import OrganisationKind
+
+COMMAND = TypeAdapter(c.PlanCommand)
+VALID_BSNS = ["111222333", "123456782", "999999990"]
+
+
+def uid(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def ctx_for(
+    sub: str, org: str, *roles: str, tenants: tuple[str, ...] = ("GM0687",), acting_for: str | None = None
+) -> CommandContext:
+    actor = Actor(sub, org, frozenset(roles or ("professional",)), frozenset(tenants), acting_for)
+    return CommandContext(actor, command_id=str(uuid.uuid4()), trace_id=uuid.uuid4().hex)
+
+
+def command(**fields: Any) -> Any:
+    """A validated plan command from its JSON fields, as the API would parse it."""
+    return COMMAND.validate_python(fields)
+
+
+def household(*names: str) -> dict[str, Any]:
+    return {
+        "members": [
+            {"given_name": name, "family_name": "Testpersoon", "birth_date": "1985-05-05", "role": "adult"}
+            for name in (names or ("Alex",))
+        ],
+        "address": {
+            "street": "Dorpsstraat",
+            "house_number": "1",
+            "postal_code": "4331 AB",
+            "city": "Middelburg",
+        },
+    }
+
+
+def open_plan_body(team_id: str, tenant: str = "GM0687", **extra: Any) -> c.OpenPlan:
+    body = {
+        "tenant": tenant,
+        "team_id": team_id,
+        "legal_basis": "wmo2015",
+        "household": household(),
+        "reason": "test",
+        **extra,
+    }
+    return c.OpenPlan.model_validate(body)
+
+
+@dataclass
+class World:
+    """A tenant with one team, and organisations each with professionals."""
+
+    app: Eenplan
+    tenant: str
+    team_id: str
+    orgs: dict[str, str] = field(default_factory=dict)  # kind -> organisation id
+    pros: dict[str, list[str]] = field(default_factory=dict)  # organisation id -> professional ids
+
+    def ctx(self, professional_id: str, *roles: str) -> CommandContext:
+        org = next(o for o, ps in self.pros.items() if professional_id in ps)
+        return ctx_for(professional_id, org, *roles, tenants=(self.tenant,))
+
+    def open(self, professional_id: str, **extra: Any) -> Outcome:
+        return self.app.open_plan(
+            self.ctx(professional_id), open_plan_body(self.team_id, self.tenant, **extra)
+        )
+
+    def run(self, professional_id: str, plan_id: str, **fields: Any) -> Outcome:
+        return self.app.execute(self.ctx(professional_id), plan_id, command(**fields))
+
+
+def make_world(
+    app: Eenplan,
+    tenant: str = "GM0687",
+    kinds: tuple[str, ...] = ("welfare", "social_work", "police"),
+    per_org: int = 2,
+) -> World:
+    admin = ctx_for("admin", "gemeente", "admin", tenants=(tenant,))
+    team_id = uid("team")
+    app.register_team(admin, RegisterTeam(id=team_id, name="Gebiedsteam", tenant=tenant, areas=["Noord"]))
+    world = World(app, tenant, team_id)
+    for kind in kinds:
+        org_id = uid(kind)
+        app.register_organisation(
+            admin, RegisterOrganisation(id=org_id, name=kind, kind=OrganisationKind(kind), tenants=[tenant])
+        )
+        world.orgs[kind] = org_id
+        world.pros[org_id] = []
+        for _ in range(per_org):
+            pro_id = uid("pro")
+            app.register_professional(
+                admin,
+                org_id,
+                RegisterProfessional(id=pro_id, name="Pro", team_ids=[team_id], capacity=10),
+            )
+            world.pros[org_id].append(pro_id)
+    return world
+
+
+def in_memory_app() -> Eenplan:
+    return Eenplan(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
