@@ -42,7 +42,7 @@ def test_demo_loads_once_and_its_tokens_read_its_plans(settings: Settings) -> No
     first = _cli(settings, "demo", "--if-empty")
     assert first.returncode == 0, first.stderr
     second = _cli(settings, "demo", "--if-empty")
-    assert "already holds data" in second.stdout
+    assert "already holds data" in second.stdout and "# p-chantal" in second.stdout
     plan_id = first.stdout.split("Pietersen")[1].split()[0]
     token = first.stdout.split("# p-chantal")[1].splitlines()[1]
     server = Server(settings)
