@@ -49,7 +49,8 @@ def test_plans_already_moved_by_this_reorganisation_are_skipped() -> None:
 def test_a_file_naming_unknown_teams_or_merging_a_team_twice_is_refused() -> None:
     with pytest.raises(errors.ReorganisationError, match="unknown teams: vno"):
         check(SPEC, {"m-noord", "veere", "vlis", "vmcw"})
-    twice = Reorganisation.model_validate({"merge": [{"into": "a", "from": ["b"]}, {"into": "c", "from": ["b"]}]})
+    merges = [{"into": "a", "from": ["b"]}, {"into": "c", "from": ["b"]}]
+    twice = Reorganisation.model_validate({"merge": merges})
     with pytest.raises(errors.ReorganisationError, match="more than once"):
         check(twice, {"a", "b", "c"})
 
