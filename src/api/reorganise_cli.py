@@ -1,4 +1,18 @@
-"""`eenplan teams reorganise FILE.yaml [--dry-run]`: the CLI face of `POST /teams/reorganisations`."""
+"""`eenplan teams reorganise FILE.yaml [--dry-run]`: the CLI face of `POST /teams/reorganisations`.
+
+The file (the same shape as the endpoint's body)::
+
+    id: walcheren-2026            # optional; re-running the same id skips plans it moved
+    tenant: GM0687                # required here; the endpoint takes the admin's only tenant
+    teams:                        # new teams, created if absent
+      - {id: mnw-veere, name: Middelburg Noordwest en Veere, areas: []}
+    merge:                        # every plan of the `from` teams moves to `into`
+      - {into: mnw-veere, from: [middelburg-noord, veere]}
+    split:                        # plans go to the team serving their area, else the default
+      - {from: vlissingen, into: [v-noordoost, v-middencentrumwest], default: v-noordoost}
+    areas: {"4382": v-middencentrumwest}   # area (4-digit postal code or city) -> team
+    regisseurs: {pro-old: pro-new}          # optional; otherwise regisseurs stay
+"""
 
 from __future__ import annotations
 
