@@ -98,6 +98,7 @@ class ActivityPublic(Public):
     topics: list[str]
     location: str
     times: str
+    referrals: int
 
 
 class ReorganisationResult(Public):

@@ -58,8 +58,13 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
     plan = {"type": "open_plan", "tenant": TENANT, "team_id": team, "legal_basis": "wmo2015"}
     opened = triage({**plan, "household": household(), "reason": "debts"}, third["request_id"])
     assert opened.status_code == 200, opened.text
-    plan_view = client.get(f"/plans/{opened.json()['plan_id']}", headers=desk).json()
-    assert plan_view["help_request_id"] == third["request_id"]
+    plan_id = opened.json()["plan_id"]
+    assert client.get(f"/plans/{plan_id}", headers=desk).json()["help_request_id"] == third["request_id"]
+    referral = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=desk)
+    assert referral.status_code == 201 and referral.json()["referrals"] == 2
+    outsider = bearer(token, "outsider", admin.organisation("police"))
+    hidden = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=outsider)
+    assert hidden.status_code == 404
 
 
 def test_bad_input_gets_a_problem_that_says_what_was_wrong(client: httpx.Client, token: TokenFactory) -> None:

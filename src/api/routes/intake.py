@@ -16,7 +16,7 @@ from api.intake_schemas import (
     WaitingTimeRow,
 )
 from domain.intake.activity import Activity
-from domain.intake.commands import HelpRequestCommand, RegisterActivity, SubmitHelpRequest
+from domain.intake.commands import HelpRequestCommand, ReferPlan, RegisterActivity, SubmitHelpRequest
 from domain.intake.values import Topic
 from domain.values import Role
 
@@ -33,6 +33,7 @@ def _activity(a: Activity) -> ActivityPublic:
         topics=a.topics,
         location=a.location,
         times=a.times,
+        referrals=a.referrals,
     )
 
 
@@ -115,3 +116,12 @@ def read_activities(
     """The welfare offer of the caller's tenants, optionally for one topic."""
     found = container.eenplan.activities(caller, topic.value if topic else None)
     return [_activity(a) for a in found]
+
+
+@router.post("/activities/{activity_id}/referrals", status_code=201, response_model=ActivityPublic)
+def create_referral(
+    activity_id: str, body: ReferPlan, ctx: CommandContextDep, container: ContainerDep
+) -> ActivityPublic:
+    """Record that a plan's household was referred to this activity."""
+    require_role(ctx.actor, Role.PROFESSIONAL, Role.TEAM_LEAD)
+    return _activity(container.eenplan.refer_plan(ctx, body.plan_id, activity_id))

@@ -47,6 +47,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     organisation: Any
     list_entries: Any
     professional_ref: Any
+    _writable_plan: Any
 
     def loads(self, tenant: str) -> dict[str, int]:
         return (self.regisseur_load or self.regisseur_load_from_log)(tenant)
@@ -95,13 +96,14 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         return self._with_retries(ctx, request_id, step)
 
     def _with_retries(
-        self, ctx: CommandContext, request_id: str, step: Callable[[HelpRequest], None]
+        self, ctx: CommandContext, request_id: str, step: Callable[[HelpRequest], Any]
     ) -> TriageOutcome:
+        """Load, decide, save (with what the step returns, atomically); reload when another won."""
         for _ in range(RETRIES):
             request = self.help_request(ctx.actor, request_id)
-            step(request)
+            also = step(request) or []
             try:
-                recordings = self.save(request)
+                recordings = self.save(request, *also)
             except IntegrityError:
                 continue
             return _outcome(request, recordings)
@@ -133,13 +135,22 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     ) -> Callable[[HelpRequest], None]:
         return lambda r: r.resolve_simple(ctx, cmd.what_was_done)
 
-    def _refer(self, ctx: CommandContext, request_id: str, cmd: ic.Refer) -> Callable[[HelpRequest], None]:
+    def _refer(self, ctx: CommandContext, request_id: str, cmd: ic.Refer) -> Callable[[HelpRequest], Any]:
         tenant = self.help_request(ctx.actor, request_id).tenant
-        if cmd.activity_id is not None:
-            self.activity(ctx.actor, cmd.activity_id, tenant)
-        elif tenant not in self.organisation(str(cmd.organisation_id)).tenants:
-            raise errors.UnknownReferenceError(f"organisation {cmd.organisation_id} does not serve {tenant}")
-        return lambda r: r.refer(ctx, cmd.activity_id, cmd.organisation_id)
+        if cmd.organisation_id is not None:
+            if tenant not in self.organisation(cmd.organisation_id).tenants:
+                raise errors.UnknownReferenceError(
+                    f"organisation {cmd.organisation_id} does not serve {tenant}"
+                )
+            return lambda r: r.refer(ctx, None, cmd.organisation_id)
+
+        def to_activity(request: HelpRequest) -> list[Activity]:
+            activity = self.activity(ctx.actor, str(cmd.activity_id), tenant)
+            request.refer(ctx, cmd.activity_id, None)
+            activity.record_referral(source="help_request", source_id=str(request.id), meta=ctx.meta())
+            return [activity]
+
+        return to_activity
 
     def _open_plan_from(
         self, ctx: CommandContext, request_id: str, cmd: ic.OpenPlanFromRequest
@@ -194,6 +205,19 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         if not actor.serves(activity.tenant) or tenant not in (None, activity.tenant):
             raise errors.UnknownReferenceError(f"unknown activity {key}")
         return activity
+
+    def refer_plan(self, ctx: CommandContext, plan_id: str, activity_id: str) -> Activity:
+        """Record that a plan's household was referred to an activity (the makelaar's work)."""
+        plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+        for _ in range(RETRIES):
+            activity = self.activity(ctx.actor, activity_id, plan.tenant)
+            activity.record_referral(source="plan", source_id=str(plan.id), meta=ctx.meta())
+            try:
+                self.save(activity)
+            except IntegrityError:
+                continue
+            return activity
+        raise errors.ConcurrencyError(f"activity {activity_id} kept changing; try again")
 
     def activities(self, actor: Actor, topic: str | None = None) -> list[Activity]:
         found = []

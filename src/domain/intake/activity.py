@@ -39,3 +39,11 @@ class Activity(Aggregate):
         self.topics = list(topics)
         self.location = location
         self.times = times
+
+    # How often the offer was used: the makelaar's cue for new welfare offer (seed 003).
+    referrals: int = 0
+
+    @event("ReferralRecorded")
+    def record_referral(self, source: str, source_id: str, meta: dict[str, Any]) -> None:
+        """A help request or a plan was referred here."""
+        self.referrals += 1

@@ -117,3 +117,10 @@ class RegisterActivity(Model):
     location: Name
     times: Name
     tenant: TenantCode | None = None
+
+
+class ReferPlan(Model):
+    """The body of `POST /activities/{id}/referrals`: a plan's household is referred to the activity."""
+
+    command_id: Id | None = None
+    plan_id: Id
