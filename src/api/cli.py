@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.reorganise_cli import teams_cli
 from api.settings import Settings
 
 cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
@@ -86,6 +87,9 @@ def _print_demo_tokens(settings: Settings) -> None:
     for sub, org, roles, what in demo_data.TOKEN_USERS:
         token = mint_dev_token(settings, sub=sub, org=org, tenants=[demo_data.TENANT], roles=roles)
         typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
+
+
+cli.add_typer(teams_cli, name="teams")
 
 
 def main() -> None:
