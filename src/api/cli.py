@@ -82,5 +82,17 @@ def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty st
         typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
 
 
+@cli.command("purge-keys")
+def purge_keys() -> None:
+    """Delete idempotency keys older than EENPLAN_IDEMPOTENCY_TTL_SECONDS (default 7 days)."""
+    from api.keystore import build_keystore
+
+    store = build_keystore(Settings())
+    try:
+        typer.echo(f"purged {store.purge()} expired idempotency keys")
+    finally:
+        store.close()
+
+
 def main() -> None:
     cli()

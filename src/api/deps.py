@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import AuthError
 from api.bootstrap import Container
+from api.partners import ACTING_FOR_HEADER, acting_for, require_acting_for
 from domain.context import Actor, CommandContext
 from domain.errors import NotAllowedError
 from domain.values import Role
@@ -31,10 +32,16 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 def get_caller(
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    acting_for_header: Annotated[
+        str | None,
+        Header(alias=ACTING_FOR_HEADER, description="partner systems: the professional they act for"),
+    ] = None,
 ) -> Actor:
     if credentials is None:
         raise AuthError("send 'Authorization: Bearer <token>'")
-    actor = container.verifier.verify(credentials.credentials)
+    actor = acting_for(
+        container.eenplan, container.verifier.verify(credentials.credentials), acting_for_header
+    )
     structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
     return actor
 
@@ -61,6 +68,7 @@ def command_context(
 ) -> CommandContext:
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise_validation("Idempotency-Key", "use 1 to 100 letters, digits or ._:-")
+    require_acting_for(caller)
     return CommandContext(
         actor=caller, command_id=idempotency_key or str(uuid4()), trace_id=trace_id(request)
     )
