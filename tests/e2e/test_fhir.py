@@ -42,13 +42,13 @@ def _plan_with_goals(client: httpx.Client, world: World, bearer: str, colleague:
         {
             "type": "make_agreement",
             "goal_id": "geld",
-            "responsible": {"member_id": "m"},
+            "responsible": {"organisation_id": world.orgs["welfare"]},
             "action": "post openen",
             "due_date": "2027-02-01",
         },
     ]
     response = client.post(
-        f"/plans/{plan_id}/commands:batch", json={"commands": commands[:-1]}, headers=auth(bearer)
+        f"/plans/{plan_id}/commands:batch", json={"commands": commands}, headers=auth(bearer)
     )
     assert response.status_code == 200, response.text
     return plan_id
@@ -85,6 +85,9 @@ def test_the_fhir_bundle_validates_as_r4b_with_careplan_careteam_and_goals(
     achievement = {g.identifier[0].value: g.achievementStatus.coding[0].code for _, g in resources["Goal"]}
     assert achievement == {"geld": "improving", "werk": "achieved", "thuis": "in-progress"}
     assert care_plan_url.startswith("urn:uuid:")
+    assert [(a.detail.status, a.detail.description) for a in care_plan.activity] == [
+        ("not-started", "post openen")
+    ]
 
 
 def test_the_fhir_bundle_is_only_for_callers_who_see_the_plan(
