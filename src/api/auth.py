@@ -20,7 +20,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from api.settings import Settings
 from domain.context import Actor
@@ -179,6 +179,8 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
             key = self._key_for(header.get("kid"))
+            if header.get("alg") != _algorithm_of(key):
+                raise AuthError("the token's algorithm does not match its key")
             claims = jwt.decode(
                 token,
                 key,
@@ -188,7 +190,7 @@ class TokenVerifier:
                 leeway=self.settings.jwt_leeway_seconds,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
-        except jwt.PyJWTError as e:
+        except (jwt.PyJWTError, TypeError, ValueError) as e:
             raise AuthError(f"the token does not verify: {e}") from None
         return _actor(claims)
 
@@ -203,6 +205,15 @@ class TokenVerifier:
         if configured is not None and kid is None:
             return configured
         raise AuthError("the token's key id is not known")
+
+
+def _algorithm_of(key: Any) -> str | None:
+    """The one algorithm a key signs with here: RS256 for RSA, ES256 for P-256."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RS256"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ES256"
+    return None
 
 
 def _refuse_dev_key(settings: Settings, keys: list[Any]) -> None:
