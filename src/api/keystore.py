@@ -162,6 +162,8 @@ class SqliteKeyStore(KeyStore):
         super().__init__(ttl_seconds)
         self.path, self.lock_timeout = path, lock_timeout
         self.local = threading.local()
+        self.connections: list[sqlite3.Connection] = []
+        self.lock = threading.Lock()
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -171,11 +173,20 @@ class SqliteKeyStore(KeyStore):
                 self.path, timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
             )
             self.local.connection = connection
+            with self.lock:
+                self.connections.append(connection)
         cursor = connection.cursor()
         try:
             yield cursor
         finally:
             cursor.close()
+
+    def close(self) -> None:
+        with self.lock:
+            for connection in self.connections:
+                connection.close()
+            self.connections.clear()
+        self.local = threading.local()
 
 
 class PostgresKeyStore(KeyStore):
