@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,14 +10,28 @@ from fastapi import FastAPI
 
 from api import errors
 from api.bootstrap import Container, build
+from api.idempotency import purge_periodically
 from api.middleware import RequestContext
-from api.routes import directory, intake, plans, reorganisations, service, signals
+from api.routes import (
+    changes,
+    directory,
+    events,
+    fhir,
+    intake,
+    plans,
+    reorganisations,
+    service,
+    signals,
+)
 
 
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        every = container.settings.idempotency_purge_interval_seconds
+        purger = asyncio.create_task(purge_periodically(container.keys, every))
         yield
+        purger.cancel()
         container.close()
 
     app = FastAPI(
@@ -28,7 +43,14 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
-    for router in (service.router, directory.router, plans.router):
+    for router in (
+        service.router,
+        directory.router,
+        plans.router,
+        events.router,
+        changes.router,
+        fhir.router,
+    ):
         app.include_router(router)
     for router in (intake.router, signals.router, reorganisations.router):
         app.include_router(router)

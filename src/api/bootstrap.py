@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.auth import TokenVerifier
+from api.idempotency import Idempotency
+from api.keystore import KeyStore, build_keystore
 from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
@@ -22,8 +24,11 @@ class Container:
     eenplan: Eenplan
     verifier: TokenVerifier
     reader: PlanReader
+    keys: KeyStore
+    idempotency: Idempotency
 
     def close(self) -> None:
+        self.keys.close()
         self.eenplan.close()
 
 
@@ -44,4 +49,12 @@ def build(settings: Settings | None = None) -> Container:
     configure(settings)
     verifier = TokenVerifier.from_settings(settings)
     eenplan = build_application(settings)
-    return Container(settings=settings, eenplan=eenplan, verifier=verifier, reader=PlanReader(eenplan))
+    keys = build_keystore(settings)
+    return Container(
+        settings=settings,
+        eenplan=eenplan,
+        verifier=verifier,
+        reader=PlanReader(eenplan),
+        keys=keys,
+        idempotency=Idempotency(keys, eenplan, settings),
+    )

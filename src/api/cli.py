@@ -92,5 +92,17 @@ def _print_demo_tokens(settings: Settings) -> None:
 cli.add_typer(teams_cli, name="teams")
 
 
+@cli.command("purge-keys")
+def purge_keys() -> None:
+    """Delete idempotency keys older than EENPLAN_IDEMPOTENCY_TTL_SECONDS (default 7 days)."""
+    from api.keystore import build_keystore
+
+    store = build_keystore(Settings())
+    try:
+        typer.echo(f"purged {store.purge()} expired idempotency keys")
+    finally:
+        store.close()
+
+
 def main() -> None:
     cli()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import AwareDatetime
 
+from api.commanding import command_reply, once, opened_reply
 from api.deps import CallerDep, CommandContextDep, ContainerDep, raise_validation
 from api.schemas import CommandResult, PlanHistory, PlanOpened, PlanPublic
-from domain.commands import OpenPlan, PlanCommand
+from domain.commands import CommandBatch, OpenPlan, PlanCommand
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -29,20 +30,10 @@ def _if_match(value: str | None) -> int | None:
 
 @router.post("", status_code=201, response_model=PlanOpened)
 def create_plan(
-    body: OpenPlan, ctx: CommandContextDep, container: ContainerDep, response: Response
-) -> PlanOpened:
+    body: OpenPlan, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Open a household plan; the caller and the regisseur join its care team."""
-    if body.command_id:
-        ctx = ctx.__class__(ctx.actor, body.command_id, ctx.trace_id, ctx.today)
-    outcome = container.eenplan.open_plan(ctx, body)
-    response.headers["Location"] = f"/plans/{outcome.plan_id}"
-    response.headers["ETag"] = _etag(outcome.version)
-    return PlanOpened(
-        plan_id=outcome.plan_id,
-        version=outcome.version,
-        position=outcome.position,
-        member_ids=outcome.member_ids,
-    )
+    return once(request, container, ctx, body, lambda c: container.eenplan.open_plan(c, body), opened_reply)
 
 
 @router.post("/{plan_id}/commands", response_model=CommandResult)
@@ -51,15 +42,43 @@ def run_command(
     command: Annotated[PlanCommand, Body()],
     ctx: CommandContextDep,
     container: ContainerDep,
-    response: Response,
+    request: Request,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> CommandResult:
+) -> Response:
     """Run one command against the plan."""
-    if command.command_id:
-        ctx = ctx.__class__(ctx.actor, command.command_id, ctx.trace_id, ctx.today)
-    outcome = container.eenplan.execute(ctx, plan_id, command, _if_match(if_match))
-    response.headers["ETag"] = _etag(outcome.version)
-    return CommandResult.model_validate(outcome, from_attributes=True)
+    version = _if_match(if_match)
+    return once(
+        request,
+        container,
+        ctx,
+        command,
+        lambda c: container.eenplan.execute(c, plan_id, command, version),
+        command_reply,
+    )
+
+
+@router.post("/{plan_id}/commands:batch", response_model=CommandResult)
+def run_batch(
+    plan_id: str,
+    batch: CommandBatch,
+    ctx: CommandContextDep,
+    container: ContainerDep,
+    request: Request,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Response:
+    """Run up to 100 commands in order as one save: all or nothing, one version per event.
+
+    A failing command's problem names its `index`. The events all record the batch's command id.
+    """
+    version = _if_match(if_match)
+    return once(
+        request,
+        container,
+        ctx,
+        batch,
+        lambda c: container.eenplan.execute_batch(c, plan_id, list(batch.commands), version),
+        command_reply,
+    )
 
 
 @router.get("/{plan_id}", response_model=PlanPublic, response_model_exclude_unset=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from api.deps import CallerDep, CommandContextDep, ContainerDep, OrganisationContextDep, require_role
 from api.intake_schemas import MatchPublic, SignalPosted, SignalsErased
 from domain.intake.commands import PostSignal
 from domain.values import Role
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/signals", tags=["signals"])
 
 
 @router.post("", status_code=201, response_model=SignalPosted)
-def create_signal(body: PostSignal, ctx: CommandContextDep, container: ContainerDep) -> SignalPosted:
+def create_signal(body: PostSignal, ctx: OrganisationContextDep, container: ContainerDep) -> SignalPosted:
     """Record a partner's signal; no content beyond its type."""
     require_role(ctx.actor, Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD)
     if body.command_id:

@@ -1,0 +1,28 @@
+"""`GET /plans/{plan_id}/fhir`: the caller's view of the plan as a FHIR R4B Bundle."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Response
+
+from api import fhir
+from api.deps import CallerDep, ContainerDep
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+FHIR_JSON = "application/fhir+json"
+
+
+@router.get(
+    "/{plan_id}/fhir",
+    response_class=Response,
+    responses={200: {"content": {FHIR_JSON: {}}, "description": "a FHIR R4B Bundle (type collection)"}},
+)
+def read_plan_as_fhir(plan_id: str, caller: CallerDep, container: ContainerDep) -> Response:
+    """CarePlan (subject: a Group for the household), CareTeam with `onBehalfOf`, Goals with ZRM progress."""
+    view = container.reader.plan(caller, plan_id)
+    return Response(
+        json.dumps(fhir.bundle(view)).encode(),
+        media_type=FHIR_JSON,
+        headers={"ETag": f'"{view["version"]}"'},
+    )
