@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
-from api.routes import directory, plans, service
+from api.routes import directory, plans, privacy, service
 
 
 def create_app(container: Container) -> FastAPI:
@@ -28,7 +28,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
-    for router in (service.router, directory.router, plans.router):
+    for router in (service.router, directory.router, plans.router, privacy.router):
         app.include_router(router)
     return app
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     log_json: bool = True
     command_retries: int = Field(default=20, ge=1, le=100)
 
+    # Privacy: the master key (base64, 32 bytes or more) wraps every data key; production needs one.
+    master_key: SecretStr | None = None
+    privacy_policy_file: Path | None = None
+    emergency_access_hours: float = Field(default=4.0, gt=0, le=72)
+    retention_jeugdwet_years: int = Field(default=20, ge=1)
+    retention_wmo_years: int = Field(default=15, ge=1)
+
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
@@ -41,10 +48,16 @@ class Settings(BaseSettings):
     def dev_signing_key_file(self) -> Path:
         return self.data_dir / "dev-signing-key.pem"
 
+    @property
+    def dev_master_key_file(self) -> Path:
+        return self.data_dir / "dev-master-key"
+
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Settings:
         if not self.is_production:
             return self
+        if self.master_key is None:
+            raise ValueError("production mode needs EENPLAN_MASTER_KEY (base64 of 32 random bytes)")
         if self.jwt_public_key_file is None:
             raise ValueError("production mode needs EENPLAN_JWT_PUBLIC_KEY_FILE")
         if self.jwt_issuer == "eenplan-dev":

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import AwareDatetime
 
 from api.deps import CallerDep, CommandContextDep, ContainerDep, raise_validation
+from api.processing import LoggedRoute, activity
 from api.schemas import CommandResult, PlanHistory, PlanOpened, PlanPublic
 from domain.commands import OpenPlan, PlanCommand
+from privacy.processing import note_processing
 
-router = APIRouter(prefix="/plans", tags=["plans"])
+router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
 
 
 def _etag(version: int) -> str:
@@ -27,7 +29,7 @@ def _if_match(value: str | None) -> int | None:
     return int(tag)
 
 
-@router.post("", status_code=201, response_model=PlanOpened)
+@router.post("", status_code=201, response_model=PlanOpened, openapi_extra=activity("intake"))
 def create_plan(
     body: OpenPlan, ctx: CommandContextDep, container: ContainerDep, response: Response
 ) -> PlanOpened:
@@ -35,6 +37,7 @@ def create_plan(
     if body.command_id:
         ctx = ctx.__class__(ctx.actor, body.command_id, ctx.trace_id, ctx.today)
     outcome = container.eenplan.open_plan(ctx, body)
+    note_processing(ctx.actor, outcome.plan_id, outcome.member_ids)
     response.headers["Location"] = f"/plans/{outcome.plan_id}"
     response.headers["ETag"] = _etag(outcome.version)
     return PlanOpened(
@@ -45,7 +48,7 @@ def create_plan(
     )
 
 
-@router.post("/{plan_id}/commands", response_model=CommandResult)
+@router.post("/{plan_id}/commands", response_model=CommandResult, openapi_extra=activity("plan_coordination"))
 def run_command(
     plan_id: str,
     command: Annotated[PlanCommand, Body()],
@@ -58,11 +61,17 @@ def run_command(
     if command.command_id:
         ctx = ctx.__class__(ctx.actor, command.command_id, ctx.trace_id, ctx.today)
     outcome = container.eenplan.execute(ctx, plan_id, command, _if_match(if_match))
+    note_processing(ctx.actor, outcome.plan_id, operation=command.type)
     response.headers["ETag"] = _etag(outcome.version)
     return CommandResult.model_validate(outcome, from_attributes=True)
 
 
-@router.get("/{plan_id}", response_model=PlanPublic, response_model_exclude_unset=True)
+@router.get(
+    "/{plan_id}",
+    response_model=PlanPublic,
+    response_model_exclude_unset=True,
+    openapi_extra=activity("plan_coordination"),
+)
 def read_plan(
     plan_id: str,
     caller: CallerDep,
@@ -77,7 +86,7 @@ def read_plan(
     return PlanPublic.model_validate(view)
 
 
-@router.get("/{plan_id}/history", response_model=PlanHistory)
+@router.get("/{plan_id}/history", response_model=PlanHistory, openapi_extra=activity("plan_coordination"))
 def read_history(
     plan_id: str,
     caller: CallerDep,
