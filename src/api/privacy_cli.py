@@ -55,4 +55,6 @@ def expire(
         receipts = rights.expire(privacy, _context("retention", "eenplan", tenant), day)
     finally:
         eenplan.close()
-    typer.echo(json.dumps({"judged_on": day.isoformat(), "erased_plans": len(receipts), "receipts": receipts}))
+    typer.echo(
+        json.dumps({"judged_on": day.isoformat(), "erased_plans": len(receipts), "receipts": receipts})
+    )
