@@ -18,7 +18,7 @@ from domain.app import Eenplan
 from domain.context import Actor
 from domain.plan import HouseholdPlan
 from domain.plan.categories import STATE_FIELDS
-from domain.plan.personal import erase
+from domain.plan.personal import ERASED, erase
 from domain.values import Role
 from privacy.filter import Caller
 from privacy.keys import Keyring, derive
@@ -113,13 +113,15 @@ class Privacy:
         granted = _now()
         expires = granted + timedelta(hours=self.config.emergency_hours)
         self.store.execute(
-            "INSERT INTO privacy_emergency_access "
-            "(plan_id, sub, org, reason, granted_at, expires_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO privacy_emergency_access (plan_id, tenant, sub, org, reason, granted_at, "
+            "expires_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(plan.id),
+                plan.tenant,
                 actor.professional_id,
                 actor.org,
-                reason,
+                # The reason may tell about the household: it is the household's data, under its key.
+                json.dumps(self.keyring.encrypt(str(plan.id), reason)),
                 granted.isoformat(),
                 expires.isoformat(),
                 trace_id,
@@ -137,12 +139,18 @@ class Privacy:
         until = rows[0]["until"] if rows else None
         return datetime.fromisoformat(until) if until else None
 
-    def emergency_review(self, limit: int = 500) -> list[dict[str, Any]]:
-        return self.store.query(
-            "SELECT id, plan_id, sub, org, reason, granted_at, expires_at, trace_id "
-            "FROM privacy_emergency_access ORDER BY id DESC LIMIT ?",
-            (limit,),
+    def emergency_review(self, tenants: frozenset[str], limit: int = 500) -> list[dict[str, Any]]:
+        """The grants in these tenants, newest first, reasons opened (or erased)."""
+        marks = ", ".join("?" for _ in tenants) or "NULL"
+        # Only "?" placeholders are interpolated; the tenants travel as parameters.
+        statement = (
+            "SELECT id, plan_id, tenant, sub, org, reason, granted_at, expires_at, trace_id "  # noqa: S608
+            f"FROM privacy_emergency_access WHERE tenant IN ({marks}) ORDER BY id DESC LIMIT ?"
         )
+        rows = self.store.query(statement, (*sorted(tenants), limit))
+        for row in rows:
+            row["reason"] = self.keyring.decrypt(json.loads(row["reason"]), ERASED)
+        return rows
 
     def receipts(self, plan_id: str) -> list[dict[str, Any]]:
         rows = self.store.query(

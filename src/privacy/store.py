@@ -29,7 +29,8 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS processing_log_plan ON processing_log (plan_id, id)",
     "CREATE INDEX IF NOT EXISTS processing_log_subject ON processing_log (data_subject_id, id)",
     """CREATE TABLE IF NOT EXISTS privacy_emergency_access (
-        id {serial}, plan_id TEXT NOT NULL, sub TEXT NOT NULL, org TEXT NOT NULL, reason TEXT NOT NULL,
+        id {serial}, plan_id TEXT NOT NULL, tenant TEXT NOT NULL, sub TEXT NOT NULL, org TEXT NOT NULL,
+        reason TEXT NOT NULL,
         granted_at TEXT NOT NULL, expires_at TEXT NOT NULL, trace_id TEXT)""",
     "CREATE INDEX IF NOT EXISTS privacy_emergency_plan ON privacy_emergency_access (plan_id, sub)",
     """CREATE TABLE IF NOT EXISTS privacy_erasures (
@@ -97,7 +98,15 @@ class PrivacyStore:
             return [dict(row) for row in cursor.fetchall()]
 
     def scrub_free_space(self) -> None:
-        """After destroying keys: leave no remnant of deleted rows in the SQLite file."""
+        """After destroying keys: leave no old row version holding a wrapped key in the files.
+
+        SQLite: secure_delete zeroed the old cells; a checkpoint empties the WAL.
+        PostgreSQL: VACUUM removes the dead tuples (needs an autocommit connection,
+        which the eventsourcing pool's connections are).
+        """
         if self.dialect == "sqlite":
             with self.datastore.get_connection(commit=True) as connection:
                 connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with self.datastore.get_connection() as connection:
+            connection.execute("VACUUM privacy_keys")

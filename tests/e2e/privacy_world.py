@@ -23,9 +23,8 @@ class HttpWorld:
         return {"Authorization": f"Bearer {self.token(self.pros[kind], self.orgs[kind])}"}
 
     def officer(self, *roles: str) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {self.token('po-1', 'privacy-office', *(roles or ('privacy_officer',)))}"
-        }
+        bearer = self.token("po-1", "privacy-office", *(roles or ("privacy_officer",)))
+        return {"Authorization": f"Bearer {bearer}"}
 
     def command(self, kind: str, plan_id: str, **body: Any) -> httpx.Response:
         response = self.client.post(f"/plans/{plan_id}/commands", json=body, headers=self.auth(kind))

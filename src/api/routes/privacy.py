@@ -18,7 +18,8 @@ router = APIRouter(tags=["privacy"], route_class=LoggedRoute)
 
 class ErasureRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
-    legal_ground: str = Field(min_length=1, max_length=200)
+    # A code, not prose: it is kept on the erasure receipt, which must hold no personal data.
+    legal_ground: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_.:-]+$")
 
 
 class EmergencyRequest(BaseModel):
@@ -69,7 +70,7 @@ def break_the_glass(
 def review_emergency_access(caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
     """The review queue of emergency accesses, newest first (privacy officers)."""
     require_role(caller, Role.PRIVACY_OFFICER)
-    return {"grants": container.privacy.emergency_review()}
+    return {"grants": container.privacy.emergency_review(caller.tenants)}
 
 
 @router.get("/privacy/policies")
