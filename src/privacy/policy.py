@@ -8,7 +8,7 @@ view; `privacy.store` records each new (version, hash) the first time it loads.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,12 @@ class Policy:
 
     @classmethod
     def parse(cls, text: str) -> Policy:
-        raw = yaml.safe_load(text)
+        policy = cls.from_mapping(yaml.safe_load(text))
+        return replace(policy, sha256=hashlib.sha256(text.encode()).hexdigest(), source=text)
+
+    @classmethod
+    def from_mapping(cls, raw: Any) -> Policy:
+        """A policy from the file's parsed content (hash and source are the file's: see `parse`)."""
         if not isinstance(raw, dict) or "version" not in raw:
             raise PolicyError("a policy is a mapping with a version")
         kinds = {kind: _relations(rules, f"kinds.{kind}") for kind, rules in (raw.get("kinds") or {}).items()}
@@ -56,12 +61,11 @@ class Policy:
             raise PolicyError("erasure_scope is member or household")
         return cls(
             version=str(raw["version"]),
-            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            sha256="",
             default=_relations(raw.get("default") or {}, "default"),
             kinds=kinds,
             consent_can_grant=_categories(raw.get("consent_can_grant") or [], "consent_can_grant"),
             erasure_scope=scope,
-            source=text,
         )
 
 
