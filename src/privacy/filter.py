@@ -36,6 +36,8 @@ class Caller:
     org_kind: str | None = None
     leads_team: bool = False
     emergency_until: datetime | None = None
+    # For auditors' "as seen by <organisation>": the organisation as a whole, not one person.
+    whole_organisation: bool = False
 
 
 def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]:
@@ -48,6 +50,9 @@ def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]
 
 
 def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> Iterable[tuple[str, bool]]:
+    if caller.whole_organisation:
+        yield from _organisation_relations(caller.actor.org, state, now)
+        return
     actor, person = caller.actor, caller.actor.professional_id
     team = {m["professional_id"]: m for m in state.get("care_team", [])}
     yield "regisseur", person == state.get("regisseur_id") and person in team
@@ -58,6 +63,21 @@ def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> It
     yield "emergency", caller.emergency_until is not None and now < caller.emergency_until
     yield "auditor", actor.has_role(Role.AUDITOR)
     yield "admin", actor.has_role(Role.ADMIN)
+
+
+def _organisation_relations(org: str, state: dict[str, Any], now: datetime) -> list[tuple[str, bool]]:
+    """The relations some professional of the organisation could have had."""
+    team = {m["professional_id"]: m["organisation_id"] for m in state.get("care_team", [])}
+    whole = Actor(sub="", org=org)
+    return [
+        ("regisseur", team.get(state.get("regisseur_id") or "") == org),
+        ("care_team", org in team.values()),
+        (
+            "mandate",
+            any(_mandate_covers({**m, "scope": "all"}, whole, now) for m in state.get("mandates", [])),
+        ),
+        ("consent", bool(_consented(whole, state, now))),
+    ]
 
 
 def _mandate_covers(mandate: dict[str, Any], actor: Actor, now: datetime) -> bool:

@@ -13,10 +13,11 @@ from typing import Any
 
 from domain.app import Eenplan
 from domain.context import Actor
-from domain.errors import PlanNotFoundError
+from domain.errors import NotAllowedError, PlanNotFoundError, UnknownReferenceError
 from domain.plan.categories import PERSONAL_FIELDS
 from domain.plan.personal import erase
-from privacy.filter import filter_history, filter_plan
+from domain.values import Role
+from privacy.filter import Caller, filter_history, filter_plan
 from privacy.processing import note_processing
 from privacy.service import Privacy
 from privacy.views import history_entry
@@ -71,7 +72,19 @@ class PlanReader:
         now = now or datetime.now(UTC)
         current = self.eenplan.plan(actor, plan_id)
         caller = self.privacy.caller(actor, current, now)
-        events = self.eenplan.plan_events(actor, plan_id, until=as_of)
+        entries = self._entries(actor, plan_id, current, as_of)
+        state = self.privacy.state(current, now.date())
+        visible = filter_history(caller, state, entries, self.privacy.policy, now)
+        if visible is None:
+            raise PlanNotFoundError(plan_id)
+        note_processing(actor, str(current.id), list(current.members))
+        return visible
+
+    def _entries(
+        self, actor: Actor, plan_id: str, current: Any, until: datetime | None
+    ) -> list[dict[str, Any]]:
+        """History entries up to a moment, with values erased since blanked."""
+        events = self.eenplan.plan_events(actor, plan_id, until=until)
         if not events:
             raise PlanNotFoundError(plan_id)
         erased = set(getattr(current, "erased_members", []))
@@ -80,9 +93,29 @@ class PlanReader:
         if erased or household:
             for entry in entries:
                 erase(entry["data"], PERSONAL_FIELDS.get(entry["type"], {}), erased, household)
-        state = self.privacy.state(current, now.date())
-        visible = filter_history(caller, state, entries, self.privacy.policy, now)
-        if visible is None:
-            raise PlanNotFoundError(plan_id)
-        note_processing(actor, str(current.id), list(current.members))
-        return visible
+        return entries
+
+    def history_as_seen_by(
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+    ) -> list[dict[str, Any]]:
+        """Audit: the history up to `as_of` as that organisation was allowed to see it then,
+        under the policy in force then and its relations to the plan at that moment."""
+        if not actor.has_role(Role.AUDITOR):
+            raise NotAllowedError("only auditors see a plan as another organisation saw it")
+        current = self.eenplan.plan(actor, plan_id)
+        version = self.eenplan.version_at(actor, plan_id, as_of)
+        then = self.eenplan.plan(actor, plan_id, version=version)
+        state = self.privacy.state(then, as_of.date(), current)
+        entries = self._entries(actor, plan_id, current, as_of)
+        try:
+            kind: str | None = self.eenplan.organisation(organisation_id).kind
+        except UnknownReferenceError:
+            kind = None
+        seen_by = Caller(
+            Actor(sub="", org=organisation_id, tenants=frozenset({current.tenant})),
+            kind,
+            whole_organisation=True,
+        )
+        policy = self.privacy.policy_at(as_of)
+        note_processing(actor, str(current.id), list(current.members), activity="audit")
+        return filter_history(seen_by, state, entries, policy, as_of) or []

@@ -68,6 +68,15 @@ class Privacy:
             (self.policy.sha256, self.policy.version, _now().isoformat(), self.policy.source),
         )
 
+    def policy_at(self, moment: datetime) -> Policy:
+        """The policy in force at a moment: the last one first loaded before it."""
+        rows = self.store.query(
+            "SELECT source FROM privacy_policies WHERE first_loaded_at <= ? "
+            "ORDER BY first_loaded_at DESC LIMIT 1",
+            (moment.astimezone(UTC).isoformat(),),
+        )
+        return Policy.parse(rows[0]["source"]) if rows else self.policy
+
     def policies(self) -> list[dict[str, Any]]:
         return self.store.query(
             "SELECT version, sha256, first_loaded_at FROM privacy_policies ORDER BY first_loaded_at"

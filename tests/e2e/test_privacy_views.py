@@ -106,3 +106,26 @@ def test_breaking_the_glass_gives_regisseur_level_reads_and_lands_in_the_review_
     assert view["relation"] == "emergency" and view["members"][0]["given_name"] == "Ann"
     grants = client.get("/privacy/emergency-access", headers=world.officer()).json()["grants"]
     assert grants[0]["plan_id"] == plan_id and grants[0]["reason"] == "acuut gevaar"
+
+
+def test_an_auditor_sees_the_history_as_an_organisation_could_see_it_at_that_moment(
+    client: httpx.Client, token: TokenFactory
+) -> None:
+    world = setup(client, token, "social_work", "police")
+    plan_id, _member = _plan_with_notes(world)
+    before_joining = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()[
+        "last_activity"
+    ]
+    _join(world, plan_id, "police")
+    auditor = {"Authorization": f"Bearer {token('aud-1', 'rekenkamer', 'auditor')}"}
+    police = world.orgs["police"]
+    path = f"/plans/{plan_id}/history"
+    then = client.get(path, params={"as_of": before_joining, "as_seen_by": police}, headers=auditor)
+    assert then.status_code == 200, then.text
+    assert then.json()["events"] == [], "before joining, the police could see nothing of the plan"
+    now = client.get(path, params={"as_seen_by": police}, headers=auditor).json()["events"]
+    texts = {e["data"].get("text") for e in now if e["type"] == "NoteAdded"}
+    assert texts == {"veiligheidsplan", "reclassering", None}
+    assert (
+        client.get(path, params={"as_seen_by": police}, headers=world.auth("social_work")).status_code == 403
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -92,7 +93,14 @@ def read_history(
     caller: CallerDep,
     container: ContainerDep,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_seen_by: Annotated[
+        str | None, Query(max_length=200, description="auditors: an organisation id")
+    ] = None,
 ) -> PlanHistory:
-    """The plan's events, with type, version, time, actor and data."""
+    """The plan's events with type, version, time, actor and data; auditors: as an organisation saw them."""
+    if as_seen_by is not None:
+        moment = as_of or datetime.now(UTC)
+        entries = container.reader.history_as_seen_by(caller, plan_id, as_seen_by, moment)
+        return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})
     entries = container.reader.history(caller, plan_id, as_of=as_of)
     return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})
