@@ -117,6 +117,11 @@ def can_see(caller: Caller, state: dict[str, Any], now: datetime) -> bool:
     return bool(relations(caller, state, now))
 
 
+def visible_plan_ids(caller: Caller, states: Iterable[dict[str, Any]], now: datetime) -> list[str]:
+    """The ids of the plans (by their relation keys) that the caller may see, in the given order."""
+    return [str(state["plan_id"]) for state in states if can_see(caller, state, now)]
+
+
 def filter_plan(
     caller: Caller,
     state: dict[str, Any],

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.app import Eenplan
 from domain.context import Actor
-from domain.errors import NotAllowedError, PlanNotFoundError, UnknownReferenceError
+from domain.errors import NotAllowedError, PlanNotFoundError
 from domain.plan.categories import PERSONAL_FIELDS
 from domain.plan.personal import erase
 from domain.values import Role
@@ -107,10 +107,7 @@ class PlanReader:
         then = self.eenplan.plan(actor, plan_id, version=version)
         state = self.privacy.state(then, as_of.date(), current)
         entries = self._entries(actor, plan_id, current, as_of)
-        try:
-            kind: str | None = self.eenplan.organisation(organisation_id).kind
-        except UnknownReferenceError:
-            kind = None
+        kind = self.privacy.organisation_kind(organisation_id)
         seen_by = Caller(
             Actor(sub="", org=organisation_id, tenants=frozenset({current.tenant})),
             kind,

@@ -85,17 +85,30 @@ class Privacy:
     # --- the inputs of the filter ---------------------------------------------------------
 
     def caller(self, actor: Actor, plan: HouseholdPlan, now: datetime) -> Caller:
+        return self.caller_for(actor, plan.team_id, str(plan.id), now)
+
+    def caller_for(self, actor: Actor, team_id: str | None, plan_id: str | None, now: datetime) -> Caller:
         """The caller with its organisation's kind, team lead standing and emergency grant."""
-        try:
-            kind: str | None = self.eenplan.organisation(actor.org).kind
-        except errors.UnknownReferenceError:
-            kind = None
         return Caller(
             actor=actor,
-            org_kind=kind,
-            leads_team=self.eenplan._leads_team(actor, plan),
-            emergency_until=self.emergency_until(actor, str(plan.id), now),
+            org_kind=self.organisation_kind(actor.org),
+            leads_team=team_id is not None and self._leads(actor, team_id),
+            emergency_until=self.emergency_until(actor, plan_id, now) if plan_id else None,
         )
+
+    def organisation_kind(self, organisation_id: str) -> str | None:
+        try:
+            return self.eenplan.organisation(organisation_id).kind
+        except errors.UnknownReferenceError:
+            return None
+
+    def _leads(self, actor: Actor, team_id: str) -> bool:
+        if not actor.has_role(Role.TEAM_LEAD):
+            return False
+        try:
+            return team_id in self.eenplan.professional(actor.professional_id).team_ids
+        except errors.UnknownReferenceError:
+            return False
 
     @staticmethod
     def state(plan: HouseholdPlan, today: Any, current: HouseholdPlan | None = None) -> dict[str, Any]:
