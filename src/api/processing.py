@@ -65,5 +65,5 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
             foreign_operation=trace.get("foreign_operation"),
             extra={"eenplan.relation": note.relation} if note.relation else {},
         )
-        members = note.member_ids if note.member_ids is not None else list(plan.members)
+        members = [*(note.member_ids if note.member_ids is not None else plan.members), *note.also]
         container.privacy.log.write(op, note.actor, plan.tenant, note.plan_id, members)

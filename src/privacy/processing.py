@@ -40,6 +40,7 @@ class Noted:
     operation: str | None = None
     relation: str | None = None
     activity: str | None = None  # overrides the route's activity, e.g. an auditor's read is "audit"
+    also: list[str] = field(default_factory=list)  # subjects besides the plan's current members
 
 
 _noted: ContextVar[list[Noted] | None] = ContextVar("eenplan_processing_noted", default=None)

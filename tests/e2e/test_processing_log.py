@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import TokenFactory
+from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.privacy_world import open_plan, setup
 
 # Routes that hold no personal data of households: service, directory, and the review lists.
@@ -68,6 +68,14 @@ def test_reads_and_changes_write_one_line_per_data_subject_linked_to_the_callers
     assert read[0]["attributes"]["dpl.nen7513.users"][0]["userID"] == world.pros["social_work"]
     assert opened["member_ids"][0] not in str(entries) and "Jansen" not in str(entries)
 
+    child = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()["members"][1][
+        "member_id"
+    ]
+    world.command("social_work", plan_id, type="remove_member", member_id=child, reason="verhuisd")
+    entries = client.get(f"/plans/{plan_id}/processing-log", headers=world.officer()).json()["entries"]
+    removal = [e for e in entries if e["name"] == "run_command:remove_member"]
+    assert len(removal) == 2, "the removed member is a data subject of the removal too"
+
 
 def test_the_processing_log_cannot_be_changed_or_deleted_through_the_api(
     client: httpx.Client, token: TokenFactory
@@ -81,7 +89,7 @@ def test_the_processing_log_cannot_be_changed_or_deleted_through_the_api(
 
 
 def test_export_and_erasure_over_http_give_the_subjects_data_then_a_receipt_without_it(
-    client: httpx.Client, token: TokenFactory
+    client: httpx.Client, token: TokenFactory, server: Server
 ) -> None:
     world = setup(client, token, "social_work")
     opened = open_plan(world, "social_work")
@@ -112,3 +120,5 @@ def test_export_and_erasure_over_http_give_the_subjects_data_then_a_receipt_with
         ).status_code
         == 403
     )
+    logged = server.log.read_text()
+    assert "/subjects/{member_id}/export" in logged and member_id not in logged and "Jansen" not in logged

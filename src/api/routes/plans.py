@@ -62,7 +62,9 @@ def run_command(
     if command.command_id:
         ctx = ctx.__class__(ctx.actor, command.command_id, ctx.trace_id, ctx.today)
     outcome = container.eenplan.execute(ctx, plan_id, command, _if_match(if_match))
-    note_processing(ctx.actor, outcome.plan_id, operation=command.type)
+    # A removed member is no longer in the plan, yet the command processed their data.
+    subject = getattr(command, "member_id", None)
+    note_processing(ctx.actor, outcome.plan_id, operation=command.type, also=[subject] if subject else [])
     response.headers["ETag"] = _etag(outcome.version)
     return CommandResult.model_validate(outcome, from_attributes=True)
 
