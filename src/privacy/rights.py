@@ -65,11 +65,7 @@ def erase_plan_subjects(
     reason_code: str,
 ) -> dict[str, Any]:
     plan_id = str(plan.id)
-    household_scope = privacy.policy.erasure_scope == "household"
-    mine = {key_id(plan_id, m) for m in member_ids}
-    live = set(privacy.keyring.live_member_keys(plan_id))
-    everyone = household_scope or not (live - mine)
-    members = sorted(set(member_ids) | ({k.split(":", 1)[1] for k in live} if household_scope else set()))
+    members, everyone = _scope(privacy, plan_id, member_ids)
     receipt_id = str(uuid4())
     _save_erasure_event(privacy, ctx, plan_id, receipt_id, members, everyone, legal_ground)
     keys = sorted({key_id(plan_id, m) for m in members} | ({plan_id} if everyone else set()))
@@ -88,6 +84,19 @@ def erase_plan_subjects(
     _store_receipt(privacy, ctx.actor, receipt, keys)
     note_processing(ctx.actor, plan_id, members, operation="erase")
     return receipt
+
+
+def _scope(privacy: Privacy, plan_id: str, member_ids: list[str]) -> tuple[list[str], bool]:
+    """Whose keys go, and whether the household key goes too (policy `erasure_scope`).
+
+    With scope `member` the household key goes with the last member who still
+    has a key: household data (address, notes) belongs to the household, so it
+    is erased once nobody of the household is left to hold it for.
+    """
+    live = {k.split(":", 1)[1] for k in privacy.keyring.live_member_keys(plan_id)}
+    if privacy.policy.erasure_scope == "household":
+        return sorted(set(member_ids) | live), True
+    return sorted(set(member_ids)), not (live - set(member_ids))
 
 
 def _save_erasure_event(
