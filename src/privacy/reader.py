@@ -98,21 +98,38 @@ class PlanReader:
     def history_as_seen_by(
         self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
     ) -> list[dict[str, Any]]:
-        """Audit: the history up to `as_of` as that organisation was allowed to see it then,
-        under the policy in force then and its relations to the plan at that moment."""
+        """Audit: the history up to `as_of` as that organisation was allowed to see it then."""
+        current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
+        entries = self._entries(actor, plan_id, current, as_of)
+        return filter_history(seen_by, state, entries, policy, as_of) or []
+
+    def plan_as_seen_by(
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+    ) -> dict[str, Any]:
+        """Audit: the plan at `as_of` as that organisation was allowed to see it then (404: not at all)."""
+        _current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
+        view = filter_plan(seen_by, state, policy, as_of)
+        if view is None:
+            raise PlanNotFoundError(f"{plan_id} as seen by {organisation_id}")
+        return view
+
+    def _as_seen(
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+    ) -> tuple[Any, dict[str, Any], Caller, Any]:
+        """The plan then, the organisation as a caller, and the policy in force then."""
         if not actor.has_role(Role.AUDITOR):
             raise NotAllowedError("only auditors see a plan as another organisation saw it")
         current = self.eenplan.plan(actor, plan_id)
-        version = self.eenplan.version_at(actor, plan_id, as_of)
-        then = self.eenplan.plan(actor, plan_id, version=version)
-        state = self.privacy.state(then, as_of.date(), current)
-        entries = self._entries(actor, plan_id, current, as_of)
-        kind = self.privacy.organisation_kind(organisation_id)
+        then = self.eenplan.plan(actor, plan_id, version=self.eenplan.version_at(actor, plan_id, as_of))
         seen_by = Caller(
             Actor(sub="", org=organisation_id, tenants=frozenset({current.tenant})),
-            kind,
+            self.privacy.organisation_kind(organisation_id),
             whole_organisation=True,
         )
-        policy = self.privacy.policy_at(as_of)
         note_processing(actor, str(current.id), list(current.members), activity="audit")
-        return filter_history(seen_by, state, entries, policy, as_of) or []
+        return (
+            current,
+            self.privacy.state(then, as_of.date(), current),
+            seen_by,
+            self.privacy.policy_at(as_of),
+        )

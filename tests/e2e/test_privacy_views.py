@@ -129,3 +129,9 @@ def test_an_auditor_sees_the_history_as_an_organisation_could_see_it_at_that_mom
     assert (
         client.get(path, params={"as_seen_by": police}, headers=world.auth("social_work")).status_code == 403
     )
+    view = client.get(f"/plans/{plan_id}", params={"as_seen_by": police}, headers=auditor).json()
+    assert {n["category"] for n in view["notes"]} == {"safety", "justice"} and view["relation"] == "care_team"
+    before = client.get(
+        f"/plans/{plan_id}", params={"as_seen_by": police, "as_of": before_joining}, headers=auditor
+    )
+    assert before.status_code == 404

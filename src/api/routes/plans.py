@@ -82,9 +82,16 @@ def read_plan(
     response: Response,
     version: Annotated[int | None, Query(ge=1)] = None,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_seen_by: Annotated[
+        str | None, Query(max_length=200, description="auditors: an organisation id")
+    ] = None,
 ) -> PlanPublic:
-    """The plan as the caller may see it, now or replayed to a version or moment."""
-    view = container.reader.plan(caller, plan_id, version=version, as_of=as_of)
+    """The plan as the caller may see it, now or replayed; auditors: as an organisation saw it."""
+    if as_seen_by is not None:
+        moment = as_of or datetime.now(UTC)
+        view = container.reader.plan_as_seen_by(caller, plan_id, as_seen_by, moment)
+    else:
+        view = container.reader.plan(caller, plan_id, version=version, as_of=as_of)
     response.headers["ETag"] = _etag(view["version"])
     return PlanPublic.model_validate(view)
 
