@@ -72,6 +72,9 @@ class Policy:
 def _relations(rules: Any, where: str) -> dict[str, frozenset[str]]:
     if not isinstance(rules, dict):
         raise PolicyError(f"{where} maps relations to category lists")
+    # `none` may be written down, to say so, but never grants anything: no relation is a 404.
+    if rules.pop("none", None):
+        raise PolicyError(f"{where}.none: an organisation without a relation sees nothing; use []")
     unknown = set(rules) - set(RELATIONS)
     if unknown:
         raise PolicyError(f"{where}: unknown relations {sorted(unknown)}")

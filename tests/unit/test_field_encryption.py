@@ -46,6 +46,8 @@ def test_the_shipped_policy_loads_and_a_broken_policy_is_refused() -> None:
         Policy.parse("version: x\nkinds:\n  bakery:\n    care_team: [general]\n")
     with pytest.raises(PolicyError):
         Policy.parse("version: x\ndefault:\n  care_team: [gossip]\n")
+    with pytest.raises(PolicyError):
+        Policy.parse("version: x\ndefault:\n  none: [general]\n")
 
 
 def test_production_refuses_to_start_without_a_master_key() -> None:
