@@ -28,6 +28,13 @@ from privacy.policy import Policy, activities
 from privacy.store import PrivacyStore
 
 SUBJECT_ID_TYPE = "eenplan.member-pseudonym.hmac-sha256"
+# LDV `resource`, with the NEN 7513 source-system fields in the `nen7513` namespace.
+RESOURCE = {
+    "service.name": "eenplan",
+    "service.version": "1.0.0",
+    "nen7513.AuditSourceId": "eenplan",
+    "nen7513.AuditSourceTypeCode": "application-server",
+}
 
 
 @dataclass
@@ -121,6 +128,7 @@ class ProcessingLog:
             "end_time": op.ended.isoformat(),
             "status": {"code": op.status},
             "foreign_operation": _foreign(op.foreign_operation),
+            "resource": RESOURCE,
             "attributes": {
                 "dpl.core.processing_activity_id": op.activity_id,
                 "dpl.core.data_subject_id": subject,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -19,6 +19,7 @@ from api.privacy_schemas import (
 from api.processing import LoggedRoute, activity
 from domain.values import Role
 from privacy import rights
+from privacy.policy import activities
 from privacy.processing import note_processing
 
 router = APIRouter(tags=["privacy"], route_class=LoggedRoute)
@@ -94,3 +95,9 @@ def read_policies(caller: CallerDep, container: ContainerDep) -> PolicyVersions:
     require_role(caller, Role.PRIVACY_OFFICER, Role.AUDITOR)
     current = container.privacy.policy.version
     return PolicyVersions.model_validate({"current": current, "policies": container.privacy.policies()})
+
+
+@router.get("/privacy/activities")
+def read_activities(caller: CallerDep) -> dict[str, Any]:
+    """The register of processing activities that `dpl.core.processing_activity_id` points into."""
+    return {"activities": activities()}
