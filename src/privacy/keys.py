@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,10 @@ from privacy.store import PrivacyStore
 
 ENVELOPE = "$enc"
 CACHE_SIZE = 10_000
+# How long a process trusts a cached key before asking the table again. Erasure in
+# another process is honoured at once anyway (the PersonalDataErased event blanks
+# the values); this bounds how long such a process could still decrypt at all.
+CACHE_SECONDS = 60.0
 
 
 def derive(master_key: bytes, purpose: str) -> bytes:
@@ -43,7 +48,7 @@ class Keyring:
             raise ValueError("the master key needs at least 32 bytes")
         self.store = store
         self._wrapping = AESGCM(derive(master_key, "key-wrapping"))
-        self._cache: OrderedDict[str, bytes | None] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, bytes | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     # --- values -----------------------------------------------------------------------
@@ -73,9 +78,10 @@ class Keyring:
 
     def key(self, key_id: str, *, create: bool) -> bytes | None:
         with self._lock:
-            if key_id in self._cache:
+            cached = self._cache.get(key_id)
+            if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
                 self._cache.move_to_end(key_id)
-                return self._cache[key_id]
+                return cached[1]
         rows = self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
         if not rows and create:
             rows = self._create(key_id)
@@ -104,7 +110,8 @@ class Keyring:
 
     def _remember(self, key_id: str, key: bytes | None) -> None:
         with self._lock:
-            self._cache[key_id] = key
+            self._cache[key_id] = (time.monotonic(), key)
+            self._cache.move_to_end(key_id)
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
 

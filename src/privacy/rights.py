@@ -129,14 +129,14 @@ def _evict(privacy: Privacy, plan_id: Any) -> None:
 
 def _store_receipt(privacy: Privacy, actor: Actor, receipt: dict[str, Any], keys: list[str]) -> None:
     privacy.store.execute(
-        "INSERT INTO privacy_erasures (receipt_id, plan_id, data_subject_ids, household, key_ids, "
+        "INSERT INTO privacy_erasures (receipt_id, plan_id, data_subject_ids, household, keys_destroyed, "
         "legal_ground, reason_code, erased_at, by_sub, by_org) VALUES (?,?,?,?,?,?,?,?,?,?)",
         (
             receipt["receipt_id"],
             receipt["plan_id"],
             json.dumps(receipt["data_subject_ids"]),
             int(receipt["household"]),
-            json.dumps(len(keys)),
+            len(keys),
             receipt["legal_ground"],
             receipt["reason_code"],
             receipt["erased_at"],

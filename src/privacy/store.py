@@ -35,7 +35,7 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS privacy_emergency_plan ON privacy_emergency_access (plan_id, sub)",
     """CREATE TABLE IF NOT EXISTS privacy_erasures (
         receipt_id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, data_subject_ids TEXT NOT NULL,
-        household INTEGER NOT NULL, key_ids TEXT NOT NULL, legal_ground TEXT NOT NULL,
+        household INTEGER NOT NULL, keys_destroyed INTEGER NOT NULL, legal_ground TEXT NOT NULL,
         reason_code TEXT NOT NULL, erased_at TEXT NOT NULL, by_sub TEXT NOT NULL, by_org TEXT NOT NULL)""",
 ]
 # The processing log is append-only in the database itself, not only in the API.
