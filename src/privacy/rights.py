@@ -152,11 +152,14 @@ def export_subject(privacy: Privacy, actor: Actor, member_id: str) -> dict[str, 
     plan = subject.plan
     state = privacy.state(plan, date.today())
     state["members"] = [m for m in state["members"] if m["member_id"] == member_id]
+    state.pop("relation", None)  # the export is the subject's, not a caller's view
     events = privacy.eenplan.plan_events(actor, plan.id)
     history = [history_entry(e) for e in events if _concerns(e, member_id)]
     erased = set(getattr(plan, "erased_members", []))
     for entry in history:
-        erase(entry["data"], PERSONAL_FIELDS.get(entry["type"], {}), erased, plan_household_erased(plan))
+        paths = PERSONAL_FIELDS.get(entry["type"], {})
+        erase(entry["data"], paths, erased, plan_household_erased(plan))
+        _leave_out_others(entry["data"], paths, member_id)
     subject_id = privacy.log.subject_id(subject.tenant, member_id)
     note_processing(actor, str(plan.id), [member_id], operation="export")
     return {
@@ -169,6 +172,13 @@ def export_subject(privacy: Privacy, actor: Actor, member_id: str) -> dict[str, 
             r for r in privacy.receipts(str(plan.id)) if subject_id in r["data_subject_ids"]
         ],
     }
+
+
+def _leave_out_others(data: dict[str, Any], paths: dict[str, str], member_id: str) -> None:
+    """An export is about one person: other members' values stay out of it."""
+    for found in list(personal_values(data, paths, with_none=True)):
+        if found.subject not in (None, member_id):
+            del found.holder[found.key]
 
 
 def plan_household_erased(plan: HouseholdPlan) -> bool:

@@ -145,3 +145,16 @@ def test_expire_erases_closed_plans_past_their_term_and_reports_them(settings: S
         assert rights.expire(container.privacy, job, later) == []
     finally:
         container.close()
+
+
+def test_an_export_holds_the_persons_data_and_no_other_members_values(settings: Settings) -> None:
+    container = build(settings)
+    try:
+        _plan_id, member, other, _pro, _org = open_household(container)
+        officer = ctx_for("po", "privacy-office", "privacy_officer").actor
+        export = rights.export_subject(container.privacy, officer, member)
+        assert NAME in str(export) and NOTE in str(export) and STREET in str(export)
+        assert "Kees" not in str(export) and "Blijft" not in str(export)
+        assert other in str(export)  # ids are structure; the other member's values are not exported
+    finally:
+        container.close()
