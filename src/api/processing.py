@@ -4,8 +4,9 @@ A route that touches personal data declares its processing activity with
 `openapi_extra=activity("plan_coordination")` on a router whose route class is
 `LoggedRoute`. After the endpoint succeeds, and before the response is sent,
 the route writes one processing-log line per data subject that the endpoint
-noted (`privacy.processing.note_processing`). The OpenAPI document shows the
-declaration (`x-processing-activity`), and a test walks it.
+noted (`privacy.processing.note_processing`); a success with nothing noted is
+refused (500), because it would answer without its log line. The OpenAPI
+document shows the declaration (`x-processing-activity`), and a test walks it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from privacy.processing import Noted, Operation
 
 ACTIVITY = "x-processing-activity"
 log = structlog.get_logger("eenplan.processing")
+
+
+class ProcessingNotNotedError(RuntimeError):
+    """A route declared a processing activity, succeeded, and noted nothing to log."""
 
 
 def activity(activity_id: str) -> dict[str, Any]:
@@ -52,7 +57,9 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
     container = request.app.state.container
     trace = getattr(request.state, "trace", None) or {}
     if not notes:
-        log.warning("processing not noted", route=name)
+        # Fail closed: a personal-data route that answers without a processing-log line is a bug.
+        log.error("processing not noted", route=name)
+        raise ProcessingNotNotedError(f"route {name} declares a processing activity but noted no processing")
     for note in notes:
         plan = container.eenplan.plan(note.actor, note.plan_id)
         op = Operation(
