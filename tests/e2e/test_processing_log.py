@@ -15,8 +15,19 @@ import httpx
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.privacy_world import open_plan, setup
 
-# Routes that hold no personal data of households: service, directory, and the review lists.
-NOT_PERSONAL = ("/health", "/ready", "/metrics", "/organisations", "/teams", "/professionals", "/privacy/")
+# Routes that hold no personal data of households: service, directory, the welfare offer, hash-chain
+# verification, and the privacy review lists. Every other route must declare a processing activity.
+NOT_PERSONAL = (
+    "/health",
+    "/ready",
+    "/metrics",
+    "/organisations",
+    "/teams",
+    "/professionals",
+    "/activities",
+    "/audit/verify",
+    "/privacy/",
+)
 ACTIVITIES = {"intake", "plan_coordination", "monitoring", "audit", "export", "erasure", "emergency_access"}
 
 
