@@ -19,6 +19,7 @@ from api.routes import (
     fhir,
     intake,
     plans,
+    privacy,
     reorganisations,
     service,
     signals,
@@ -47,12 +48,14 @@ def create_app(container: Container) -> FastAPI:
         service.router,
         directory.router,
         plans.router,
+        privacy.router,
         events.router,
         changes.router,
         fhir.router,
+        intake.router,
+        signals.router,
+        reorganisations.router,
     ):
-        app.include_router(router)
-    for router in (intake.router, signals.router, reorganisations.router):
         app.include_router(router)
     return app
 

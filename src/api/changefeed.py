@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import anyio
@@ -19,7 +18,6 @@ from eventsourcing.utils import get_topic
 from starlette.concurrency import run_in_threadpool
 
 from domain.context import Actor
-from domain.errors import NotFoundError
 from domain.plan import events as plan_events
 from privacy.reader import PlanReader
 
@@ -53,11 +51,7 @@ class ChangeFeed:
         return changes, last, len(notifications) == PAGE
 
     def _may_see(self, actor: Actor, plan_id: str) -> bool:
-        try:
-            self.reader.relation(actor, plan_id, date.today())
-        except NotFoundError:
-            return False
-        return True
+        return self.reader.may_see(actor, plan_id)
 
 
 def _change(notification: Any) -> dict[str, Any]:

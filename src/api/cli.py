@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from api.privacy_cli import privacy_cli
 from api.reorganise_cli import teams_cli
 from api.settings import Settings
 
 cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
+cli.add_typer(privacy_cli, name="privacy")
 
 
 @cli.command()

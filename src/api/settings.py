@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     signal_active_days: int = Field(default=730, ge=1)
     signal_match_window_days: int = Field(default=365, ge=1)
 
+    # Privacy: the master key (base64, 32 bytes or more) wraps every data key; production needs one.
+    master_key: SecretStr | None = None
+    privacy_policy_file: Path | None = None
+    emergency_access_hours: float = Field(default=4.0, gt=0, le=72)
+    retention_jeugdwet_years: int = Field(default=20, ge=1)
+    retention_wmo_years: int = Field(default=15, ge=1)
+
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
@@ -63,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def dev_signing_key_file(self) -> Path:
         return self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def dev_master_key_file(self) -> Path:
+        return self.data_dir / "dev-master-key"
 
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Settings:
@@ -72,6 +83,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "production mode needs EENPLAN_JWKS_URL, EENPLAN_JWKS_FILE or EENPLAN_JWT_PUBLIC_KEY_FILE"
             )
+        if self.master_key is None:
+            raise ValueError("production mode needs EENPLAN_MASTER_KEY (base64 of 32 random bytes)")
         if self.jwt_issuer == "eenplan-dev":
             raise ValueError("production mode needs a real EENPLAN_JWT_ISSUER")
         return self

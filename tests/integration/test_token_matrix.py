@@ -5,7 +5,9 @@ The JWKS is served over HTTP from 127.0.0.1 (as an identity provider would), or 
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.bootstrap import build
@@ -68,7 +71,10 @@ def jwks() -> Iterator[Jwks]:
 
 
 def production(settings: Settings, **keys: Any) -> Settings:
-    return settings.model_copy(update={"mode": "production", "jwt_issuer": ISSUER, **keys})
+    master = SecretStr(base64.b64encode(os.urandom(32)).decode())
+    return settings.model_copy(
+        update={"mode": "production", "jwt_issuer": ISSUER, "master_key": master, **keys}
+    )
 
 
 @pytest.fixture

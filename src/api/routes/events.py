@@ -15,11 +15,13 @@ from api.errors import ProblemError, problem, status_of
 from api.idempotency import fingerprint
 from api.keystore import Reply
 from api.partners import acting_for, require_acting_for
+from api.processing import LoggedRoute, activity
 from api.schemas import CommandResult
 from domain.context import Actor, CommandContext
 from domain.errors import DomainError
+from privacy.processing import note_processing
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=LoggedRoute)
 BODY = {
     "requestBody": {
         "required": True,
@@ -35,7 +37,7 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/events", response_model=CommandResult, openapi_extra=BODY)
+@router.post("/events", response_model=CommandResult, openapi_extra={**BODY, **activity("plan_coordination")})
 def receive_events(
     request: Request,
     caller: CallerDep,
@@ -56,13 +58,16 @@ def _run(request: Request, container: Container, caller: Actor, event: cloudeven
     require_acting_for(actor)
     ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
     print_ = fingerprint(request.url.path, event.raw, actor.acting_for)
-    return container.idempotency.run(
+    reply = container.idempotency.run(
         ctx,
         True,
         print_,
         lambda: container.eenplan.execute(ctx, event.plan_id, event.command),
         command_reply,
     )
+    subject = getattr(event.command, "member_id", None)
+    note_processing(actor, event.plan_id, operation=event.command.type, also=[subject] if subject else [])
+    return reply
 
 
 def _result(

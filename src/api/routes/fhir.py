@@ -8,8 +8,9 @@ from fastapi import APIRouter, Response
 
 from api import fhir
 from api.deps import CallerDep, ContainerDep
+from api.processing import LoggedRoute, activity
 
-router = APIRouter(prefix="/plans", tags=["plans"])
+router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
 FHIR_JSON = "application/fhir+json"
 
 
@@ -17,6 +18,7 @@ FHIR_JSON = "application/fhir+json"
     "/{plan_id}/fhir",
     response_class=Response,
     responses={200: {"content": {FHIR_JSON: {}}, "description": "a FHIR R4B Bundle (type collection)"}},
+    openapi_extra=activity("plan_coordination"),
 )
 def read_plan_as_fhir(plan_id: str, caller: CallerDep, container: ContainerDep) -> Response:
     """CarePlan (subject: a Group for the household), CareTeam with `onBehalfOf`, Goals with ZRM progress."""
