@@ -66,7 +66,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             request = self.repository.get(_uuid(request_id))
         except AggregateNotFoundError:
             raise errors.HelpRequestNotFoundError(request_id) from None
-        if not isinstance(request, HelpRequest) or not actor.serves(request.tenant):
+        if not isinstance(request, HelpRequest) or not request.visible_to(actor, self._teams_of(actor)):
             raise errors.HelpRequestNotFoundError(request_id)
         return request
 
