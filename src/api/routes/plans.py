@@ -12,6 +12,8 @@ from api.schemas import CommandResult, PlanHistory, PlanOpened, PlanPublic
 from domain.commands import OpenPlan, PlanCommand
 
 router = APIRouter(prefix="/plans", tags=["plans"])
+# The stores keep versions as signed 64-bit integers; a larger one is a validation problem, not a 500.
+MAX_VERSION = 2**63 - 1
 
 
 def _etag(version: int) -> str:
@@ -68,7 +70,7 @@ def read_plan(
     caller: CallerDep,
     container: ContainerDep,
     response: Response,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
 ) -> PlanPublic:
     """The plan as the caller may see it, now or replayed to a version or moment."""
