@@ -31,6 +31,9 @@ class DirectoryCommands:
     save: Any
 
     def register_organisation(self, ctx: CommandContext, cmd: RegisterOrganisation) -> Organisation:
+        foreign = sorted(set(cmd.tenants) - ctx.actor.tenants)
+        if foreign:
+            raise errors.NotAllowedError(f"the caller does not serve tenant {', '.join(foreign)}")
         org = Organisation(
             key=cmd.id,
             name=cmd.name,
@@ -47,6 +50,8 @@ class DirectoryCommands:
         org = self.organisation(organisation_id)
         for team_id in cmd.team_ids:
             team = self.team(team_id)
+            if not ctx.actor.serves(team.tenant):
+                raise errors.UnknownReferenceError(f"unknown team {team_id}")
             if team.tenant not in org.tenants:
                 raise errors.UnknownReferenceError(
                     f"team {team_id} serves {team.tenant}, which organisation {organisation_id} does not"
