@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -122,6 +123,26 @@ class DirectoryCommands:
                 f"professional {key} does not work for an organisation serving {tenant}"
             )
         return ProfessionalRef(key, professional.organisation_id, tuple(professional.team_ids))
+
+    def current_team_ids(self, team_ids: Iterable[str]) -> set[str]:
+        """These teams and every team they were merged or split into, however many times.
+
+        A reorganisation dissolves teams but does not re-register their people, so a
+        professional's registered teams lead, through this, to the teams they work in now.
+        """
+        found: set[str] = set()
+        todo = list(team_ids)
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            try:
+                into = self.team(key).dissolved_into
+            except errors.UnknownReferenceError:
+                continue
+            todo.extend(into.split(",") if into else [])
+        return found
 
     def list_entries(self, kind: str) -> list[Any]:
         return [self._entry(kind, key) for key in self._index().entries[kind]]

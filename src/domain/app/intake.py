@@ -48,6 +48,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     list_entries: Any
     professional_ref: Any
     _writable_plan: Any
+    current_team_ids: Any
 
     def loads(self, tenant: str) -> dict[str, int]:
         return (self.regisseur_load or self.regisseur_load_from_log)(tenant)
@@ -79,11 +80,11 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         waiting = {t.key: allocation.team_waiting_days(requests, t.key, now) for t in teams}
         area = (request.area or "").casefold()
         near = {t.key for t in teams if area and area in {a.casefold() for a in t.areas}}
-        candidacies = [
-            allocation.Candidacy(p.key, tuple(p.team_ids), frozenset(p.expertise), p.capacity)
-            for p in self.list_entries("professional")
-            if set(p.team_ids) & set(waiting)
-        ]
+        candidacies = []
+        for p in self.list_entries("professional"):
+            works_in = tuple(sorted(self.current_team_ids(p.team_ids) & set(waiting)))
+            if works_in:
+                candidacies.append(allocation.Candidacy(p.key, works_in, frozenset(p.expertise), p.capacity))
         return allocation.rank(request.topics, candidacies, self.loads(request.tenant), waiting, near)
 
     def active_teams(self, tenant: str) -> list[Any]:
@@ -115,14 +116,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         tenant = self.help_request(ctx.actor, request_id).tenant
         self.professional_ref(cmd.professional_id, tenant)
         team_id = next((c.team_id for c in ranked if c.professional_id == cmd.professional_id), None)
-        team_id = team_id or next(
-            (
-                t.key
-                for t in self.active_teams(tenant)
-                if t.key in self.professional(cmd.professional_id).team_ids
-            ),
-            None,
-        )
+        teams = self.current_team_ids(self.professional(cmd.professional_id).team_ids)
+        team_id = team_id or next((t.key for t in self.active_teams(tenant) if t.key in teams), None)
         return lambda r: r.assign(ctx, cmd.professional_id, team_id, top, cmd.reason)
 
     def _record_first_contact(

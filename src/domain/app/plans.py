@@ -53,6 +53,7 @@ class PlanCommands:
     professional: Any
     organisation: Any
     team: Any
+    current_team_ids: Any
 
     # --- queries -----------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class PlanCommands:
         if not actor.has_role(Role.TEAM_LEAD):
             return False
         try:
-            return plan.team_id in self.professional(actor.professional_id).team_ids
+            return plan.team_id in self.current_team_ids(self.professional(actor.professional_id).team_ids)
         except errors.UnknownReferenceError:
             return False
 
