@@ -150,16 +150,25 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     def _open_plan_from(
         self, ctx: CommandContext, request_id: str, cmd: ic.OpenPlanFromRequest
     ) -> TriageOutcome:
-        """Open the plan (its history names the request), then conclude the request with it."""
-        request = self.help_request(ctx.actor, request_id)
-        request.check_can_open_plan()
-        if cmd.tenant != request.tenant:
-            raise errors.TriageError("the plan is opened in the help request's tenant")
-        plan = self.open_plan(ctx, cmd, help_request_id=str(request.id))
-        outcome = self._with_retries(ctx, request_id, lambda r: r.plan_opened(ctx, plan.plan_id, cmd.team_id))
-        return TriageOutcome(
-            outcome.request_id, outcome.version, outcome.status, outcome.position, plan.plan_id
-        )
+        """Open the plan (its history names the request) and conclude the request, in one save."""
+        for _ in range(RETRIES):
+            request = self.help_request(ctx.actor, request_id)
+            request.check_can_open_plan()
+            if cmd.tenant != request.tenant:
+                raise errors.TriageError("the plan is opened in the help request's tenant")
+
+            def conclude(plan: Any, request: HelpRequest = request) -> list[HelpRequest]:
+                request.plan_opened(ctx, str(plan.id), cmd.team_id)
+                return [request]
+
+            try:
+                plan = self.open_plan(ctx, cmd, help_request_id=str(request.id), also=conclude)
+            except IntegrityError:
+                continue  # the request changed meanwhile: look again
+            return TriageOutcome(
+                str(request.id), request.version, request.status, plan.position, plan.plan_id
+            )
+        raise errors.ConcurrencyError(f"help request {request_id} kept changing; try again")
 
     def waiting_times(
         self, actor: Actor, tenant: str, team_id: str | None = None, topic: str | None = None

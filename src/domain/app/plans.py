@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,7 +101,14 @@ class PlanCommands:
 
     # --- commands ----------------------------------------------------------------------
 
-    def open_plan(self, ctx: CommandContext, cmd: c.OpenPlan, help_request_id: str | None = None) -> Outcome:
+    def open_plan(
+        self,
+        ctx: CommandContext,
+        cmd: c.OpenPlan,
+        help_request_id: str | None = None,
+        also: Callable[[HouseholdPlan], list[Any]] | None = None,
+    ) -> Outcome:
+        """Open a plan; `also` returns aggregates to save with it, atomically (a concluded request)."""
         actor = ctx.actor
         if not actor.serves(cmd.tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
@@ -122,7 +130,7 @@ class PlanCommands:
         registrations = [
             MemberRegistration(tenant=cmd.tenant, member_id=m, plan_id=str(plan.id)) for m in plan.members
         ]
-        recordings = self._save_new(plan, registrations)
+        recordings = self._save_new(plan, [*registrations, *(also(plan) if also else [])])
         return _outcome(plan, recordings, member_ids=list(plan.members))
 
     def execute(
@@ -154,13 +162,11 @@ class PlanCommands:
             raise errors.PlanNotFoundError(plan_id)
         return plan
 
-    def _save_new(
-        self, plan: HouseholdPlan, registrations: list[MemberRegistration]
-    ) -> list[Recording[UUID]]:
+    def _save_new(self, plan: HouseholdPlan, others: list[Any]) -> list[Recording[UUID]]:
         try:
-            recordings: list[Recording[UUID]] = self.save(plan, *registrations)
+            recordings: list[Recording[UUID]] = self.save(plan, *others)
         except IntegrityError:
-            self._raise_if_member_taken(registrations)
+            self._raise_if_member_taken([o for o in others if isinstance(o, MemberRegistration)])
             raise
         return recordings
 
