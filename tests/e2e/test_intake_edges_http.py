@@ -62,6 +62,8 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
     assert client.get(f"/plans/{plan_id}", headers=desk).json()["help_request_id"] == third["request_id"]
     referral = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=desk)
     assert referral.status_code == 201 and referral.json()["referrals"] == 2
+    unknown = client.post("/activities/nope/referrals", json={"plan_id": plan_id}, headers=desk)
+    assert unknown.status_code == 404
     outsider = bearer(token, "outsider", admin.organisation("police"))
     hidden = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=outsider)
     assert hidden.status_code == 404

@@ -214,7 +214,10 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         """Record that a plan's household was referred to an activity (the makelaar's work)."""
         plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
         for _ in range(RETRIES):
-            activity = self.activity(ctx.actor, activity_id, plan.tenant)
+            try:
+                activity = self.activity(ctx.actor, activity_id, plan.tenant)
+            except errors.UnknownReferenceError:  # here the activity is the resource addressed
+                raise errors.NotFoundError(f"activity {activity_id} not found") from None
             activity.record_referral(source="plan", source_id=str(plan.id), meta=ctx.meta())
             try:
                 self.save(activity)
