@@ -37,6 +37,11 @@ def test_a_walk_in_request_must_name_the_location() -> None:
     assert submit(channel="walk_in", location="De Burgt").location == "De Burgt"
 
 
+def test_a_contact_email_with_control_characters_is_refused() -> None:
+    with pytest.raises(ValidationError, match="control characters"):
+        submit(contact={"given_name": "Sam", "family_name": "Jansen", "email": "sam\x00@example.nl"})
+
+
 def test_a_simple_request_is_resolved_with_what_was_done_and_counts_as_contact() -> None:
     request = new_request()
     request.resolve_simple(ctx_for("desk", "gemeente"), "wheelchair ordered from the Wmo supplier")
