@@ -119,9 +119,8 @@ class DirectoryCommands:
         """A professional, checked to work for an organisation that serves `tenant`."""
         professional = self.professional(key)
         if tenant is not None and tenant not in self.organisation(professional.organisation_id).tenants:
-            raise errors.UnknownReferenceError(
-                f"professional {key} does not work for an organisation serving {tenant}"
-            )
+            # Said as for an unknown one: other tenants' directories are not the caller's to probe.
+            raise errors.UnknownReferenceError(f"unknown professional {key}")
         return ProfessionalRef(key, professional.organisation_id, tuple(professional.team_ids))
 
     def current_team_ids(self, team_ids: Iterable[str]) -> set[str]:

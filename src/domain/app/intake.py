@@ -134,9 +134,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         tenant = self.help_request(ctx.actor, request_id).tenant
         if cmd.organisation_id is not None:
             if tenant not in self.organisation(cmd.organisation_id).tenants:
-                raise errors.UnknownReferenceError(
-                    f"organisation {cmd.organisation_id} does not serve {tenant}"
-                )
+                # Said as for an unknown one: other tenants' directories are not the caller's to probe.
+                raise errors.UnknownReferenceError(f"unknown organisation {cmd.organisation_id}")
             return lambda r: r.refer(ctx, None, cmd.organisation_id)
 
         def to_activity(request: HelpRequest) -> list[Activity]:

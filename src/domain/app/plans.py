@@ -114,7 +114,8 @@ class PlanCommands:
             raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
         team = self.team(cmd.team_id)
         if team.tenant != cmd.tenant:
-            raise errors.UnknownReferenceError(f"team {cmd.team_id} does not serve {cmd.tenant}")
+            # Said as for an unknown team: other tenants' directories are not the caller's to probe.
+            raise errors.UnknownReferenceError(f"unknown team {cmd.team_id}")
         plan = HouseholdPlan.open(ctx, cmd, help_request_id)
         joiners = [actor.professional_id] if not actor.has_role(Role.PARTNER_SYSTEM) else []
         regisseur_id = cmd.regisseur_id or (joiners[0] if joiners else None)
