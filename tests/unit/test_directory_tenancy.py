@@ -10,7 +10,7 @@ from domain.values import OrganisationKind
 from tests.factories import ctx_for, in_memory_app, make_world, open_plan_body
 
 
-def test_an_administrator_cannot_register_an_organisation_for_a_tenant_they_do_not_serve() -> None:
+def test_an_administrator_cannot_register_an_organisation_or_team_for_a_tenant_they_do_not_serve() -> None:
     app = in_memory_app()
     elsewhere = ctx_for("admin", "gemeente", "admin", tenants=("GM0363",))
     body = RegisterOrganisation(id="wmo", name="Wmo", kind=OrganisationKind.WELFARE, tenants=["GM0687"])
@@ -20,6 +20,8 @@ def test_an_administrator_cannot_register_an_organisation_for_a_tenant_they_do_n
     with pytest.raises(errors.NotAllowedError, match="GM0687"):
         app.register_organisation(elsewhere, both)
     assert app.visible_organisations(ctx_for("x", "y", tenants=("GM0687",)).actor) == []
+    with pytest.raises(errors.NotAllowedError, match="GM0687"):
+        app.register_team(elsewhere, RegisterTeam(id="noord", name="Noord", tenant="GM0687"))
 
 
 def test_an_administrator_cannot_put_a_professional_in_a_team_of_another_tenant() -> None:

@@ -71,6 +71,8 @@ class DirectoryCommands:
         return professional
 
     def register_team(self, ctx: CommandContext, cmd: RegisterTeam) -> Team:
+        if not ctx.actor.serves(cmd.tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
         team = Team(key=cmd.id, name=cmd.name, tenant=cmd.tenant, areas=cmd.areas, meta=ctx.meta())
         self._register("team", team)
         return team
