@@ -154,7 +154,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             request = self.help_request(ctx.actor, request_id)
             request.check_can_open_plan()
             if cmd.tenant != request.tenant:
-                raise errors.TriageError("the plan is opened in the help request's tenant")
+                raise errors.IncompleteCommandError("the plan is opened in the help request's tenant")
 
             def conclude(plan: Any, request: HelpRequest = request) -> list[HelpRequest]:
                 request.plan_opened(ctx, str(plan.id), cmd.team_id)
@@ -235,7 +235,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
 
 def _only_tenant(actor: Actor) -> str:
     if len(actor.tenants) != 1:
-        raise errors.TriageError("name the tenant of the activity; the caller serves several")
+        raise errors.IncompleteCommandError("name the tenant of the activity; the caller serves several")
     return next(iter(actor.tenants))
 
 

@@ -60,7 +60,7 @@ class ReorganisationCommands:
 
     def _reorganisation_tenant(self, ctx: CommandContext, spec: ro.Reorganisation) -> str:
         if spec.tenant is None and len(ctx.actor.tenants) != 1:
-            raise errors.ReorganisationError("name the tenant; the caller serves several")
+            raise errors.IncompleteCommandError("name the tenant; the caller serves several")
         tenant = spec.tenant or next(iter(ctx.actor.tenants))
         if not ctx.actor.serves(tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {tenant}")
