@@ -30,6 +30,7 @@ log = structlog.get_logger("eenplan.errors")
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
+    (d.IncompleteCommandError, 422),
     (d.AlreadyExistsError, 409),
     (d.RuleViolationError, 409),
     (d.NotAllowedError, 403),

@@ -48,7 +48,7 @@ def read_matches(
 
 @router.post("/expiry", response_model=SignalsErased, openapi_extra=activity("erasure"))
 def erase_expired_signals(
-    ctx: CommandContextDep, container: ContainerDep, tenant: Annotated[str, Query(pattern=r"^GM\d{4}$")]
+    ctx: CommandContextDep, container: ContainerDep, tenant: Annotated[str, Query(pattern=r"^GM[0-9]{4}$")]
 ) -> SignalsErased:
     """Erase the tenant's signals past their active term (role admin); run it daily."""
     require_role(ctx.actor, Role.ADMIN)

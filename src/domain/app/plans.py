@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,7 @@ class PlanCommands:
     professional: Any
     organisation: Any
     team: Any
+    current_team_ids: Any
 
     # --- queries -----------------------------------------------------------------------
 
@@ -93,19 +95,27 @@ class PlanCommands:
         if not actor.has_role(Role.TEAM_LEAD):
             return False
         try:
-            return plan.team_id in self.professional(actor.professional_id).team_ids
+            return plan.team_id in self.current_team_ids(self.professional(actor.professional_id).team_ids)
         except errors.UnknownReferenceError:
             return False
 
     # --- commands ----------------------------------------------------------------------
 
-    def open_plan(self, ctx: CommandContext, cmd: c.OpenPlan, help_request_id: str | None = None) -> Outcome:
+    def open_plan(
+        self,
+        ctx: CommandContext,
+        cmd: c.OpenPlan,
+        help_request_id: str | None = None,
+        also: Callable[[HouseholdPlan], list[Any]] | None = None,
+    ) -> Outcome:
+        """Open a plan; `also` returns aggregates to save with it, atomically (a concluded request)."""
         actor = ctx.actor
         if not actor.serves(cmd.tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
         team = self.team(cmd.team_id)
         if team.tenant != cmd.tenant:
-            raise errors.UnknownReferenceError(f"team {cmd.team_id} does not serve {cmd.tenant}")
+            # Said as for an unknown team: other tenants' directories are not the caller's to probe.
+            raise errors.UnknownReferenceError(f"unknown team {cmd.team_id}")
         plan = HouseholdPlan.open(ctx, cmd, help_request_id)
         joiners = [actor.professional_id] if not actor.has_role(Role.PARTNER_SYSTEM) else []
         regisseur_id = cmd.regisseur_id or (joiners[0] if joiners else None)
@@ -121,7 +131,7 @@ class PlanCommands:
         registrations = [
             MemberRegistration(tenant=cmd.tenant, member_id=m, plan_id=str(plan.id)) for m in plan.members
         ]
-        recordings = self._save_new(plan, registrations)
+        recordings = self._save_new(plan, [*registrations, *(also(plan) if also else [])])
         return _outcome(plan, recordings, member_ids=list(plan.members))
 
     def execute(
@@ -168,13 +178,11 @@ class PlanCommands:
             raise errors.PlanNotFoundError(plan_id)
         return plan
 
-    def _save_new(
-        self, plan: HouseholdPlan, registrations: list[MemberRegistration]
-    ) -> list[Recording[UUID]]:
+    def _save_new(self, plan: HouseholdPlan, others: list[Any]) -> list[Recording[UUID]]:
         try:
-            recordings: list[Recording[UUID]] = self.save(plan, *registrations)
+            recordings: list[Recording[UUID]] = self.save(plan, *others)
         except IntegrityError:
-            self._raise_if_member_taken(registrations)
+            self._raise_if_member_taken([o for o in others if isinstance(o, MemberRegistration)])
             raise
         return recordings
 
