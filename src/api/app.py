@@ -10,13 +10,18 @@ from fastapi import FastAPI
 from api import errors
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
-from api.routes import directory, plans, service
+from api.routes import directory, plans, service, views
 
 
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = container.projections.runner() if container.settings.projections_in_process else None
+        if runner is not None:
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         container.close()
 
     app = FastAPI(
@@ -28,7 +33,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
-    for router in (service.router, directory.router, plans.router):
+    for router in (service.router, directory.router, plans.router, views.router):
         app.include_router(router)
     return app
 

@@ -82,5 +82,10 @@ def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty st
         typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
 
 
+from api.project_cli import project  # noqa: E402 - the `project` sub-commands live in their own module
+
+cli.add_typer(project, name="project")
+
+
 def main() -> None:
     cli()

@@ -42,11 +42,11 @@ class _PostgresTx:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
         return cursor.rowcount
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
         return [tuple(r) for r in cursor.fetchall()]
 
 

@@ -62,6 +62,4 @@ def _professional(tx: Tx, t: Tables, e: Any, position: int) -> None:
         (e.key, e.organisation_id, e.capacity),
     )
     for team_id in e.team_ids:
-        tx.execute(
-            f"INSERT INTO {t.team_members} (team_id, professional_id) VALUES (?, ?)", (team_id, e.key)
-        )
+        tx.execute(f"INSERT INTO {t.team_members} (team_id, professional_id) VALUES (?, ?)", (team_id, e.key))
