@@ -47,7 +47,8 @@ def auditor(world: World) -> object:
 
 def agreement(world: World, by: str, plan_id: str, due: date) -> None:
     responsible = {"organisation_id": world.orgs["welfare"]}
-    do(world, by, plan_id, type="make_agreement", responsible=responsible, action="x", due_date=due.isoformat())
+    due_date = due.isoformat()
+    do(world, by, plan_id, type="make_agreement", responsible=responsible, action="x", due_date=due_date)
 
 
 def test_the_regisseurs_caseload_shows_relation_risk_open_and_overdue_agreements(
@@ -153,7 +154,9 @@ def test_the_team_dashboard_counts_plans_load_overdue_and_waiting_times(
     assert waits["handover_proposal_to_acceptance"]["median_days"] >= 0
 
 
-def test_the_dashboard_is_for_the_team_and_unknown_outside_the_tenant(container: Container, world: World) -> None:
+def test_the_dashboard_is_for_the_team_and_unknown_outside_the_tenant(
+    container: Container, world: World
+) -> None:
     catch_up(container.projections)
     db = container.projections.db
     outsider = actor("someone", "elders", "professional")
@@ -181,15 +184,19 @@ def test_monitoring_suppresses_every_cell_under_five_households(container: Conta
     (team,) = report["teams"]
     assert team["team_id"] == world.team_id and team["areas"] == ["Noord"]
     earlier = TODAY - timedelta(days=30)
-    assert monitoring(container.projections.db, auditor(world), world.tenant, earlier, earlier)[  # type: ignore[arg-type]
-        "total"
-    ]["plans_opened"]["total"] is None
+    assert (
+        monitoring(container.projections.db, auditor(world), world.tenant, earlier, earlier)[  # type: ignore[arg-type]
+            "total"
+        ]["plans_opened"]["total"]
+        is None
+    )
 
 
 def test_monitoring_is_for_auditors_admins_and_municipality_staff(container: Container, world: World) -> None:
     catch_up(container.projections)
     with pytest.raises(NotAllowedError):
-        monitoring(container.projections.db, world.ctx(pro(world, "welfare")).actor, world.tenant, TODAY, TODAY)
+        me = world.ctx(pro(world, "welfare")).actor
+        monitoring(container.projections.db, me, world.tenant, TODAY, TODAY)
 
 
 def test_regisseur_load_counts_open_plans_per_regisseur(container: Container, world: World) -> None:
