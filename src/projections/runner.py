@@ -16,6 +16,7 @@ depend on it (see `projections.tracking`).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -46,7 +47,8 @@ class _Locks:
         try:
             if self.conn is None or self.conn.closed:
                 self.held.clear()
-                self.conn = self.db.connect(LOCK_APPLICATION_NAME)
+                # The pid in the session name tells operators which worker holds which lock.
+                self.conn = self.db.connect(f"{LOCK_APPLICATION_NAME}:{os.getpid()}")
             if name not in self.held:
                 row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
                 if row and row[0]:
