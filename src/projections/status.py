@@ -56,8 +56,10 @@ def _waiting_since(app: Application[Any], position: int) -> float:
     following = app.recorder.select_notifications(position + 1, 1)
     if not following:
         return 0.0
-    event = app.mapper.to_domain_event(following[0])
-    timestamp: datetime = getattr(event, "timestamp", None) or datetime.now(UTC)
+    try:
+        timestamp: datetime = app.mapper.to_domain_event(following[0]).timestamp  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an undecodable event must not break /ready; its age is unknown
+        return 0.0
     return max(0.0, (datetime.now(UTC) - timestamp).total_seconds())
 
 

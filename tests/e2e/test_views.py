@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from api.settings import Settings
-from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.conftest import EENPLAN, Server, TokenFactory
 from tests.factories import household, uid
 
 
@@ -99,3 +101,32 @@ def test_views_refuse_bad_queries_with_problem_json(client: httpx.Client, token:
     assert report.status_code == 200
     assert (report.json()["from"], report.json()["suppressed_below"]) == ("2026-02-01", 5)
     assert client.get("/caseload").status_code == 401
+
+
+def test_an_api_without_in_process_projections_reads_what_a_separate_worker_applies(
+    settings: Settings, token: TokenFactory
+) -> None:
+    srv = Server(settings, extra_env={"EENPLAN_PROJECTIONS_IN_PROCESS": "false"})
+    env = {
+        **os.environ,
+        "EENPLAN_DATABASE_URL": settings.database_url,
+        "EENPLAN_DATA_DIR": str(settings.data_dir),
+    }
+    worker = subprocess.Popen([str(EENPLAN), "project", "run"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=srv.url, timeout=30) as client:
+            team_id, org_id, pro_id = setup_team(client, token)
+            me = auth(token(pro_id, org_id))
+            body = {
+                "tenant": "GM0687",
+                "team_id": team_id,
+                "legal_basis": "jeugdwet",
+                "household": household(),
+            }
+            opened = client.post("/plans", json={**body, "reason": "x"}, headers=me).json()
+            listed = client.get("/plans", params={"min_position": opened["position"]}, headers=me)
+            assert [r["legal_basis"] for r in listed.json()["items"]] == ["jeugdwet"]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        srv.stop()
