@@ -9,6 +9,7 @@ a query never mixes two generations of a view during a blue-green swap.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -61,7 +62,11 @@ class ViewDB:
     def __init__(self, store_env: dict[str, str]) -> None:
         self.is_postgres = store_env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
         self._pool: ConnectionPool[Any] | None = None
+        self._pool_lock = threading.Lock()
         if self.is_postgres:
+            self.pool_size = int(store_env.get("POSTGRES_POOL_SIZE", "5")) + int(
+                store_env.get("POSTGRES_MAX_OVERFLOW", "10")
+            )
             self.conninfo = psycopg.conninfo.make_conninfo(
                 dbname=store_env["POSTGRES_DBNAME"],
                 host=store_env["POSTGRES_HOST"],
@@ -76,12 +81,19 @@ class ViewDB:
             self.lock_timeout = int(store_env.get("SQLITE_LOCK_TIMEOUT", "5") or 5)
 
     def _pg_pool(self) -> ConnectionPool[Any]:
-        if self._pool is None:
-            # Opened lazily, so building the container never blocks on the database.
-            self._pool = ConnectionPool(
-                self.conninfo, min_size=1, max_size=8, timeout=self.lock_timeout + 5, open=True
-            )
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                # Opened on first use; a connection that died (server restart, terminated
+                # backend) is checked out, found dead and replaced, instead of failing a read.
+                self._pool = ConnectionPool(
+                    self.conninfo,
+                    min_size=1,
+                    max_size=self.pool_size,
+                    timeout=self.lock_timeout + 5,
+                    check=ConnectionPool.check_connection,
+                    open=True,
+                )
+            return self._pool
 
     def connect(self, application_name: str) -> psycopg.Connection[Any]:
         """A dedicated autocommit PostgreSQL session (advisory locks, LISTEN)."""
@@ -127,6 +139,7 @@ class ViewDB:
                 conn.isolation_level = None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
