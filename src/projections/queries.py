@@ -84,7 +84,7 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return opened_at, plan_id
 
 
-def _where(f: Filters) -> tuple[list[str], list[Any]]:
+def _where(scope: Scope, f: Filters, today: date) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     for column, value in (("team_id", f.team_id), ("status", f.status), ("risk_level", f.risk_level)):
@@ -92,7 +92,12 @@ def _where(f: Filters) -> tuple[list[str], list[Any]]:
             where.append(f"v.{column} = ?")
             params.append(value)
     if f.overdue is not None:
-        where.append("COALESCE(a.overdue_n, 0) > 0" if f.overdue else "COALESCE(a.overdue_n, 0) = 0")
+        overdue = (
+            f"EXISTS (SELECT 1 FROM {scope.plans.agreements} a WHERE a.plan_id = v.plan_id"
+            " AND a.status = 'open' AND a.due_date < ?)"
+        )
+        where.append(overdue if f.overdue else f"NOT {overdue}")
+        params.append(today.isoformat())
     return where, params
 
 
@@ -107,30 +112,31 @@ def _membership(scope: Scope, f: Filters) -> tuple[list[str], list[Any]]:
     return [], []
 
 
+def _agreement_columns(scope: Scope) -> str:
+    """Per-row subqueries on the agreements' primary key: cheap for one page of plans."""
+    a = f"FROM {scope.plans.agreements} a WHERE a.plan_id = v.plan_id AND a.status = 'open'"
+    return f"(SELECT COUNT(*) {a}), (SELECT COUNT(*) {a} AND a.due_date < ?), (SELECT MIN(a.due_date) {a})"
+
+
 def _select(
     tx: Tx, actor: Actor, today: date, f: Filters, after: tuple[str, str] | None, limit: int
 ) -> list[Any]:
     scope = scope_of(tx)
     relation, relation_params = relation_sql(actor, scope, today)
     tenants, tenant_params = tenant_sql(actor)
-    where, params = _where(f)
+    where, params = _where(scope, f, today)
     more, more_params = _membership(scope, f)
     if after is not None:
         more.append("(v.opened_at > ? OR (v.opened_at = ? AND v.plan_id > ?))")
         more_params += [after[0], after[0], after[1]]
     sql = (
-        f"SELECT v.plan_id, v.tenant, v.team_id, v.legal_basis, v.status, v.risk_level, v.regisseur_id,"
-        " v.relation, v.opened_at, v.closed_at, v.last_activity, v.version, COALESCE(a.open_n, 0),"
-        " COALESCE(a.overdue_n, 0), a.next_due"
+        "SELECT v.plan_id, v.tenant, v.team_id, v.legal_basis, v.status, v.risk_level, v.regisseur_id,"
+        f" v.relation, v.opened_at, v.closed_at, v.last_activity, v.version, {_agreement_columns(scope)}"
         f" FROM (SELECT p.*, {relation} AS relation FROM {scope.plans.plans} p WHERE {tenants}) v"
-        " LEFT JOIN (SELECT plan_id, SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open_n,"
-        " SUM(CASE WHEN status = 'open' AND due_date < ? THEN 1 ELSE 0 END) AS overdue_n,"
-        " MIN(CASE WHEN status = 'open' THEN due_date END) AS next_due"
-        f" FROM {scope.plans.agreements} GROUP BY plan_id) a ON a.plan_id = v.plan_id"
         " WHERE v.relation IS NOT NULL" + "".join(f" AND {w}" for w in where + more)
     )
     sql += " ORDER BY v.opened_at, v.plan_id LIMIT ?"
-    return tx.rows(sql, [*relation_params, *tenant_params, today.isoformat(), *params, *more_params, limit])
+    return tx.rows(sql, [today.isoformat(), *relation_params, *tenant_params, *params, *more_params, limit])
 
 
 def list_plans(
