@@ -40,22 +40,22 @@ class PlansProjection(Projection):
         "care_team": [
             "CREATE TABLE IF NOT EXISTS {t} (plan_id TEXT NOT NULL, professional_id TEXT NOT NULL,"
             " organisation_id TEXT NOT NULL, PRIMARY KEY (plan_id, professional_id))",
-            "CREATE INDEX IF NOT EXISTS {t}_pro ON {t} (professional_id)",
-            "CREATE INDEX IF NOT EXISTS {t}_org ON {t} (organisation_id)",
+            "CREATE INDEX IF NOT EXISTS {t}_pro ON {t} (professional_id, plan_id)",
+            "CREATE INDEX IF NOT EXISTS {t}_org ON {t} (organisation_id, plan_id)",
         ],
         "mandates": [
             # One row per covered professional; '*' when the mandate covers all of them.
             "CREATE TABLE IF NOT EXISTS {t} (plan_id TEXT NOT NULL, mandate_id TEXT NOT NULL,"
             " organisation_id TEXT NOT NULL, professional_id TEXT NOT NULL, valid_until TEXT,"
             " status TEXT NOT NULL, PRIMARY KEY (plan_id, mandate_id, professional_id))",
-            "CREATE INDEX IF NOT EXISTS {t}_org ON {t} (organisation_id)",
         ],
         "agreements": [
             "CREATE TABLE IF NOT EXISTS {t} (plan_id TEXT NOT NULL, agreement_id TEXT NOT NULL,"
             " goal_id TEXT, status TEXT NOT NULL, due_date TEXT NOT NULL, made_at TEXT NOT NULL,"
             " completed_at TEXT, organisation_id TEXT, professional_id TEXT,"
             " PRIMARY KEY (plan_id, agreement_id))",
-            "CREATE INDEX IF NOT EXISTS {t}_due ON {t} (status, due_date)",
+            # Lookups are per plan (counts, overdue): lead with plan_id, never with status alone.
+            "CREATE INDEX IF NOT EXISTS {t}_open ON {t} (plan_id, status, due_date)",
         ],
         "goals": [
             "CREATE TABLE IF NOT EXISTS {t} (plan_id TEXT NOT NULL, goal_id TEXT NOT NULL,"
