@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
 
 import psycopg
@@ -26,6 +26,8 @@ class Tx(Protocol):
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
+    def pipeline(self) -> AbstractContextManager[Any]: ...
+
 
 class _SQLiteTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -36,6 +38,9 @@ class _SQLiteTx:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        return nullcontext()
 
 
 class _PostgresTx:
@@ -49,6 +54,10 @@ class _PostgresTx:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
         return [tuple(r) for r in cursor.fetchall()]
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        """Send a batch's statements without a round trip each; errors surface at the end."""
+        return self.conn.pipeline()
 
 
 def lock_key(name: str) -> int:

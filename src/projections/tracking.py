@@ -147,10 +147,11 @@ class Applier:
             if position(tx, self.projection.name, generation, for_update=self.db.is_postgres) != start:
                 return Batch(start, 0, False)  # another worker applied it first: nothing twice
             tables = self.projection.names(generation)
-            for notification_id, handler, event in events:
-                handler(tx, tables, event, notification_id)
-                if self.apply_delay:
-                    time.sleep(self.apply_delay)
+            with tx.pipeline():
+                for notification_id, handler, event in events:
+                    handler(tx, tables, event, notification_id)
+                    if self.apply_delay:
+                        time.sleep(self.apply_delay)
             rate = len(notifications) / max(time.monotonic() - began, 1e-6) if notifications else None
             self._track(tx, generation, end, rate)
             if swap_when_caught_up and caught_up:

@@ -10,15 +10,18 @@ from typing import Any
 
 import pytest
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from api.bootstrap import Container, build, build_application
 from api.settings import Settings
+from domain.plan.events import RiskAssessed
+from projections.plans import PlansProjection
 from projections.queries import Filters, list_plans
 from projections.rebuild import rebuild
 from projections.status import ProjectionLagError, register_metrics
-from projections.tracking import Applier
+from projections.tracking import Applier, Handler
 from tests.conftest import STORE
 from tests.factories import World, command, make_world
 from tests.integration.projection_helpers import active, actor, catch_up, snapshot
@@ -228,3 +231,27 @@ def test_read_your_writes_waits_for_the_runner_and_gives_up_after_the_timeout(
     finally:
         runner.stop()
     assert [r["plan_id"] for r in page.items] == [outcome.plan_id]
+
+
+class FailingOnRisk(PlansProjection):
+    """The plans projection with a bug: it cannot apply a risk assessment."""
+
+    def handlers(self) -> dict[str, Handler]:
+        def broken(*args: object) -> None:
+            raise RuntimeError("bug in a handler")
+
+        return super().handlers() | {get_topic(RiskAssessed): broken}
+
+
+def test_a_batch_that_fails_half_way_leaves_neither_rows_nor_position(
+    container: Container, world: World
+) -> None:
+    world.open(regisseur(world))
+    world.open(regisseur(world), risk_level="high")  # the second plan's risk event breaks the batch
+    db, projection = container.projections.db, FailingOnRisk()
+    generation = active(db, "plans")[0]
+    applier = Applier(container.eenplan, db, projection, batch_size=1000)
+    with pytest.raises(RuntimeError):
+        applier.active_batch()
+    assert active(db, "plans")[1] == 0
+    assert snapshot(db, projection, generation)["plans"] == []
