@@ -255,3 +255,22 @@ def test_a_batch_that_fails_half_way_leaves_neither_rows_nor_position(
         applier.active_batch()
     assert active(db, "plans")[1] == 0
     assert snapshot(db, projection, generation)["plans"] == []
+
+
+def test_the_runner_follows_the_swap_and_keeps_applying_into_the_new_generation(
+    container: Container, world: World
+) -> None:
+    world.open(regisseur(world))
+    db, projection = container.projections.db, container.projections.all["plans"]
+    runner = container.projections.runner()
+    runner.poll_interval = 0.1
+    runner.start()
+    try:
+        new_generation = rebuild(container.eenplan, db, projection)
+        latest = world.open(regisseur(world))
+        container.projections.wait(latest.position)
+    finally:
+        runner.stop()
+    assert active(db, "plans") == (new_generation, head(container))
+    me = world.ctx(regisseur(world)).actor
+    assert latest.plan_id in [r["plan_id"] for r in list_plans(db, me, date.today(), Filters()).items]
