@@ -12,6 +12,7 @@ from api.auth import TokenVerifier
 from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
+from domain.intake.signals import SignalTerms
 from privacy.reader import PlanReader
 from projections.service import ProjectionConfig, Projections
 from projections.status import publish_metrics
@@ -31,7 +32,15 @@ class Container:
 
 
 def build_application(settings: Settings) -> Eenplan:
-    return Eenplan(env=settings.store_env())
+    eenplan = Eenplan(env=settings.store_env())
+    eenplan.signal_terms = SignalTerms(
+        key=settings.signal_key.get_secret_value().encode(),
+        active_days=settings.signal_active_days,
+        window_days=settings.signal_match_window_days,
+    )
+    # Regisseur load for allocation: the slow log scan until the caseload projection is wired here.
+    eenplan.regisseur_load = eenplan.regisseur_load_from_log
+    return eenplan
 
 
 def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
@@ -44,6 +53,8 @@ def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
     projections = Projections(eenplan, settings.store_env(), config)
     projections.ensure_schema()
     publish_metrics(projections.status)
+    # Allocation reads regisseur load from the caseload view when it is current, else scans the log.
+    eenplan.regisseur_load = projections.current_regisseur_load(eenplan.regisseur_load_from_log)
     return projections
 
 

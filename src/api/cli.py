@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.reorganise_cli import teams_cli
 from api.settings import Settings
 
 cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
@@ -87,6 +88,8 @@ def _print_demo_tokens(settings: Settings) -> None:
         token = mint_dev_token(settings, sub=sub, org=org, tenants=[demo_data.TENANT], roles=roles)
         typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
 
+
+cli.add_typer(teams_cli, name="teams")
 
 from api.project_cli import project  # noqa: E402 - the `project` sub-commands live in their own module
 

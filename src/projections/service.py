@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from domain.app.scan import RegisseurLoad
 from domain.context import Actor
 from projections import aggregates, monitoring, queries
 from projections.db import ViewDB
@@ -19,7 +20,7 @@ from projections.directory import DirectoryProjection
 from projections.plans import PlansProjection
 from projections.rebuild import Progress, rebuild
 from projections.runner import Runner
-from projections.status import ProjectionStatus, statuses, wait_for
+from projections.status import ProjectionLagError, ProjectionStatus, statuses, wait_for
 from projections.tracking import Projection, ensure_schema
 
 
@@ -106,6 +107,22 @@ class Projections:
     def regisseur_load(self, tenant: str) -> dict[str, int]:
         """Open plans per regisseur in the tenant."""
         return queries.regisseur_load(self.db, tenant)
+
+    def current_regisseur_load(self, fallback: RegisseurLoad, wait: float = 0.2) -> RegisseurLoad:
+        """`regisseur_load` once the view has applied the whole log (briefly waited for); else `fallback`.
+
+        Allocation must count the plan opened a moment ago, so a lagging view is not used.
+        """
+
+        def load(tenant: str) -> dict[str, int]:
+            head = self.app.recorder.max_notification_id() or 0
+            try:
+                wait_for(self.db, ["plans"], head, wait)
+            except ProjectionLagError:
+                return fallback(tenant)
+            return self.regisseur_load(tenant)
+
+        return load
 
     def close(self) -> None:
         self.db.close()

@@ -208,3 +208,15 @@ def test_regisseur_load_counts_open_plans_per_regisseur(container: Container, wo
     catch_up(container.projections)
     assert container.projections.regisseur_load(world.tenant) == {one: 2}
     assert queries.regisseur_load(container.projections.db, "GM0001") == {}
+
+
+def test_allocation_reads_regisseur_load_from_the_view_only_when_it_is_current(
+    container: Container, world: World
+) -> None:
+    one = pro(world, "welfare")
+    world.open(one)
+    load = container.projections.current_regisseur_load(lambda tenant: {"scanned the log": 1}, wait=0.0)
+    assert load(world.tenant) == {"scanned the log": 1}
+    catch_up(container.projections)
+    assert load(world.tenant) == {one: 1}
+    assert container.eenplan.loads(world.tenant) == {one: 1}  # wired by the composition root
