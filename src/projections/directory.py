@@ -25,7 +25,7 @@ class DirectoryProjection(Projection):
         ],
         "teams": [
             "CREATE TABLE IF NOT EXISTS {t} (team_id TEXT PRIMARY KEY, tenant TEXT NOT NULL,"
-            " areas TEXT NOT NULL)",
+            " areas TEXT NOT NULL, dissolved_into TEXT, aggregate_id TEXT NOT NULL UNIQUE)",
         ],
         "professionals": [
             "CREATE TABLE IF NOT EXISTS {t} (professional_id TEXT PRIMARY KEY,"
@@ -42,6 +42,8 @@ class DirectoryProjection(Projection):
             get_topic(Organisation.Registered): _organisation,  # type: ignore[attr-defined]
             get_topic(Team.Registered): _team,  # type: ignore[attr-defined]
             get_topic(Professional.Registered): _professional,  # type: ignore[attr-defined]
+            get_topic(Team.AreasReassigned): _areas,  # type: ignore[attr-defined]
+            get_topic(Team.Dissolved): _dissolved,  # type: ignore[attr-defined]
         }
 
 
@@ -51,8 +53,8 @@ def _organisation(tx: Tx, t: Tables, e: Any, position: int) -> None:
 
 def _team(tx: Tx, t: Tables, e: Any, position: int) -> None:
     tx.execute(
-        f"INSERT INTO {t.teams} (team_id, tenant, areas) VALUES (?, ?, ?)",
-        (e.key, e.tenant, json.dumps(list(e.areas))),
+        f"INSERT INTO {t.teams} (team_id, tenant, areas, aggregate_id) VALUES (?, ?, ?, ?)",
+        (e.key, e.tenant, json.dumps(list(e.areas)), str(e.originator_id)),
     )
 
 
@@ -63,3 +65,18 @@ def _professional(tx: Tx, t: Tables, e: Any, position: int) -> None:
     )
     for team_id in e.team_ids:
         tx.execute(f"INSERT INTO {t.team_members} (team_id, professional_id) VALUES (?, ?)", (team_id, e.key))
+
+
+# Later team events carry no key: the team is found by its aggregate id.
+
+
+def _areas(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    areas = json.dumps(list(e.areas))
+    tx.execute(f"UPDATE {t.teams} SET areas = ? WHERE aggregate_id = ?", (areas, str(e.originator_id)))
+
+
+def _dissolved(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    into = ",".join(e.into)
+    tx.execute(
+        f"UPDATE {t.teams} SET dissolved_into = ? WHERE aggregate_id = ?", (into, str(e.originator_id))
+    )

@@ -90,6 +90,7 @@ class PlansProjection(Projection):
             ev.RiskAssessed: _risk,
             ev.PlanClosed: _closed,
             ev.PlanReopened: _reopened,
+            ev.PlanMovedToTeam: _moved,
         }
         every = [c for c in vars(ev).values() if isinstance(c, type) and issubclass(c, ev.PlanEvent)]
         return {get_topic(c): _touching(specific.get(c)) for c in every if c is not ev.PlanEvent} | {
@@ -252,3 +253,18 @@ def _closed(tx: Tx, t: Tables, e: Any, position: int) -> None:
 
 def _reopened(tx: Tx, t: Tables, e: Any, position: int) -> None:
     _plan(tx, t, e, "status = 'open', closed_at = NULL")
+
+
+def _moved(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    """A reorganisation moved the plan; a new regisseur joins the care team if not on it yet."""
+    _plan(tx, t, e, "team_id = ?", e.to_team_id)
+    if e.regisseur is None:
+        return
+    new = e.regisseur
+    tx.execute(
+        f"INSERT INTO {t.care_team} (plan_id, professional_id, organisation_id) VALUES (?, ?, ?)"
+        " ON CONFLICT (plan_id, professional_id) DO NOTHING",
+        (str(e.originator_id), new["professional_id"], new["organisation_id"]),
+    )
+    _plan(tx, t, e, "regisseur_id = ?", new["professional_id"])
+    _close_handover(tx, t, e, "superseded", None)

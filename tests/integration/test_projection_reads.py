@@ -10,12 +10,14 @@ import pytest
 
 from api.bootstrap import Container, build
 from api.settings import Settings
+from domain.directory import RegisterTeam
 from domain.errors import NotAllowedError, NotFoundError
+from domain.reorganisation import Reorganisation
 from projections import queries
 from projections.aggregates import dashboard
 from projections.monitoring import monitoring
 from projections.queries import Filters, InvalidCursorError, caseload, list_plans
-from tests.factories import World, command, make_world
+from tests.factories import World, command, ctx_for, make_world, uid
 from tests.integration.projection_helpers import actor, catch_up
 
 TODAY = date.today()
@@ -220,3 +222,25 @@ def test_allocation_reads_regisseur_load_from_the_view_only_when_it_is_current(
     catch_up(container.projections)
     assert load(world.tenant) == {one: 1}
     assert container.eenplan.loads(world.tenant) == {one: 1}  # wired by the composition root
+
+
+def test_a_reorganisation_moves_plans_and_areas_in_the_views(container: Container, world: World) -> None:
+    admin = ctx_for("admin", "gemeente", "admin")
+    container.eenplan.register_team(admin, RegisterTeam(id=uid("zuid"), name="Zuid", tenant=world.tenant))
+    zuid = container.eenplan.list_entries("team")[-1].key
+    regisseur, successor = pro(world, "welfare"), pro(world, "social_work")
+    plan_id = world.open(regisseur).plan_id
+    spec = {
+        "id": uid("r"),
+        "merge": [{"into": zuid, "from": [world.team_id]}],
+        "regisseurs": {regisseur: successor},  # old regisseur → new
+    }
+    container.eenplan.reorganise(admin, Reorganisation.model_validate(spec))
+    catch_up(container.projections)
+
+    db, lead = container.projections.db, actor("lead", "gemeente", "admin", tenants=(world.tenant,))
+    (row,) = list_plans(db, lead, TODAY, Filters(team_id=zuid)).items
+    assert (row["plan_id"], row["regisseur_id"]) == (plan_id, successor)
+    theirs = caseload(db, world.ctx(successor).actor, TODAY, Filters()).items
+    assert [(r["plan_id"], r["relation"]) for r in theirs] == [(plan_id, "regisseur")]
+    assert dashboard(db, lead, zuid, TODAY)["areas"] == ["Noord"]
