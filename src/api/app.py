@@ -23,6 +23,7 @@ from api.routes import (
     reorganisations,
     service,
     signals,
+    views,
 )
 
 
@@ -31,7 +32,12 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         every = container.settings.idempotency_purge_interval_seconds
         purger = asyncio.create_task(purge_periodically(container.keys, every))
+        runner = container.projections.runner() if container.settings.projections_in_process else None
+        if runner is not None:
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         purger.cancel()
         container.close()
 
@@ -48,6 +54,7 @@ def create_app(container: Container) -> FastAPI:
         service.router,
         directory.router,
         plans.router,
+        views.router,
         privacy.router,
         events.router,
         changes.router,

@@ -18,6 +18,8 @@ from domain.app import Eenplan
 from domain.intake.signals import SignalTerms
 from privacy.reader import PlanReader
 from privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
+from projections.service import ProjectionConfig, Projections
+from projections.status import publish_metrics
 
 
 @dataclass
@@ -29,8 +31,10 @@ class Container:
     keys: KeyStore
     idempotency: Idempotency
     privacy: Privacy
+    projections: Projections
 
     def close(self) -> None:
+        self.projections.close()
         self.keys.close()
         self.eenplan.close()
 
@@ -47,7 +51,7 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
         active_days=settings.signal_active_days,
         window_days=settings.signal_match_window_days,
     )
-    # Regisseur load for allocation: the slow log scan until the caseload projection is wired here.
+    # Regisseur load for allocation: the log scan; build_projections swaps in the caseload view.
     eenplan.regisseur_load = eenplan.regisseur_load_from_log
     config = PrivacyConfig(
         master_key=master_key(settings),
@@ -59,6 +63,21 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
         },
     )
     return eenplan, Privacy.attach(eenplan, config)
+
+
+def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
+    config = ProjectionConfig(
+        poll_interval=settings.projection_poll_interval_seconds,
+        batch_size=settings.projection_batch_size,
+        apply_delay=settings.projection_apply_delay_seconds,
+        read_timeout=settings.read_your_writes_timeout_seconds,
+    )
+    projections = Projections(eenplan, settings.store_env(), config)
+    projections.ensure_schema()
+    publish_metrics(projections.status)
+    # Allocation reads regisseur load from the caseload view when it is current, else scans the log.
+    eenplan.regisseur_load = projections.current_regisseur_load(eenplan.regisseur_load_from_log)
+    return projections
 
 
 def build(settings: Settings | None = None) -> Container:
@@ -75,4 +94,5 @@ def build(settings: Settings | None = None) -> Container:
         keys=keys,
         idempotency=Idempotency(keys, eenplan, settings),
         privacy=privacy,
+        projections=build_projections(settings, eenplan),
     )

@@ -93,6 +93,10 @@ def _print_demo_tokens(settings: Settings) -> None:
 
 cli.add_typer(teams_cli, name="teams")
 
+from api.project_cli import project  # noqa: E402 - the `project` sub-commands live in their own module
+
+cli.add_typer(project, name="project")
+
 
 @cli.command("purge-keys")
 def purge_keys() -> None:

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from api.view_schemas import ProjectionLag
+
 
 class Public(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -115,3 +117,4 @@ class Ready(Public):
     status: str
     position: int | None = None
     detail: str | None = None
+    projections: list[ProjectionLag] | None = None

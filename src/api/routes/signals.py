@@ -11,7 +11,7 @@ from api.intake_schemas import MatchPublic, SignalPosted, SignalsErased
 from api.processing import LoggedRoute, activity
 from domain.intake.commands import PostSignal
 from domain.values import Role
-from privacy.processing import note_record
+from privacy.processing import note_nothing, note_record
 
 router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 
@@ -42,7 +42,7 @@ def read_matches(
     for match in matches:
         note_record(caller, tenant, f"signal-match:{match.match_id}")
     if not matches:
-        note_record(caller, tenant, f"signal-matches:{team_id}", operation="none")
+        note_nothing()
     return matches
 
 
