@@ -62,6 +62,8 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout_seconds or 5),
+                # The audit hash chain is written with the events, in the same transaction.
+                "APPLICATION_RECORDER_TOPIC": "domain.audit.recorders:ChainedSQLiteRecorder",
             }
         if url.scheme in ("postgresql", "postgres"):
             return {
@@ -78,5 +80,7 @@ class Settings(BaseSettings):
                 "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
                 "POSTGRES_PRE_PING": "y",
                 "POSTGRES_CONN_MAX_AGE": "600",
+                # The audit hash chain is written with the events, in the same transaction.
+                "APPLICATION_RECORDER_TOPIC": "domain.audit.recorders:ChainedPostgresRecorder",
             }
         raise ValueError(f"EENPLAN_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}")
