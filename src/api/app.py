@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
-from api.routes import directory, plans, service
+from api.routes import audit, directory, plans, service
 
 
 def create_app(container: Container) -> FastAPI:
@@ -30,6 +30,7 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (service.router, directory.router, plans.router):
         app.include_router(router)
+    app.include_router(audit.router)
     return app
 
 

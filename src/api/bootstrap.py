@@ -12,6 +12,8 @@ from api.auth import TokenVerifier
 from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
+from privacy.as_seen_by import AsSeenBy
+from privacy.audit import Audit
 from privacy.reader import PlanReader
 
 
@@ -21,6 +23,8 @@ class Container:
     eenplan: Eenplan
     verifier: TokenVerifier
     reader: PlanReader
+    as_seen_by: AsSeenBy
+    audit: Audit
 
     def close(self) -> None:
         self.eenplan.close()
@@ -35,4 +39,14 @@ def build(settings: Settings | None = None) -> Container:
     configure(settings)
     verifier = TokenVerifier.from_settings(settings)
     eenplan = build_application(settings)
-    return Container(settings=settings, eenplan=eenplan, verifier=verifier, reader=PlanReader(eenplan))
+    # The privacy policy's category filter slots in here: AsSeenBy(eenplan, view_filter=…).
+    as_seen_by = AsSeenBy(eenplan)
+    return Container(
+        settings=settings,
+        eenplan=eenplan,
+        verifier=verifier,
+        reader=PlanReader(eenplan),
+        as_seen_by=as_seen_by,
+        # The processing log and policy history plug in here: Audit(…, processing_log=…, policy_version=…).
+        audit=Audit(eenplan, as_seen_by),
+    )

@@ -82,5 +82,10 @@ def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty st
         typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
 
 
+from api.audit_cli import audit_cli  # noqa: E402  (the sub-command joins after the main commands)
+
+cli.add_typer(audit_cli, name="audit")
+
+
 def main() -> None:
     cli()

@@ -115,3 +115,22 @@ class Ready(Public):
     status: str
     position: int | None = None
     detail: str | None = None
+
+
+class ChainHead(Public):
+    position: int
+    hash: str
+
+
+class BrokenLink(Public):
+    plan_id: str | None
+    version: int | None
+    position: int | None
+    what: str
+
+
+class AuditVerdict(Public):
+    status: Literal["intact", "broken"]
+    checked: int
+    head: ChainHead | None
+    broken: BrokenLink | None

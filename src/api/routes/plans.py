@@ -7,11 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import AwareDatetime
 
-from api.deps import CallerDep, CommandContextDep, ContainerDep, raise_validation
+from api.deps import CallerDep, CommandContextDep, ContainerDep, raise_validation, require_role
 from api.schemas import CommandResult, PlanHistory, PlanOpened, PlanPublic
 from domain.commands import OpenPlan, PlanCommand
+from domain.values import Role
 
 router = APIRouter(prefix="/plans", tags=["plans"])
+AsSeenByQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=100, description="auditor: what this organisation could see then"),
+]
 
 
 def _etag(version: int) -> str:
@@ -70,9 +75,14 @@ def read_plan(
     response: Response,
     version: Annotated[int | None, Query(ge=1)] = None,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_seen_by: AsSeenByQuery = None,
 ) -> PlanPublic:
     """The plan as the caller may see it, now or replayed to a version or moment."""
-    view = container.reader.plan(caller, plan_id, version=version, as_of=as_of)
+    if as_seen_by is not None:
+        require_role(caller, Role.AUDITOR)
+        view = container.as_seen_by.plan(caller, plan_id, as_seen_by, version=version, as_of=as_of)
+    else:
+        view = container.reader.plan(caller, plan_id, version=version, as_of=as_of)
     response.headers["ETag"] = _etag(view["version"])
     return PlanPublic.model_validate(view)
 
@@ -83,7 +93,12 @@ def read_history(
     caller: CallerDep,
     container: ContainerDep,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_seen_by: AsSeenByQuery = None,
 ) -> PlanHistory:
     """The plan's events, with type, version, time, actor and data."""
-    entries = container.reader.history(caller, plan_id, as_of=as_of)
+    if as_seen_by is not None:
+        require_role(caller, Role.AUDITOR)
+        entries = container.as_seen_by.history(caller, plan_id, as_seen_by, as_of=as_of)
+    else:
+        entries = container.reader.history(caller, plan_id, as_of=as_of)
     return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})

@@ -131,7 +131,7 @@ def _check_hashes(row: ChainRow) -> Break | None:
 def next_links(
     previous_chain: tuple[int, str],
     previous_records: dict[str, str],
-    records: list[tuple[str, int, int, str, bytes]],
+    records: list[tuple[Any, int, int, str, bytes]],
 ) -> list[tuple[int, str, int, int, str, str]]:
     """Chain rows for records being inserted, given the head and each aggregate's last hash.
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (table names are the recorder's own constants; every value is a bound parameter)
 """The store's recorders, extended to write the hash chain in the same transaction as the events.
 
 Selected through eventsourcing's `APPLICATION_RECORDER_TOPIC` (see `api.settings.store_env`).

@@ -1,0 +1,129 @@
+"""The auditor's desk: verify the hash chain, publish its head, export a plan for offline review.
+
+The export brings together what an auditor needs in one file: the plan's stored records and
+their chain hashes (`domain.audit.export`), the history and view as they stood at the moment
+(optionally as one organisation was allowed to see them), the policy version, and the
+processing-log lines for the plan (`processing_log`, given by the composition root).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.app import Eenplan
+from domain.audit import verify as v
+from domain.audit.export import FORMAT, record_entry
+from domain.context import Actor
+from domain.errors import NotAllowedError, PlanNotFoundError
+from domain.values import Role
+from privacy.as_seen_by import AsSeenBy
+from privacy.views import history_entry, plan_view
+
+# (plan id, up to version) -> LDV lines for that plan; the processing log plugs in here.
+ProcessingLog = Callable[[str, int], list[dict[str, Any]]]
+PolicyVersion = Callable[[datetime], str | None]
+
+
+def no_processing_log(plan_id: str, version: int) -> list[dict[str, Any]]:
+    return []
+
+
+def no_policy(moment: datetime) -> str | None:
+    return None
+
+
+class Audit:
+    def __init__(
+        self,
+        eenplan: Eenplan,
+        as_seen_by: AsSeenBy,
+        processing_log: ProcessingLog = no_processing_log,
+        policy_version: PolicyVersion = no_policy,
+    ) -> None:
+        self.eenplan = eenplan
+        self.as_seen_by = as_seen_by
+        self.processing_log = processing_log
+        self.policy_version = policy_version
+
+    @property
+    def chain(self) -> v.ChainStore:
+        recorder = self.eenplan.recorder
+        if not hasattr(recorder, "chain_page"):
+            raise NotAllowedError("this store keeps no hash chain (an in-memory store)")
+        chain: v.ChainStore = recorder  # type: ignore[assignment]
+        return chain
+
+    def verify(
+        self,
+        actor: Actor | None,
+        plan_id: str | None = None,
+        against: v.Anchor | None = None,
+        progress: v.Progress | None = None,
+    ) -> v.Verdict:
+        """One plan (in the caller's tenant), or the whole store; `actor` None is the operator."""
+        if plan_id is None:
+            return v.verify_store(self.chain, against, progress)
+        if actor is not None:
+            self.eenplan.plan(actor, plan_id)
+        return v.verify_plan(self.chain, _plan_uuid(plan_id))
+
+    def anchor(self) -> v.Anchor | None:
+        return v.anchor(self.chain)
+
+    def operator(self, plan_id: str) -> Actor:
+        """The machine operator, as an auditor of the plan's tenant (the CLI runs on the store)."""
+        try:
+            tenant: str = self.eenplan.repository.get(_plan_uuid(plan_id)).tenant
+        except (AggregateNotFoundError, AttributeError):
+            raise PlanNotFoundError(plan_id) from None
+        return Actor("eenplan-cli", "eenplan", frozenset({Role.AUDITOR.value}), frozenset({tenant}))
+
+    def export(
+        self, auditor: Actor, plan_id: str, *, as_of: datetime | None = None, as_seen_by: str | None = None
+    ) -> dict[str, Any]:
+        version = self.eenplan.version_at(auditor, plan_id, as_of) if as_of else None
+        plan = self.eenplan.plan(auditor, plan_id, version=version)
+        moment = as_of or datetime.now(UTC)
+        rows = [r for r in self.chain.chain_of(UUID(plan_id)) if r.version <= plan.version]
+        view, history = self._seen(auditor, plan_id, plan.version, as_of, as_seen_by)
+        return {
+            "format": FORMAT,
+            "plan_id": plan_id,
+            "version": plan.version,
+            "as_of": as_of.isoformat() if as_of else None,
+            "as_seen_by": as_seen_by,
+            "exported_at": datetime.now(UTC).isoformat(),
+            "policy_version": self.policy_version(moment),
+            "chain_head": _head(self.anchor()),
+            "records": [record_entry(r) for r in rows if r.event is not None],
+            "history": history,
+            "view": view,
+            "processing_log": self.processing_log(plan_id, plan.version),
+        }
+
+    def _seen(
+        self, auditor: Actor, plan_id: str, version: int, as_of: datetime | None, organisation: str | None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if organisation is not None:
+            view = self.as_seen_by.plan(auditor, plan_id, organisation, version=version)
+            return view, self.as_seen_by.history(auditor, plan_id, organisation, as_of=as_of)
+        plan = self.eenplan.plan(auditor, plan_id, version=version)
+        events = self.eenplan.plan_events(auditor, plan_id, version=version)
+        day = (as_of or datetime.now(UTC)).date()
+        return plan_view(plan, Role.AUDITOR.value, day), [history_entry(e) for e in events]
+
+
+def _plan_uuid(plan_id: str) -> UUID:
+    try:
+        return UUID(plan_id)
+    except ValueError:
+        raise PlanNotFoundError(plan_id) from None
+
+
+def _head(anchor: v.Anchor | None) -> dict[str, Any] | None:
+    return None if anchor is None else {"position": anchor.position, "hash": anchor.chain_hash}
