@@ -132,7 +132,9 @@ class ChainSQL:
             f"ORDER BY e.{self.nid} LIMIT 1",
             params,
         )
-        return (str(found[0]["originator_id"]), int(found[0]["originator_version"])) if found else None
+        return (
+            (canonical_id(found[0]["originator_id"]), int(found[0]["originator_version"])) if found else None
+        )
 
 
 def _first_of_each(stored: Sequence[StoredEvent]) -> list[StoredEvent]:

@@ -1,0 +1,137 @@
+"""The hash chain on a real store (SQLite and PostgreSQL): tampering with SQL is found and located."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+
+from api.bootstrap import Container, build
+from api.settings import Settings
+from domain.audit.verify import Anchor
+from tests.factories import World, make_world
+from tests.integration.tamper import RawStore
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = build(settings)
+    yield built
+    built.close()
+
+
+def plan_with_notes(world: World, notes: int = 4) -> str:
+    regisseur = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(regisseur).plan_id
+    for n in range(notes):
+        world.run(regisseur, plan_id, type="add_note", category="general", text=f"note {n}")
+    return plan_id
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    return make_world(container.eenplan)
+
+
+def test_an_untouched_store_verifies_intact_with_every_record_counted(
+    container: Container, world: World
+) -> None:
+    plan_with_notes(world)
+    verdict = container.audit.verify(None)
+    assert verdict.intact, verdict.as_dict()
+    assert verdict.checked == container.eenplan.recorder.max_notification_id()
+    assert verdict.head is not None and verdict.head.position == verdict.checked
+
+
+def test_one_changed_byte_in_a_stored_event_is_named_by_plan_and_version(
+    container: Container, world: World, settings: Settings
+) -> None:
+    plan_id = plan_with_notes(world)
+    other = plan_with_notes(world)
+    RawStore(settings.database_url).flip_one_byte(plan_id, 5)
+
+    for verdict in (container.audit.verify(None), container.audit.verify(None, plan_id)):
+        assert verdict.broken is not None
+        assert (verdict.broken.plan_id, verdict.broken.version) == (plan_id, 5)
+        assert "differs" in verdict.broken.what
+    assert container.audit.verify(None, other).intact
+
+
+def test_a_deleted_event_row_is_named_as_the_gap(
+    container: Container, world: World, settings: Settings
+) -> None:
+    plan_id = plan_with_notes(world)
+    RawStore(settings.database_url).delete_event(plan_id, 3)
+
+    for verdict in (container.audit.verify(None), container.audit.verify(None, plan_id)):
+        assert verdict.broken is not None
+        assert (verdict.broken.plan_id, verdict.broken.version) == (plan_id, 3)
+        assert "missing" in verdict.broken.what
+
+
+def test_a_whole_plan_deleted_with_its_chain_rows_leaves_a_gap_in_the_store_chain(
+    container: Container, world: World, settings: Settings
+) -> None:
+    gone = plan_with_notes(world)
+    plan_with_notes(world)
+    RawStore(settings.database_url).delete_everything_of(gone)
+
+    verdict = container.audit.verify(None)
+    assert verdict.broken is not None
+    assert "missing: records were deleted" in verdict.broken.what
+    assert verdict.broken.position is not None
+
+
+def test_two_events_swapped_in_the_log_order_are_caught(
+    container: Container, world: World, settings: Settings
+) -> None:
+    plan_id = plan_with_notes(world)
+    RawStore(settings.database_url).swap_log_order(plan_id, 2, 3)
+
+    verdict = container.audit.verify(None, plan_id)
+    assert verdict.broken is not None
+    assert (verdict.broken.plan_id, verdict.broken.version) == (plan_id, 2)
+    assert "reordered" in verdict.broken.what
+    assert not container.audit.verify(None).intact
+
+
+def test_an_event_written_around_the_recorder_is_reported(
+    container: Container, world: World, settings: Settings
+) -> None:
+    plan_id = plan_with_notes(world)
+    raw = RawStore(settings.database_url)
+    # The newest event keeps its row but loses its chain row: as if inserted with plain SQL.
+    last = container.eenplan.repository.get(UUID(plan_id)).version
+    raw.run(
+        f"DELETE FROM {raw.chain} WHERE originator_id = ? AND originator_version = ?", raw.key(plan_id), last
+    )
+
+    for verdict in (container.audit.verify(None), container.audit.verify(None, plan_id)):
+        assert verdict.broken is not None
+        assert (verdict.broken.plan_id, verdict.broken.version) == (plan_id, last)
+        assert "no chain record" in verdict.broken.what
+
+
+def test_the_newest_records_deleted_are_caught_only_against_a_published_anchor(
+    container: Container, world: World, settings: Settings
+) -> None:
+    plan_with_notes(world)
+    published = container.audit.anchor()
+    assert published is not None
+    RawStore(settings.database_url).delete_chain_tail(2)
+
+    assert container.audit.verify(None).intact  # a clean cut at the end leaves no trace in the chain
+    verdict = container.audit.verify(None, against=Anchor.parse(str(published)))
+    assert verdict.broken is not None
+    assert verdict.broken.position == published.position
+
+
+def test_an_anchor_still_holds_after_more_events_are_written(container: Container, world: World) -> None:
+    plan_id = plan_with_notes(world)
+    published = container.audit.anchor()
+    world.run(
+        world.pros[world.orgs["welfare"]][0], plan_id, type="add_note", category="general", text="later"
+    )
+
+    assert container.audit.verify(None, against=published).intact
