@@ -23,6 +23,7 @@ from domain.context import Actor
 from domain.errors import PlanNotFoundError
 from domain.plan import HouseholdPlan
 from domain.plan.aggregate import CARE_TEAM, MANDATE, REGISSEUR
+from domain.values import OrganisationKind
 from privacy.views import history_entry, plan_view
 
 CLOSEST_FIRST = (REGISSEUR, CARE_TEAM, MANDATE)
@@ -128,7 +129,7 @@ class AsSeenBy:
         return None, datetime.now(UTC)
 
     def _standing(self, plan: HouseholdPlan, organisation_id: str, moment: datetime) -> tuple[str, str]:
-        kind = self.eenplan.organisation(organisation_id).kind.value
+        kind = OrganisationKind(self.eenplan.organisation(organisation_id).kind).value
         relation = organisation_relation(plan, organisation_id, moment.date())
         if relation is None:
             raise PlanNotFoundError(
