@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import pytest
@@ -135,3 +136,21 @@ def test_an_anchor_still_holds_after_more_events_are_written(container: Containe
     )
 
     assert container.audit.verify(None, against=published).intact
+
+
+def test_concurrent_writers_leave_one_unbroken_chain(container: Container, world: World) -> None:
+    plans = [plan_with_notes(world, notes=0) for _ in range(4)]
+    regisseur = world.pros[world.orgs["welfare"]][0]
+
+    def write(plan_id: str) -> None:
+        for n in range(15):
+            world.run(regisseur, plan_id, type="add_note", category="general", text=f"n{n}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, plans))
+
+    verdict = container.audit.verify(None)
+    assert verdict.intact, verdict.as_dict()
+    assert verdict.checked == len(
+        list(container.eenplan.recorder.select_notifications(start=1, limit=10_000))
+    )
