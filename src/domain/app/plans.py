@@ -15,6 +15,7 @@ from domain import errors
 from domain.audit import replay as audit_replay
 from domain.context import Actor, CommandContext
 from domain.plan import HouseholdPlan
+from domain.plan.events import Opened
 from domain.plan.registry import MemberRegistration
 from domain.values import Role
 
@@ -70,11 +71,17 @@ class PlanCommands:
 
     def version_at(self, actor: Actor, plan_id: str | UUID, moment: datetime) -> int:
         """The version of the last event at or before `moment`; before the plan existed, 404."""
-        self.plan(actor, plan_id)
+        self._check_tenant(actor, plan_id)
         version = audit_replay.version_at(self.repository.event_store, _uuid(plan_id), moment)
         if version is None:
             raise errors.PlanNotFoundError(f"{plan_id} at {moment.isoformat()}")
         return version
+
+    def _check_tenant(self, actor: Actor, plan_id: str | UUID) -> None:
+        """As `plan()` checks, from the first event alone: a plan's tenant is fixed when it opens."""
+        first = next(iter(self.repository.event_store.get(_uuid(plan_id), lte=1)), None)
+        if not isinstance(first, Opened) or not actor.serves(first.tenant):
+            raise errors.PlanNotFoundError(plan_id)
 
     def relation(self, actor: Actor, plan: HouseholdPlan, today: Any) -> str | None:
         return plan.relation_of(actor, today, team_lead=self._leads_team(actor, plan))
