@@ -134,3 +134,4 @@ class AuditVerdict(Public):
     checked: int
     head: ChainHead | None
     broken: BrokenLink | None
+    snapshots_checked: int | None = None

@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.app import Eenplan
 from domain.audit import verify as v
 from domain.audit.export import FORMAT, record_entry
+from domain.audit.snapshots import check_snapshots
 from domain.context import Actor
 from domain.errors import NotAllowedError, PlanNotFoundError
 from domain.values import Role
@@ -70,7 +71,13 @@ class Audit:
             return v.verify_store(self.chain, against, progress)
         if actor is not None:
             self._check_tenant(actor, plan_id)
-        return v.verify_plan(self.chain, _plan_uuid(plan_id))
+        verdict = v.verify_plan(self.chain, _plan_uuid(plan_id))
+        if verdict.intact:
+            checked, verdict.broken = check_snapshots(
+                self.eenplan.snapshots, self.eenplan.repository.event_store, _plan_uuid(plan_id)
+            )
+            verdict.extra["snapshots_checked"] = checked
+        return verdict
 
     def _check_tenant(self, actor: Actor, plan_id: str) -> None:
         """Only plans of the caller's tenant; a record too damaged to read is still verified."""

@@ -21,6 +21,7 @@ class RawStore:
         self.events = "stored_events" if self.sqlite else "eenplan_events"
         self.chain = "stored_chain" if self.sqlite else "eenplan_chain"
         self.nid = "rowid" if self.sqlite else "notification_id"
+        self.snapshots = "stored_snapshots" if self.sqlite else "eenplan_snapshots"
 
     def key(self, plan_id: str) -> Any:
         return UUID(plan_id).hex if self.sqlite else UUID(plan_id)
@@ -90,3 +91,19 @@ class RawStore:
                     originator_id,
                     version,
                 )
+
+    def rewrite_snapshot(self, plan_id: str, old: bytes, new: bytes) -> int:
+        """Replace bytes inside a plan's newest snapshot; returns its version."""
+        ((version, state),) = self.run(
+            f"SELECT originator_version, state FROM {self.snapshots} WHERE originator_id = ? "
+            "ORDER BY originator_version DESC LIMIT 1",
+            self.key(plan_id),
+        )
+        assert old in bytes(state)
+        self.run(
+            f"UPDATE {self.snapshots} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            bytes(state).replace(old, new),
+            self.key(plan_id),
+            version,
+        )
+        return int(version)

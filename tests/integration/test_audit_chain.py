@@ -154,3 +154,16 @@ def test_concurrent_writers_leave_one_unbroken_chain(container: Container, world
     assert verdict.checked == len(
         list(container.eenplan.recorder.select_notifications(start=1, limit=10_000))
     )
+
+
+def test_an_altered_snapshot_is_found_by_replaying_the_plans_events(
+    container: Container, world: World, settings: Settings
+) -> None:
+    plan_id = plan_with_notes(world, notes=55)  # a snapshot every 50 events
+    assert container.audit.verify(None, plan_id).extra["snapshots_checked"] == 1
+
+    version = RawStore(settings.database_url).rewrite_snapshot(plan_id, b"note 7", b"note X")
+    verdict = container.audit.verify(None, plan_id)
+    assert verdict.broken is not None
+    assert (verdict.broken.version, verdict.broken.plan_id) == (version, plan_id)
+    assert "snapshot" in verdict.broken.what

@@ -63,6 +63,7 @@ class Verdict:
             if self.head is None
             else {"position": self.head.position, "hash": self.head.chain_hash},
             "broken": None if self.broken is None else self.broken.as_dict(),
+            **self.extra,
         }
 
 
