@@ -16,7 +16,6 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-from psycopg.sql import SQL, Identifier
 
 from domain.audit.chain import GENESIS, ChainRow, StoredRecord, canonical_id, next_links
 
@@ -206,19 +205,18 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
         schema = datastore.schema
         self.events = f'"{schema}"."{events_table_name}"'
         self.chain = f'"{schema}"."{chain_table_name(events_table_name)}"'
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
-                "position bigint PRIMARY KEY, originator_id {id_type} NOT NULL, "
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.chain} ("
+                "position bigint PRIMARY KEY, "
+                f"originator_id {self.datastore.originator_id_type} NOT NULL, "
                 "originator_version bigint NOT NULL, notification_id bigint NOT NULL, "
                 "record_hash text NOT NULL, chain_hash text NOT NULL, "
                 "UNIQUE (originator_id, originator_version))"
-            ).format(
-                schema=Identifier(schema),
-                chain=Identifier(chain_table_name(events_table_name)),
-                id_type=Identifier(datastore.originator_id_type),
             )
-        )
 
     def _sql(self, statement: str) -> Any:
         return statement.replace("?", "%s")

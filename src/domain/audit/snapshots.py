@@ -25,7 +25,9 @@ def check_snapshots(snapshot_store: Any, event_store: Any, originator_id: UUID) 
     try:
         snapshots = {s.originator_version: s for s in snapshot_store.get(originator_id)}
     except ValueError:  # JSONDecodeError, UnicodeDecodeError: the stored bytes were changed
-        return 0, Break(canonical_id(originator_id), None, None, "a snapshot no longer decodes: it was altered")
+        return 0, Break(
+            canonical_id(originator_id), None, None, "a snapshot no longer decodes: it was altered"
+        )
     checked, aggregate = 0, None
     for event in event_store.get(originator_id, lte=max(snapshots, default=0)):
         aggregate = event.mutate(aggregate)
