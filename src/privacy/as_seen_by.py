@@ -99,7 +99,7 @@ class AsSeenBy:
         if version is not None and plan.version != version:
             raise PlanNotFoundError(f"{plan_id} at version {version}")
         kind, relation = self._standing(plan, organisation_id, moment)
-        view = plan_view(plan, relation, moment.date())
+        view = plan_view(plan, relation, moment.astimezone().date())
         return self.view_filter(view, plan=plan, organisation_kind=kind, relation=relation, moment=moment)
 
     def history(
@@ -130,7 +130,8 @@ class AsSeenBy:
 
     def _standing(self, plan: HouseholdPlan, organisation_id: str, moment: datetime) -> tuple[str, str]:
         kind = OrganisationKind(self.eenplan.organisation(organisation_id).kind).value
-        relation = organisation_relation(plan, organisation_id, moment.date())
+        # The day as the server judged commands then (`CommandContext.today`: local date).
+        relation = organisation_relation(plan, organisation_id, moment.astimezone().date())
         if relation is None:
             raise PlanNotFoundError(
                 f"{plan.id} as seen by {organisation_id} at {moment.isoformat()}: "

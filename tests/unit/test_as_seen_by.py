@@ -131,7 +131,9 @@ def test_the_history_as_seen_by_stops_at_the_moment_and_names_who_did_what(
 ) -> None:
     plan_id, regisseur, partner = open_with_partner(world, clock)
     clock.on_day(5)
-    world.run(partner, plan_id, type="add_note", category="general", text="later")
+    via_system = ctx_for("zorgsysteem", world.orgs["welfare"], "partner_system", tenants=(world.tenant,),
+                         acting_for=partner)  # fmt: skip
+    world.app.execute(via_system, plan_id, command(type="add_note", category="general", text="later"))
     seen_by = AsSeenBy(world.app)
 
     entries = seen_by.history(auditor(world), plan_id, world.orgs["welfare"], as_of=noon(1))
@@ -139,3 +141,6 @@ def test_the_history_as_seen_by_stops_at_the_moment_and_names_who_did_what(
     actor = entries[-1]["actor"]
     assert (actor["professional_id"], actor["organisation_id"]) == (regisseur, world.orgs["social_work"])
     assert actor["command_id"] and actor["trace_id"] and actor["partner_system"] is None
+
+    latest = seen_by.history(auditor(world), plan_id, world.orgs["welfare"])[-1]["actor"]
+    assert (latest["professional_id"], latest["partner_system"]) == (partner, "zorgsysteem")
