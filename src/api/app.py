@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
-from api.routes import audit, directory, plans, service
+from api.routes import audit, directory, intake, plans, reorganisations, service, signals
 
 
 def create_app(container: Container) -> FastAPI:
@@ -29,6 +29,8 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (service.router, directory.router, plans.router):
+        app.include_router(router)
+    for router in (intake.router, signals.router, reorganisations.router):
         app.include_router(router)
     app.include_router(audit.router)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -56,8 +56,7 @@ class Audit:
         recorder = self.eenplan.recorder
         if not hasattr(recorder, "chain_page"):
             raise NotAllowedError("this store keeps no hash chain (an in-memory store)")
-        chain: v.ChainStore = recorder  # type: ignore[assignment]
-        return chain
+        return cast("v.ChainStore", recorder)
 
     def verify(
         self,
