@@ -88,6 +88,7 @@ def test_production_verifies_rs256_tokens_against_the_configured_key(
         "EENPLAN_JWT_PUBLIC_KEY_FILE": str(tmp_path / "idp.pem"),
         "EENPLAN_JWT_ISSUER": "https://idp.example",
         "EENPLAN_JWT_AUDIENCE": "eenplan",
+        "EENPLAN_SIGNAL_KEY": "a-real-production-secret-for-signal-pseudonyms",
     }
     server = Server(settings, extra_env=env)
     try:
