@@ -74,6 +74,14 @@ def anchor() -> None:
 
 
 @audit_cli.command()
+def adopt() -> None:
+    """Chain the events of a store written before the chain existed (once; stop writers first)."""
+    with _audit() as container:
+        position = container.audit.adopt()
+    typer.echo(f"chained {position} records; publish the head: `eenplan audit anchor`")
+
+
+@audit_cli.command()
 def export(
     plan: Annotated[str, typer.Option(help="the plan id")],
     out: Annotated[Path, typer.Option(help="the JSON file to write")] = Path("audit-export.json"),

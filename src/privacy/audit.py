@@ -88,6 +88,10 @@ class Audit:
             if not self.chain.chain_of(_plan_uuid(plan_id)):
                 raise PlanNotFoundError(plan_id) from None
 
+    def adopt(self) -> int:
+        """Chain the events of a store written before the chain existed; returns the head position."""
+        return int(self.chain.adopt_unchained())
+
     def anchor(self) -> v.Anchor | None:
         return v.anchor(self.chain)
 

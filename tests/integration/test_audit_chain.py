@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from api.bootstrap import Container, build
 from api.settings import Settings
+from domain.app import Eenplan
 from domain.audit.verify import Anchor
+from domain.errors import RuleViolationError
 from tests.factories import World, make_world
 from tests.integration.tamper import RawStore
 
@@ -167,3 +170,25 @@ def test_an_altered_snapshot_is_found_by_replaying_the_plans_events(
     assert verdict.broken is not None
     assert (verdict.broken.version, verdict.broken.plan_id) == (version, plan_id)
     assert "snapshot" in verdict.broken.what
+
+
+def test_a_store_written_before_the_chain_existed_is_adopted_once(settings: Settings) -> None:
+    unchained = {k: v for k, v in settings.store_env().items() if k != "APPLICATION_RECORDER_TOPIC"}
+    legacy = Eenplan(env=unchained)
+    plan_with_notes(make_world(legacy))
+    legacy.close()
+
+    container = build(settings)
+    try:
+        assert "no chain record" in (container.audit.verify(None).broken or _fail()).what
+        position = container.audit.adopt()
+        verdict = container.audit.verify(None)
+        assert verdict.intact and verdict.checked == position > 0
+        with pytest.raises(RuleViolationError):
+            container.audit.adopt()
+    finally:
+        container.close()
+
+
+def _fail() -> Any:
+    raise AssertionError("expected a broken link")

@@ -18,6 +18,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from domain.audit.chain import GENESIS, ChainRow, StoredRecord, canonical_id, next_links
+from domain.errors import RuleViolationError
 
 ROW_COLUMNS = (
     "c.position, c.originator_id, c.originator_version, c.notification_id, c.record_hash, "
@@ -115,6 +116,49 @@ class ChainSQL:
     def chain_at(self, position: int) -> str | None:
         found = self._fetch(f"SELECT chain_hash FROM {self.chain} WHERE position = ?", [position])
         return found[0]["chain_hash"] if found else None
+
+    def adopt_unchained(self, page: int = 1000) -> int:
+        """Chain a store written before the chain existed: a one-off, only on an empty chain.
+
+        Runs in one transaction under the store's write lock, in notification order (which
+        keeps each aggregate's versions in order), a page of events at a time.
+        """
+        head, after = (0, GENESIS), 0
+        previous: dict[str, str] = {}
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_writes(curs)
+            curs.execute(self._sql(f"SELECT COUNT(*) AS n FROM {self.chain}"))
+            if curs.fetchone()["n"]:
+                raise RuleViolationError("the chain already has records; adopt is for a store without one")
+            while rows := self._events_after(curs, after, page):
+                records = [
+                    (r["originator_id"], r["originator_version"], r["nid"], r["topic"], bytes(r["state"]))
+                    for r in rows
+                ]
+                links = next_links(head, previous, records)
+                curs.executemany(
+                    self._sql(f"INSERT INTO {self.chain} VALUES (?, ?, ?, ?, ?, ?)"),
+                    [
+                        (pos, r["originator_id"], v, nid, rh, ch)
+                        for r, (pos, _, v, nid, rh, ch) in zip(rows, links, strict=True)
+                    ],
+                )
+                head, after = (links[-1][0], links[-1][5]), rows[-1]["nid"]
+        return head[0]
+
+    def _events_after(self, curs: Any, after: int, page: int) -> list[Any]:
+        curs.execute(
+            self._sql(
+                f"SELECT {self.nid} AS nid, originator_id, originator_version, topic, state "
+                f"FROM {self.events} WHERE {self.nid} > ? ORDER BY {self.nid} LIMIT ?"
+            ),
+            (after, page),
+        )
+        return list(curs.fetchall())
+
+    def _lock_writes(self, curs: Any) -> None:
+        # SQLite: a write takes the database's one write lock for the rest of the transaction.
+        curs.execute(f"DELETE FROM {self.chain} WHERE position < 0")
 
     def chain_count(self) -> int:
         return int(self._fetch(f"SELECT COUNT(*) AS n FROM {self.chain}")[0]["n"])
@@ -220,6 +264,9 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
 
     def _sql(self, statement: str) -> Any:
         return statement.replace("?", "%s")
+
+    def _lock_writes(self, curs: Any) -> None:
+        curs.execute(f"LOCK TABLE {self.events} IN EXCLUSIVE MODE")
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
