@@ -13,6 +13,7 @@ from api.bootstrap import Container, build
 from api.idempotency import purge_periodically
 from api.middleware import RequestContext
 from api.routes import (
+    audit,
     changes,
     directory,
     events,
@@ -64,6 +65,7 @@ def create_app(container: Container) -> FastAPI:
         reorganisations.router,
     ):
         app.include_router(router)
+    app.include_router(audit.router)
     return app
 
 

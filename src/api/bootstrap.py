@@ -16,6 +16,7 @@ from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
 from domain.intake.signals import SignalTerms
+from privacy.audit import Audit
 from privacy.reader import PlanReader
 from privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
 from projections.service import ProjectionConfig, Projections
@@ -32,6 +33,7 @@ class Container:
     idempotency: Idempotency
     privacy: Privacy
     projections: Projections
+    audit: Audit
 
     def close(self) -> None:
         self.projections.close()
@@ -86,13 +88,20 @@ def build(settings: Settings | None = None) -> Container:
     verifier = TokenVerifier.from_settings(settings)
     eenplan, privacy = build_stack(settings)
     keys = build_keystore(settings)
+    reader = PlanReader(eenplan, privacy)
     return Container(
         settings=settings,
         eenplan=eenplan,
         verifier=verifier,
-        reader=PlanReader(eenplan, privacy),
+        reader=reader,
         keys=keys,
         idempotency=Idempotency(keys, eenplan, settings),
         privacy=privacy,
         projections=build_projections(settings, eenplan),
+        audit=Audit(
+            eenplan,
+            reader,
+            processing_log=lambda plan_id, _version: privacy.log.for_plan(plan_id, limit=100_000),
+            policy_version=lambda moment: privacy.policy_at(moment).version,
+        ),
     )

@@ -118,3 +118,23 @@ class Ready(Public):
     position: int | None = None
     detail: str | None = None
     projections: list[ProjectionLag] | None = None
+
+
+class ChainHead(Public):
+    position: int
+    hash: str
+
+
+class BrokenLink(Public):
+    plan_id: str | None
+    version: int | None
+    position: int | None
+    what: str
+
+
+class AuditVerdict(Public):
+    status: Literal["intact", "broken"]
+    checked: int
+    head: ChainHead | None
+    broken: BrokenLink | None
+    snapshots_checked: int | None = None

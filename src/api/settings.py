@@ -114,6 +114,8 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout_seconds or 5),
+                # The audit hash chain is written with the events, in the same transaction.
+                "APPLICATION_RECORDER_TOPIC": "api.chain_recorders:ChainedSQLiteRecorder",
             }
         if url.scheme in ("postgresql", "postgres"):
             return {
@@ -130,5 +132,7 @@ class Settings(BaseSettings):
                 "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
                 "POSTGRES_PRE_PING": "y",
                 "POSTGRES_CONN_MAX_AGE": "600",
+                # The audit hash chain is written with the events, in the same transaction.
+                "APPLICATION_RECORDER_TOPIC": "api.chain_recorders:ChainedPostgresRecorder",
             }
         raise ValueError(f"EENPLAN_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}")

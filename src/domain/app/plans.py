@@ -16,8 +16,10 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from domain import commands as c
 from domain import errors
+from domain.audit import replay as audit_replay
 from domain.context import Actor, CommandContext
 from domain.plan import HouseholdPlan
+from domain.plan.events import Opened
 from domain.plan.registry import MemberRegistration
 from domain.values import Role
 
@@ -77,16 +79,26 @@ class PlanCommands:
         version: int | None = None,
     ) -> list[Any]:
         """The plan's events in order, up to a moment or a version."""
-        self.plan(actor, plan_id)
-        stored = self.repository.event_store.get(_uuid(plan_id), lte=version)
-        return [e for e in stored if until is None or e.timestamp <= until]  # type: ignore[attr-defined]
+        if until is not None:
+            at = self.version_at(actor, plan_id, until)
+            version = at if version is None else min(version, at)
+        else:
+            self.plan(actor, plan_id)
+        return list(self.repository.event_store.get(_uuid(plan_id), lte=version))
 
     def version_at(self, actor: Actor, plan_id: str | UUID, moment: datetime) -> int:
-        """The version of the last event at or before `moment`."""
-        events = self.plan_events(actor, plan_id, until=moment)
-        if not events:
+        """The version of the last event at or before `moment`; before the plan existed, 404."""
+        self._check_tenant(actor, plan_id)
+        version = audit_replay.version_at(self.repository.event_store, _uuid(plan_id), moment)
+        if version is None:
+            raise errors.PlanNotFoundError(f"{plan_id} at {moment.isoformat()}")
+        return version
+
+    def _check_tenant(self, actor: Actor, plan_id: str | UUID) -> None:
+        """As `plan()` checks, from the first event alone: a plan's tenant is fixed when it opens."""
+        first = next(iter(self.repository.event_store.get(_uuid(plan_id), lte=1)), None)
+        if not isinstance(first, Opened) or not actor.serves(first.tenant):
             raise errors.PlanNotFoundError(plan_id)
-        return int(events[-1].originator_version)
 
     def relation(self, actor: Actor, plan: HouseholdPlan, today: Any) -> str | None:
         return plan.relation_of(actor, today, team_lead=self._leads_team(actor, plan))
