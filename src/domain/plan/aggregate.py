@@ -1,38 +1,29 @@
 """The HouseholdPlan aggregate: one household, one plan, one regisseur.
 
-Each public method is a command. It checks the rules (`_check_*`), raising a
-named domain error before anything changes, and then triggers past-tense
-events from `domain.plan.events`. Directory facts (does this professional
-exist, which organisation is theirs) are resolved by the application and passed
-in, so the aggregate does no I/O.
+Each public method is a command. It checks the rules, raising a named domain
+error before anything changes, and then triggers past-tense events from
+`domain.plan.events`. The commands come in groups: the care team and its
+regisseur (`team.py`), goals, agreements and risk (`work.py`), and here the
+household itself, consent, notes, conferences, closing, moves and erasure.
+Directory facts (does this professional exist, which organisation is theirs)
+are resolved by the application and passed in, so the aggregate does no I/O.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.commands import (
-    Address,
-    Member,
-    MemberResponsible,
-    OpenPlan,
-    OrganisationResponsible,
-)
-from domain.context import Actor, CommandContext, ProfessionalRef
+from domain.commands import Address, Member, OpenPlan
+from domain.context import CommandContext, ProfessionalRef
 from domain.plan import events as ev
-from domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, RiskLevel
-
-REGISSEUR, CARE_TEAM, MANDATE, TEAM_LEAD = "regisseur", "care_team", "mandate", "team_lead"
-ACTING_RELATIONS = frozenset({REGISSEUR, CARE_TEAM, MANDATE, TEAM_LEAD})
-
-
-def new_id() -> str:
-    return str(uuid4())
+from domain.plan.state import new_id
+from domain.plan.team import CareTeamCommands
+from domain.plan.work import WorkCommands
+from domain.values import DataCategory
 
 
 def member_record(member: Member) -> dict[str, Any]:
@@ -41,29 +32,7 @@ def member_record(member: Member) -> dict[str, Any]:
     return record
 
 
-class HouseholdPlan(Aggregate):
-    # State attributes are set by events.Opened.apply; declared here for readers and mypy.
-    tenant: str
-    team_id: str
-    legal_basis: str
-    status: str
-    reason: str
-    help_request_id: str | None
-    opened_at: str
-    closed_at: str | None
-    members: dict[str, dict[str, Any]]
-    address: dict[str, Any]
-    care_team: dict[str, dict[str, Any]]
-    regisseur_id: str | None
-    handover: dict[str, Any] | None
-    mandates: dict[str, dict[str, Any]]
-    goals: dict[str, dict[str, Any]]
-    agreements: dict[str, dict[str, Any]]
-    risk: dict[str, Any] | None
-    consents: dict[str, dict[str, Any]]
-    notes: list[dict[str, Any]]
-    conferences: list[dict[str, Any]]
-
+class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
     def __init__(self) -> None:
         """State comes from `Opened.apply`; see `open`."""
 
@@ -83,32 +52,6 @@ class HouseholdPlan(Aggregate):
             reason=cmd.reason,
             help_request_id=help_request_id,
         )
-
-    # --- relations -------------------------------------------------------------------
-
-    def relation_of(self, actor: Actor, today: date, team_lead: bool = False) -> str | None:
-        """The caller's closest working relation to this plan, or None."""
-        person = actor.professional_id
-        if person == self.regisseur_id and person in self.care_team:
-            return REGISSEUR
-        if person in self.care_team and self.care_team[person]["organisation_id"] == actor.org:
-            return CARE_TEAM
-        if any(self._mandate_covers(m, actor, today) for m in self.mandates.values()):
-            return MANDATE
-        if team_lead:
-            return TEAM_LEAD
-        return None
-
-    @staticmethod
-    def _mandate_covers(mandate: dict[str, Any], actor: Actor, today: date) -> bool:
-        if mandate["status"] != "active" or mandate["organisation_id"] != actor.org:
-            return False
-        if mandate["valid_until"] and date.fromisoformat(mandate["valid_until"]) < today:
-            return False
-        return mandate["scope"] == "all" or actor.professional_id in mandate["scope"]
-
-    def organisations_on_care_team(self) -> set[str]:
-        return {p["organisation_id"] for p in self.care_team.values()}
 
     # --- household -------------------------------------------------------------------
 
@@ -134,247 +77,6 @@ class HouseholdPlan(Aggregate):
 
     def change_address(self, ctx: CommandContext, address: Address) -> None:
         self._emit(ctx, ev.AddressChanged, address=address.model_dump(mode="json"))
-
-    # --- care team and regisseur -----------------------------------------------------
-
-    def join_care_team(self, ctx: CommandContext, professional: ProfessionalRef, role: str) -> None:
-        if professional.professional_id in self.care_team:
-            raise errors.NotOnCareTeamError(
-                f"professional {professional.professional_id} is already on the care team"
-            )
-        self._emit(
-            ctx,
-            ev.CareTeamJoined,
-            professional_id=professional.professional_id,
-            organisation_id=professional.organisation_id,
-            role=role,
-        )
-
-    def leave_care_team(self, ctx: CommandContext, professional_id: str, reason: str) -> None:
-        self._check_on_care_team(professional_id)
-        if professional_id == self.regisseur_id:
-            raise errors.RegisseurRequiredError("the regisseur cannot leave the care team; hand over first")
-        if self.handover and self.handover["to_professional_id"] == professional_id:
-            raise errors.HandoverError("decline the pending handover to this professional first")
-        self._emit(ctx, ev.CareTeamLeft, professional_id=professional_id, reason=reason)
-
-    def assign_regisseur(self, ctx: CommandContext, professional_id: str) -> None:
-        if self.regisseur_id is not None:
-            raise errors.RegisseurAlreadyAssignedError(self.regisseur_id)
-        self._check_on_care_team(professional_id)
-        self._emit(ctx, ev.RegisseurAssigned, professional_id=professional_id)
-
-    def propose_handover(
-        self, ctx: CommandContext, to_professional_id: str, note: str, team_lead: bool
-    ) -> None:
-        if self.regisseur_id is None:
-            raise errors.RegisseurRequiredError("there is no regisseur to hand over from")
-        if ctx.actor.professional_id != self.regisseur_id and not team_lead:
-            raise errors.NotAllowedError("only the current regisseur or a team lead proposes a handover")
-        if self.handover is not None:
-            raise errors.HandoverError("a handover is already pending")
-        if to_professional_id == self.regisseur_id:
-            raise errors.HandoverError("the professional is already the regisseur")
-        self._check_on_care_team(to_professional_id)
-        self._emit(
-            ctx,
-            ev.HandoverProposed,
-            from_professional_id=self.regisseur_id,
-            to_professional_id=to_professional_id,
-            note=note,
-        )
-
-    def accept_handover(self, ctx: CommandContext) -> None:
-        handover = self._pending_handover()
-        if ctx.actor.professional_id != handover["to_professional_id"]:
-            raise errors.NotAllowedError("only the proposed professional accepts a handover")
-        self._check_on_care_team(handover["to_professional_id"])
-        self._emit(
-            ctx,
-            ev.RegisseurHandedOver,
-            from_professional_id=self.regisseur_id,
-            to_professional_id=handover["to_professional_id"],
-        )
-
-    def decline_handover(self, ctx: CommandContext, reason: str, team_lead: bool) -> None:
-        handover = self._pending_handover()
-        deciders = {handover["to_professional_id"], handover["proposed_by"], self.regisseur_id}
-        if ctx.actor.professional_id not in deciders and not team_lead:
-            raise errors.NotAllowedError(
-                "only the proposed professional, the proposer, the regisseur or a team lead "
-                "declines a handover"
-            )
-        self._emit(
-            ctx,
-            ev.HandoverDeclined,
-            to_professional_id=handover["to_professional_id"],
-            reason=reason,
-        )
-
-    # --- mandates --------------------------------------------------------------------
-
-    def grant_mandate(
-        self,
-        ctx: CommandContext,
-        organisation_id: str,
-        scope: str | list[str],
-        valid_until: date | None,
-    ) -> str:
-        if organisation_id != ctx.actor.org:
-            raise errors.MandateError("an organisation grants a mandate over its own workers only")
-        if organisation_id not in self.organisations_on_care_team():
-            raise errors.MandateError("only an organisation on the care team grants a mandate")
-        if self.regisseur_id is None:
-            raise errors.RegisseurRequiredError("a mandate is granted to the plan's regisseur")
-        mandate_id = new_id()
-        self._emit(
-            ctx,
-            ev.MandateGranted,
-            mandate_id=mandate_id,
-            organisation_id=organisation_id,
-            scope=scope,
-            valid_until=valid_until.isoformat() if valid_until else None,
-            regisseur_id=self.regisseur_id,
-        )
-        return mandate_id
-
-    def revoke_mandate(self, ctx: CommandContext, mandate_id: str, reason: str) -> None:
-        mandate = self.mandates.get(mandate_id)
-        if mandate is None or mandate["status"] != "active":
-            raise errors.MandateError(f"no active mandate {mandate_id}")
-        if mandate["organisation_id"] != ctx.actor.org:
-            raise errors.MandateError("only the organisation that granted a mandate revokes it")
-        self._emit(ctx, ev.MandateRevoked, mandate_id=mandate_id, reason=reason)
-
-    # --- goals, agreements, risk -----------------------------------------------------
-
-    def set_goal(
-        self,
-        ctx: CommandContext,
-        goal_id: str | None,
-        life_domain: LifeDomain,
-        description: str,
-        target_date: date | None,
-    ) -> str:
-        goal_id = goal_id or new_id()
-        if goal_id in self.goals:
-            raise errors.GoalError(f"goal {goal_id} already exists")
-        self._emit(
-            ctx,
-            ev.GoalSet,
-            goal_id=goal_id,
-            life_domain=LifeDomain(life_domain).value,
-            category=LIFE_DOMAIN_CATEGORY[LifeDomain(life_domain)].value,
-            description=description,
-            target_date=target_date.isoformat() if target_date else None,
-        )
-        return goal_id
-
-    def record_progress(self, ctx: CommandContext, goal_id: str, score: int, note: str | None) -> None:
-        goal = self._open_goal(goal_id)
-        if not 1 <= score <= 5:
-            raise errors.GoalError("a ZRM score is 1 to 5")
-        self._emit(
-            ctx,
-            ev.ProgressRecorded,
-            goal_id=goal_id,
-            category=goal["category"],
-            score=score,
-            note=note,
-        )
-
-    def close_goal(self, ctx: CommandContext, goal_id: str, outcome: str, note: str | None) -> None:
-        goal = self._open_goal(goal_id)
-        self._emit(
-            ctx,
-            ev.GoalClosed,
-            goal_id=goal_id,
-            category=goal["category"],
-            outcome=str(outcome),
-            note=note,
-        )
-
-    def make_agreement(
-        self,
-        ctx: CommandContext,
-        agreement_id: str | None,
-        goal_id: str | None,
-        responsible: OrganisationResponsible | MemberResponsible,
-        action: str,
-        due_date: date,
-    ) -> str:
-        agreement_id = agreement_id or new_id()
-        if agreement_id in self.agreements:
-            raise errors.AgreementError(f"agreement {agreement_id} already exists")
-        category = self._open_goal(goal_id)["category"] if goal_id else DataCategory.GENERAL.value
-        self._check_responsible(responsible)
-        self._emit(
-            ctx,
-            ev.AgreementMade,
-            agreement_id=agreement_id,
-            goal_id=goal_id,
-            category=category,
-            responsible=responsible.model_dump(exclude_none=True),
-            action=action,
-            due_date=due_date.isoformat(),
-        )
-        return agreement_id
-
-    def complete_agreement(self, ctx: CommandContext, agreement_id: str, note: str | None) -> None:
-        agreement = self._open_agreement(agreement_id)
-        self._emit(
-            ctx,
-            ev.AgreementCompleted,
-            agreement_id=agreement_id,
-            category=agreement["category"],
-            note=note,
-        )
-
-    def revise_agreement(
-        self,
-        ctx: CommandContext,
-        agreement_id: str,
-        action: str | None,
-        due_date: date | None,
-        reason: str,
-    ) -> None:
-        agreement = self._open_agreement(agreement_id)
-        if action is None and due_date is None:
-            raise errors.AgreementError("a revision changes the action, the due date, or both")
-        self._emit(
-            ctx,
-            ev.AgreementRevised,
-            agreement_id=agreement_id,
-            category=agreement["category"],
-            action=action,
-            due_date=due_date.isoformat() if due_date else None,
-            reason=reason,
-        )
-
-    def cancel_agreement(self, ctx: CommandContext, agreement_id: str, reason: str) -> None:
-        agreement = self._open_agreement(agreement_id)
-        self._emit(
-            ctx,
-            ev.AgreementCancelled,
-            agreement_id=agreement_id,
-            category=agreement["category"],
-            reason=reason,
-        )
-
-    def assess_risk(
-        self, ctx: CommandContext, level: RiskLevel, instrument: str | None, rationale: str
-    ) -> None:
-        if RiskLevel(level).needs_regisseur and self.regisseur_id is None:
-            raise errors.RegisseurRequiredError(
-                f"a {RiskLevel(level).value} risk needs a regisseur; assign one first"
-            )
-        self._emit(
-            ctx,
-            ev.RiskAssessed,
-            level=RiskLevel(level).value,
-            instrument=instrument,
-            rationale=rationale,
-        )
 
     # --- consent, notes, conferences, closing ----------------------------------------
 
@@ -476,57 +178,3 @@ class HouseholdPlan(Aggregate):
             household=household,
             legal_ground=legal_ground,
         )
-
-    # --- checks ----------------------------------------------------------------------
-
-    def _emit(self, ctx: CommandContext, event_class: type[ev.PlanEvent], **data: Any) -> None:
-        """Trigger an event, after the rule that binds every command but reopen."""
-        if self.status == "closed":
-            raise errors.PlanClosedError()
-        self._trigger(ctx, event_class, **data)
-
-    def _trigger(self, ctx: CommandContext, event_class: type[ev.PlanEvent], **data: Any) -> None:
-        self.trigger_event(event_class, meta=ctx.meta(), **data)
-
-    def _check_member(self, member_id: str) -> None:
-        if member_id not in self.members:
-            raise errors.MemberError(f"member {member_id} is not in the household")
-
-    def _check_on_care_team(self, professional_id: str) -> None:
-        if professional_id not in self.care_team:
-            raise errors.NotOnCareTeamError(f"professional {professional_id} is not on the care team")
-
-    def _pending_handover(self) -> dict[str, Any]:
-        if self.handover is None:
-            raise errors.HandoverError("no handover is pending")
-        return self.handover
-
-    def _open_goal(self, goal_id: str) -> dict[str, Any]:
-        goal = self.goals.get(goal_id)
-        if goal is None:
-            raise errors.GoalError(f"goal {goal_id} does not exist")
-        if goal["status"] != "open":
-            raise errors.GoalError(f"goal {goal_id} is closed ({goal['status']})")
-        return goal
-
-    def _open_agreement(self, agreement_id: str) -> dict[str, Any]:
-        agreement = self.agreements.get(agreement_id)
-        if agreement is None:
-            raise errors.AgreementError(f"agreement {agreement_id} does not exist")
-        if agreement["status"] != "open":
-            raise errors.AgreementError(f"agreement {agreement_id} is {agreement['status']}")
-        return agreement
-
-    def _check_responsible(self, responsible: OrganisationResponsible | MemberResponsible) -> None:
-        if isinstance(responsible, MemberResponsible):
-            self._check_member(responsible.member_id)
-            return
-        if responsible.organisation_id not in self.organisations_on_care_team():
-            raise errors.AgreementError(f"organisation {responsible.organisation_id} is not on the care team")
-        professional_id = responsible.professional_id
-        if professional_id is not None and (
-            self.care_team.get(professional_id, {}).get("organisation_id") != responsible.organisation_id
-        ):
-            raise errors.AgreementError(
-                f"professional {professional_id} is not on the care team for {responsible.organisation_id}"
-            )
