@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     log_level: str = "INFO"
     log_json: bool = True
-    command_retries: int = Field(default=20, ge=1, le=100)
 
     # Early signals, on the Verwijsindex terms: persons are found by an HMAC under this key, never
     # by name or BSN in clear; a signal is active this many days, then erased; signals match
