@@ -64,7 +64,9 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
             "default": settings.retention_wmo_years,
         },
     )
-    return eenplan, Privacy.attach(eenplan, config)
+    privacy = Privacy.attach(eenplan, config)
+    eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
+    return eenplan, privacy
 
 
 def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:

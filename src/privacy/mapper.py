@@ -18,6 +18,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from domain.intake import categories as intake_categories
 from domain.plan import HouseholdPlan
 from domain.plan import events as plan_events
 from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
@@ -36,9 +37,13 @@ def personal_paths(event: Any) -> dict[str, str]:
     """Where the personal values of this event (or snapshot) are."""
     if isinstance(event, Snapshot):
         return {f"state.{p}": c for p, c in STATE_FIELDS.items()} if event.topic == PLAN_TOPIC else {}
-    if type(event).__module__ != plan_events.__name__:
-        return {}
-    return PERSONAL_FIELDS.get(type(event).__name__, {})
+    module = type(event).__module__
+    if module == plan_events.__name__:
+        return PERSONAL_FIELDS.get(type(event).__name__, {})
+    if module.startswith("domain.intake."):
+        # A help request's contact and a signal's person: keyed by their own aggregate's id.
+        return intake_categories.PERSONAL_FIELDS.get(type(event).__name__, {})
+    return {}
 
 
 class FieldCipherMapper(Mapper[Any]):

@@ -54,3 +54,39 @@ def test_regisseur_load_from_the_log_counts_open_plans_per_regisseur(settings: S
     assert app.loads("GM0687") == {first: 1, second: 1}
     assert app.loads("GM0363") == {}
     app.close()
+
+
+def test_a_help_request_contact_and_a_signal_person_never_reach_the_store_in_clear(
+    settings: Settings,
+) -> None:
+    """Intake events go through the same field encryption as plan events; expiry shreds the person."""
+    from domain.intake.commands import SubmitHelpRequest
+    from tests.integration.test_erasure import whole_database
+
+    app = build_application(settings)
+    make_world(app)
+    desk = ctx_for("balie-1", "gemeente", "professional")
+    request = SubmitHelpRequest.model_validate(
+        {"tenant": "GM0687", "channel": "phone", "topics": ["money"], "summary": "Schuldenzorgen",
+         "contact": {"given_name": "Ysbrand", "family_name": "Quarles", "phone": "0612345678"}}
+    )  # fmt: skip
+    app.submit_help_request(desk, request)
+    housing = dataclasses.replace(
+        ctx_for("sys", "woonstad", "partner_system"), today=date.today() - timedelta(days=800)
+    )
+    app.post_signal(housing, signal("woonstad", "rent_arrears"))
+    later = dataclasses.replace(ctx_for("admin", "gemeente", "admin"), today=date.today() + timedelta(days=1))
+    assert app.expire_signals(later, "GM0687") == 1
+    app.close()
+
+    dump = whole_database(settings)
+    for value in (
+        b"Ysbrand",
+        b"Quarles",
+        b"0612345678",
+        b"Schuldenzorgen",
+        b"Noa",
+        b"de Vries",
+        b"111222333",
+    ):
+        assert value not in dump, value

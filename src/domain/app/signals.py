@@ -26,6 +26,11 @@ RETRIES = 20
 class SignalCommands:
     # Set by the composition root from settings; the key never leaves the process.
     signal_terms: SignalTerms | None = None
+
+    def shred_subject(self, key_id: str) -> None:
+        """Destroy the data key of a record's personal values. Without field encryption (in memory)
+        the values only leave the state; the composition root wires the privacy keyring in."""
+
     repository: Any
     save: Any
     team: Any
@@ -123,5 +128,8 @@ class SignalCommands:
                 except IntegrityError:
                     continue
                 erased += len(gone)
+                if file.person is None:
+                    # The last signal went: shred the person's identity in the stored events too.
+                    self.shred_subject(str(file.id))
                 break
         return erased
