@@ -81,8 +81,15 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _not_a_bsn(value: str) -> str:
+    # Member ids are stored in clear (they key erasure and the processing log); a BSN must not be one.
+    if len(value) == 9 and value.isdigit():
+        raise ValueError("a member id must not look like a BSN (9 digits): member ids are stored in clear")
+    return value
+
+
 class Member(Model):
-    member_id: Id | None = None
+    member_id: Annotated[Id, AfterValidator(_not_a_bsn)] | None = None
     given_name: Name
     family_name: Name
     birth_date: BirthDate

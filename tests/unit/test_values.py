@@ -59,3 +59,9 @@ def test_a_tenant_code_is_gm_and_four_ascii_digits() -> None:
 def test_unknown_fields_are_refused_rather_than_ignored() -> None:
     with pytest.raises(ValidationError):
         Member(given_name="A", family_name="B", birth_date="1990-01-01", role="adult", nickname="x")
+
+
+def test_a_member_id_that_looks_like_a_bsn_is_refused_because_ids_are_stored_in_clear() -> None:
+    with pytest.raises(ValidationError):
+        Member(member_id="111222333", given_name="A", family_name="B", birth_date="1990-01-01", role="adult")
+    Member(member_id="m-111222333", given_name="A", family_name="B", birth_date="1990-01-01", role="adult")
