@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, telemetry
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
 from api.routes import directory, plans, service
@@ -30,6 +30,7 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (service.router, directory.router, plans.router):
         app.include_router(router)
+    telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.auth import TokenVerifier
+from api.instrumented import InstrumentedEenplan
 from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
@@ -27,7 +28,8 @@ class Container:
 
 
 def build_application(settings: Settings) -> Eenplan:
-    return Eenplan(env=settings.store_env())
+    # The instrumented subclass: same application, with a span and metrics per command.
+    return InstrumentedEenplan(env=settings.store_env())
 
 
 def build(settings: Settings | None = None) -> Container:

@@ -33,6 +33,12 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        server_span = trace.get_current_span()
+        if server_span.get_span_context().is_valid:
+            # The FastAPI instrumentation (outermost) already opened the server span from
+            # the caller's traceparent: log lines, responses and events use that one.
+            await self._handle(scope, receive, send, headers, server_span)
+            return
         parent = propagate.extract({k: v for k, v in headers.items() if k in ("traceparent", "tracestate")})
         name = f"{scope['method']} {scope['path']}"
         with tracer().start_as_current_span(name, context=parent, kind=SpanKind.SERVER) as span:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     command_retries: int = Field(default=20, ge=1, le=100)
+    # Telemetry exporters, comma-separated: prometheus (text on GET /metrics), otlp (OTLP/HTTP
+    # push of traces and metrics), console (stderr; for debugging). Empty: none.
+    telemetry_exporters: str = "prometheus"
+    # OTLP/HTTP base URL, e.g. http://collector:4318; unset: OTEL_EXPORTER_OTLP_* or the default.
+    otlp_endpoint: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -40,6 +45,18 @@ class Settings(BaseSettings):
     @property
     def dev_signing_key_file(self) -> Path:
         return self.data_dir / "dev-signing-key.pem"
+
+    @field_validator("telemetry_exporters")
+    @classmethod
+    def _known_exporters(cls, value: str) -> str:
+        unknown = {e.strip() for e in value.split(",") if e.strip()} - {"prometheus", "otlp", "console"}
+        if unknown:
+            raise ValueError(f"unknown telemetry exporters {sorted(unknown)}; use prometheus, otlp, console")
+        return value
+
+    @property
+    def exporters(self) -> set[str]:
+        return {e.strip() for e in self.telemetry_exporters.split(",") if e.strip()}
 
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Settings:
