@@ -11,6 +11,7 @@ from api import errors, telemetry
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
 from api.routes import directory, plans, service
+from api.storegate import StoreGate, StoreGateMiddleware
 
 
 def create_app(container: Container) -> FastAPI:
@@ -27,6 +28,9 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
+    # Fail fast (503) while the store is down; inside RequestContext, so 503s carry traceparent.
+    app.state.store_gate = StoreGate.for_settings(container.settings)
+    app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (service.router, directory.router, plans.router):
         app.include_router(router)

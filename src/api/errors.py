@@ -114,6 +114,9 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _store_outage(request: Request, error: Exception) -> JSONResponse:
     log.warning("store_unavailable", error_type=type(error).__name__)
+    gate = getattr(request.app.state, "store_gate", None)
+    if gate is not None:
+        gate.trip()  # later requests fail fast until the store answers again (api/storegate.py)
     return problem(
         503,
         "the event store is unavailable; retry with the same Idempotency-Key",

@@ -80,6 +80,9 @@ def traced(kind: str, method: Callable[..., T]) -> Callable[..., T]:
 class InstrumentedEenplan(Eenplan):
     """`Eenplan` with telemetry; same name, same tables, same behaviour."""
 
+    # eventsourcing names a subclass after itself (and its tables after the name): keep Eenplan's.
+    name = Eenplan.name
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         try:
             return super().save(*objs, **kwargs)

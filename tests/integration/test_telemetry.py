@@ -105,7 +105,7 @@ def test_metrics_show_commands_by_type_and_outcome_and_their_latency(
 def test_a_conflicting_writer_is_counted_as_a_conflict_and_a_retry(
     app_world: tuple[TestClient, World, Settings], spans: InMemorySpanExporter
 ) -> None:
-    http, world, settings = app_world
+    http, world, _ = app_world
     app = world.app
     assert isinstance(app, InstrumentedEenplan)
     pro = world.pros[world.orgs["welfare"]][0]
@@ -137,3 +137,10 @@ def _sample(text: str, name: str, kind: str) -> float:
         if line.startswith(name) and f'type="{kind}"' in line:
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def test_the_instrumented_application_keeps_the_tables_of_eenplan(settings: Settings) -> None:
+    app = build(settings).eenplan
+    assert app.name == "eenplan"
+    assert type(app).__name__ == "InstrumentedEenplan"
+    app.close()
