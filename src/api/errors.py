@@ -109,6 +109,9 @@ def _error_line(e: dict[str, Any]) -> dict[str, Any]:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if isinstance(error.__cause__, BodyTooLargeError):
+        # FastAPI turns any error while reading a streamed body into a 400; the limit is a 413.
+        return await _too_large(request, error.__cause__)
     return problem(error.status_code, str(error.detail), headers=dict(error.headers or {}))
 
 
