@@ -152,12 +152,15 @@ def main() -> None:
     parser.add_argument("--pg-url", required=True)
     parser.add_argument("--quick", action="store_true", help="shorter runs and smaller stores (< 5 min)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
     args = parser.parse_args()
     import scenarios
 
     bench = Bench(args.pg_url, args.quick)
     try:
         for scenario in scenarios.ALL:
+            if args.only and scenario.__name__ not in args.only:
+                continue
             print(f"== {scenario.__doc__}", file=sys.stderr, flush=True)
             scenario(bench)
             bench.stop_all()
