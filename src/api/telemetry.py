@@ -107,7 +107,9 @@ def instrument(app: FastAPI) -> None:
 def prometheus_text() -> Response:
     """Metrics in the Prometheus text format (when the prometheus exporter is configured)."""
     if not _prometheus:
-        return Response("the prometheus exporter is not configured\n", status_code=404)
+        from api.errors import problem  # here: api.errors imports this module's importers
+
+        return problem(404, "the prometheus exporter is not configured (EENPLAN_TELEMETRY_EXPORTERS)")
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
