@@ -14,6 +14,7 @@ import pytest
 from api.settings import Settings
 from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, household
+from tests.factories import household as household_body
 
 pytestmark = [pytest.mark.fuzz]
 
@@ -113,6 +114,20 @@ def test_sql_and_script_in_text_fields_are_stored_verbatim_as_data(
     http, home = live
     for payload in PAYLOADS:
         _store_verbatim(http, home, payload)
+        _open_verbatim(http, home, payload)
+
+
+def _open_verbatim(http: httpx.Client, home: Household, payload: str) -> None:
+    household = household_body()
+    household["members"][0]["given_name"] = payload
+    household["address"]["street"] = payload
+    world = home.world
+    body = {"tenant": world.tenant, "team_id": world.team_id, "legal_basis": "wmo2015"}
+    response = http.post("/plans", json={**body, "household": household, "reason": payload})
+    assert response.status_code == 201, response.text
+    plan = http.get(f"/plans/{response.json()['plan_id']}")
+    assert plan.status_code == 200
+    assert payload in _strings(plan.json())
 
 
 def _store_verbatim(http: httpx.Client, home: Household, payload: str) -> None:
