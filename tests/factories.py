@@ -84,8 +84,8 @@ class World:
             self.ctx(professional_id), open_plan_body(self.team_id, self.tenant, **extra)
         )
 
-    def run(self, professional_id: str, plan_id: str, **fields: Any) -> Outcome:
-        return self.app.execute(self.ctx(professional_id), plan_id, command(**fields))
+    def run(self, who: str, plan_id: str, /, **fields: Any) -> Outcome:
+        return self.app.execute(self.ctx(who), plan_id, command(**fields))
 
 
 def make_world(

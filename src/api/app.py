@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors, telemetry
 from api.bootstrap import Container, build
 from api.middleware import RequestContext
-from api.routes import directory, plans, service
+from api.routes import directory, intake, plans, reorganisations, service, signals
 from api.storegate import StoreGate, StoreGateMiddleware
 
 
@@ -33,6 +33,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (service.router, directory.router, plans.router):
+        app.include_router(router)
+    for router in (intake.router, signals.router, reorganisations.router):
         app.include_router(router)
     telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app

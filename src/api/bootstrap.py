@@ -13,6 +13,7 @@ from api.instrumented import InstrumentedEenplan
 from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
+from domain.intake.signals import SignalTerms
 from privacy.reader import PlanReader
 
 
@@ -29,7 +30,15 @@ class Container:
 
 def build_application(settings: Settings) -> Eenplan:
     # The instrumented subclass: same application, with a span and metrics per command.
-    return InstrumentedEenplan(env=settings.store_env())
+    eenplan = InstrumentedEenplan(env=settings.store_env())
+    eenplan.signal_terms = SignalTerms(
+        key=settings.signal_key.get_secret_value().encode(),
+        active_days=settings.signal_active_days,
+        window_days=settings.signal_match_window_days,
+    )
+    # Regisseur load for allocation: the slow log scan until the caseload projection is wired here.
+    eenplan.regisseur_load = eenplan.regisseur_load_from_log
+    return eenplan
 
 
 def build(settings: Settings | None = None) -> Container:

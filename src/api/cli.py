@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.reorganise_cli import teams_cli
 from api.settings import Settings
 
 cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
@@ -61,25 +62,34 @@ def token(
 def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty store")] = False) -> None:
     """Load the demo tenant, team, professionals and households, and print tokens to try."""
     from api import demo as demo_data
-    from api.auth import mint_dev_token
     from api.bootstrap import build_application
 
     settings = Settings()
     app = build_application(settings)
     try:
         if if_empty and app.recorder.max_notification_id():
-            typer.echo("the store already holds data; demo not loaded")
-            return
-        plans = demo_data.load(app)
+            typer.echo("The store already holds data; the demo was not loaded again.")
+        else:
+            plans = demo_data.load(app)
+            typer.echo("Demo loaded. Plans:")
+            for name, plan_id in plans.items():
+                typer.echo(f"  {name:10} {plan_id}")
     finally:
         app.close()
-    typer.echo("Demo loaded. Plans:")
-    for name, plan_id in plans.items():
-        typer.echo(f"  {name:10} {plan_id}")
-    typer.echo("\nTokens (valid 8 hours):")
+    _print_demo_tokens(settings)
+
+
+def _print_demo_tokens(settings: Settings) -> None:
+    from api import demo as demo_data
+    from api.auth import mint_dev_token
+
+    typer.echo("\nTokens for the demo users (valid 8 hours):")
     for sub, org, roles, what in demo_data.TOKEN_USERS:
         token = mint_dev_token(settings, sub=sub, org=org, tenants=[demo_data.TENANT], roles=roles)
         typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
+
+
+cli.add_typer(teams_cli, name="teams")
 
 
 def main() -> None:

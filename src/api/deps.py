@@ -28,14 +28,17 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_caller(
+async def get_caller(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
+    """The verified caller. Async, so the log context it binds reaches the access log."""
     if credentials is None:
         raise AuthError("send 'Authorization: Bearer <token>'")
     actor = container.verifier.verify(credentials.credentials)
     structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
+    request.state.caller = actor
     return actor
 
 

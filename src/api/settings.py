@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     # OTLP/HTTP base URL, e.g. http://collector:4318; unset: OTEL_EXPORTER_OTLP_* or the default.
     otlp_endpoint: str | None = None
 
+    # Early signals, on the Verwijsindex terms: persons are found by an HMAC under this key, never
+    # by name or BSN in clear; a signal is active this many days, then erased; signals match
+    # when they fall within the window.
+    signal_key: SecretStr = SecretStr("development-only-signal-key")
+    signal_active_days: int = Field(default=730, ge=1)
+    signal_match_window_days: int = Field(default=365, ge=1)
+
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
@@ -66,6 +73,12 @@ class Settings(BaseSettings):
             raise ValueError("production mode needs EENPLAN_JWT_PUBLIC_KEY_FILE")
         if self.jwt_issuer == "eenplan-dev":
             raise ValueError("production mode needs a real EENPLAN_JWT_ISSUER")
+        return self
+
+    @model_validator(mode="after")
+    def _production_needs_signal_key(self) -> Settings:
+        if self.is_production and self.signal_key.get_secret_value().startswith("development-only"):
+            raise ValueError("production mode needs a real EENPLAN_SIGNAL_KEY")
         return self
 
     def store_env(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ depend on the plan's state are checked by the aggregate.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -25,9 +26,27 @@ from domain.values import (
     normalise_postal_code,
 )
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> str:
+    # NUL and other control characters have no place in a plan, and some stores refuse them.
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("control characters (such as NUL) are not allowed in text")
+    return value
+
+
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_characters),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(_no_control_characters),
+]
 TenantCode = Annotated[str, StringConstraints(pattern=r"^GM\d{4}$")]
 
 
@@ -69,7 +88,11 @@ class Member(Model):
 
 class Address(Model):
     street: Name
-    house_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    house_number: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+        AfterValidator(_no_control_characters),
+    ]
     postal_code: PostalCode
     city: Name
 

@@ -98,6 +98,18 @@ class Team(Aggregate):
         self.tenant = tenant
         self.areas = list(areas)
 
+    # A team registered before reorganisations existed has not been dissolved.
+    dissolved_into: str | None = None
+
+    @event("AreasReassigned")
+    def reassign_areas(self, areas: list[str], reorganisation_id: str, meta: dict[str, Any]) -> None:
+        self.areas = list(areas)
+
+    @event("Dissolved")
+    def dissolve(self, into: list[str], reorganisation_id: str, meta: dict[str, Any]) -> None:
+        """Merged or split away: the team stays in the directory, for the history of its plans."""
+        self.dissolved_into = ",".join(into)
+
 
 class DirectoryIndex(Aggregate):
     """The ids registered so far, per kind of entry."""

@@ -98,3 +98,16 @@ class VersionMismatchError(DomainError):
 
 class ConcurrencyError(DomainError):
     """Retries ran out while others kept writing to the same plan (HTTP 409)."""
+
+
+class HelpRequestNotFoundError(NotFoundError):
+    def __init__(self, request_id: object) -> None:
+        super().__init__(f"help request {request_id} not found")
+
+
+class TriageError(RuleViolationError):
+    """A triage step that the help request's state does not allow."""
+
+
+class ReorganisationError(RuleViolationError):
+    """A reorganisation file that contradicts itself or the directory."""

@@ -12,13 +12,14 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from domain.app.directory import DirectoryCommands
+from domain.app.intake import IntakeCommands
 from domain.app.plans import Outcome, PlanCommands
 from domain.plan import HouseholdPlan
 
 __all__ = ["Eenplan", "Outcome"]
 
 
-class Eenplan(PlanCommands, DirectoryCommands, Application[UUID]):
+class Eenplan(PlanCommands, DirectoryCommands, IntakeCommands, Application[UUID]):
     name = "eenplan"
     # A snapshot every 50 plan events bounds a plan's load time however long it lives.
     snapshotting_intervals: ClassVar = {HouseholdPlan: 50}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +20,19 @@ from domain.plan import HouseholdPlan
 from domain.plan.registry import MemberRegistration
 from domain.values import Role
 
-RETRIES = 20
+RETRIES = 50
+# Commands on one plan queue up per process instead of racing to the store; striped
+# locks keep this to a fixed number however many plans there are.
+_PLAN_LOCKS = [threading.Lock() for _ in range(256)]
+
+
+def _plan_lock(plan_id: str | UUID) -> threading.Lock:
+    return _PLAN_LOCKS[hash(str(plan_id)) % len(_PLAN_LOCKS)]
+
+
+def _backoff(attempt: int) -> None:
+    """Jittered exponential backoff, so writers in other processes stop colliding."""
+    time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # noqa: S311 - jitter, not crypto
 
 
 @dataclass(frozen=True)
@@ -113,19 +128,21 @@ class PlanCommands:
         self, ctx: CommandContext, plan_id: str | UUID, cmd: Any, if_match: int | None = None
     ) -> Outcome:
         """Run one command against the plan; reload and retry when another writer won."""
-        for _ in range(RETRIES):
-            plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
-            if if_match is not None and plan.version != if_match:
-                raise errors.VersionMismatchError(if_match, plan.version)
-            registrations = self._decide(plan, ctx, cmd)
-            try:
-                recordings = self.save(plan, *registrations)
-            except IntegrityError:
-                self._raise_if_member_taken(registrations)
-                if if_match is not None:
-                    raise errors.VersionMismatchError(if_match, plan.version) from None
-                continue
-            return _outcome(plan, recordings)
+        with _plan_lock(plan_id):
+            for attempt in range(RETRIES):
+                plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+                if if_match is not None and plan.version != if_match:
+                    raise errors.VersionMismatchError(if_match, plan.version)
+                registrations = self._decide(plan, ctx, cmd)
+                try:
+                    recordings = self.save(plan, *registrations)
+                except IntegrityError:
+                    self._raise_if_member_taken(registrations)
+                    if if_match is not None:
+                        raise errors.VersionMismatchError(if_match, plan.version) from None
+                    _backoff(attempt)
+                    continue
+                return _outcome(plan, recordings)
         raise errors.ConcurrencyError(f"plan {plan_id} kept changing; try again")
 
     def _writable_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:

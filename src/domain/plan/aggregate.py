@@ -437,6 +437,33 @@ class HouseholdPlan(Aggregate):
             raise errors.PlanNotClosedError()
         self._trigger(ctx, ev.PlanReopened, reason=reason)
 
+    # --- reorganisation --------------------------------------------------------------
+
+    def move_to_team(
+        self,
+        ctx: CommandContext,
+        reorganisation_id: str,
+        to_team_id: str,
+        new_regisseur: ProfessionalRef | None = None,
+    ) -> None:
+        """Move to another team; closed plans move too, so their history stays with the team."""
+        if to_team_id == self.team_id:
+            raise errors.ReorganisationError(f"the plan is already in team {to_team_id}")
+        regisseur = None
+        if new_regisseur is not None and new_regisseur.professional_id != self.regisseur_id:
+            regisseur = {
+                "professional_id": new_regisseur.professional_id,
+                "organisation_id": new_regisseur.organisation_id,
+            }
+        self._trigger(
+            ctx,
+            ev.PlanMovedToTeam,
+            reorganisation_id=reorganisation_id,
+            from_team_id=self.team_id,
+            to_team_id=to_team_id,
+            regisseur=regisseur,
+        )
+
     # --- checks ----------------------------------------------------------------------
 
     def _emit(self, ctx: CommandContext, event_class: type[ev.PlanEvent], **data: Any) -> None:

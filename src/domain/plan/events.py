@@ -354,3 +354,24 @@ class PlanReopened(PlanEvent):
     def apply(self, plan: Any) -> None:
         plan.status = "open"
         plan.closed_at = None
+
+
+class PlanMovedToTeam(PlanEvent):
+    """A reorganisation moved the plan to another team; the regisseur changes only if it says so."""
+
+    reorganisation_id: str
+    from_team_id: str
+    to_team_id: str
+    regisseur: dict[str, Any] | None
+
+    def apply(self, plan: Any) -> None:
+        plan.team_id = self.to_team_id
+        if self.regisseur is None:
+            return
+        new_id = self.regisseur["professional_id"]
+        plan.care_team.setdefault(
+            new_id,
+            {"organisation_id": self.regisseur["organisation_id"], "role": "regisseur", "joined_at": self.at},
+        )
+        plan.regisseur_id = new_id
+        plan.handover = None

@@ -1,0 +1,127 @@
+"""Help requests: submit from any channel, rank candidates, triage; waiting times; the welfare offer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+
+from api.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from api.intake_schemas import (
+    ActivityPublic,
+    CandidatePublic,
+    HelpRequestCreated,
+    HelpRequestPublic,
+    TriageResult,
+    WaitingTimeRow,
+)
+from domain.intake.activity import Activity
+from domain.intake.commands import HelpRequestCommand, ReferPlan, RegisterActivity, SubmitHelpRequest
+from domain.intake.values import Topic
+from domain.values import Role
+
+router = APIRouter(tags=["intake"])
+INTAKE_ROLES = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.PARTNER_SYSTEM)
+
+
+def _activity(a: Activity) -> ActivityPublic:
+    return ActivityPublic(
+        id=a.key,
+        tenant=a.tenant,
+        name=a.name,
+        provider=a.provider,
+        topics=a.topics,
+        location=a.location,
+        times=a.times,
+        referrals=a.referrals,
+    )
+
+
+@router.post("/help-requests", status_code=201, response_model=HelpRequestCreated)
+def create_help_request(
+    body: SubmitHelpRequest, ctx: CommandContextDep, container: ContainerDep, response: Response
+) -> HelpRequestCreated:
+    """Record a help request from any channel."""
+    require_role(ctx.actor, *INTAKE_ROLES)
+    outcome = container.eenplan.submit_help_request(ctx, body)
+    response.headers["Location"] = f"/help-requests/{outcome.request_id}"
+    return HelpRequestCreated(
+        request_id=outcome.request_id, version=outcome.version, position=outcome.position
+    )
+
+
+@router.get("/help-requests/waiting-times", response_model=list[WaitingTimeRow])
+def read_waiting_times(
+    caller: CallerDep,
+    container: ContainerDep,
+    tenant: Annotated[str, Query(pattern=r"^GM\d{4}$")],
+    team_id: str | None = None,
+    topic: Topic | None = None,
+) -> list[WaitingTimeRow]:
+    """Mean days from request to first contact, assignment and plan, per team and topic."""
+    rows = container.eenplan.waiting_times(caller, tenant, team_id, topic.value if topic else None)
+    return [WaitingTimeRow.model_validate(r) for r in rows]
+
+
+@router.get("/help-requests/{request_id}", response_model=HelpRequestPublic)
+def read_help_request(request_id: str, caller: CallerDep, container: ContainerDep) -> HelpRequestPublic:
+    """One help request of the caller's tenants, with its triage so far."""
+    require_role(caller, *INTAKE_ROLES)
+    r = container.eenplan.help_request(caller, request_id)
+    return HelpRequestPublic(
+        request_id=str(r.id),
+        version=r.version,
+        **{k: getattr(r, k) for k in HelpRequestPublic.model_fields if k not in ("request_id", "version")},
+    )
+
+
+@router.get("/help-requests/{request_id}/candidates", response_model=list[CandidatePublic])
+def read_candidates(request_id: str, caller: CallerDep, container: ContainerDep) -> list[CandidatePublic]:
+    """Professionals of all the tenant's teams, best first, with the parts of their score."""
+    require_role(caller, *INTAKE_ROLES)
+    ranked = container.eenplan.candidates(caller, request_id)
+    return [CandidatePublic.model_validate(c, from_attributes=True) for c in ranked]
+
+
+@router.post("/help-requests/{request_id}/commands", response_model=TriageResult)
+def run_triage(
+    request_id: str,
+    command: Annotated[HelpRequestCommand, Body()],
+    ctx: CommandContextDep,
+    container: ContainerDep,
+) -> TriageResult:
+    """One triage step: assign, record_first_contact, resolve_simple, refer or open_plan."""
+    require_role(ctx.actor, *INTAKE_ROLES)
+    if command.command_id:
+        ctx = ctx.__class__(ctx.actor, command.command_id, ctx.trace_id, ctx.today)
+    outcome = container.eenplan.triage(ctx, request_id, command)
+    return TriageResult.model_validate(outcome, from_attributes=True)
+
+
+@router.post("/activities", status_code=201, response_model=ActivityPublic)
+def create_activity(
+    body: RegisterActivity, ctx: CommandContextDep, container: ContainerDep, response: Response
+) -> ActivityPublic:
+    """Add a welfare activity to the sociale kaart (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    activity = container.eenplan.register_activity(ctx, body)
+    response.headers["Location"] = f"/activities/{body.id}"
+    return _activity(activity)
+
+
+@router.get("/activities", response_model=list[ActivityPublic])
+def read_activities(
+    caller: CallerDep, container: ContainerDep, topic: Topic | None = None
+) -> list[ActivityPublic]:
+    """The welfare offer of the caller's tenants, optionally for one topic."""
+    found = container.eenplan.activities(caller, topic.value if topic else None)
+    return [_activity(a) for a in found]
+
+
+@router.post("/activities/{activity_id}/referrals", status_code=201, response_model=ActivityPublic)
+def create_referral(
+    activity_id: str, body: ReferPlan, ctx: CommandContextDep, container: ContainerDep
+) -> ActivityPublic:
+    """Record that a plan's household was referred to this activity."""
+    require_role(ctx.actor, Role.PROFESSIONAL, Role.TEAM_LEAD)
+    return _activity(container.eenplan.refer_plan(ctx, body.plan_id, activity_id))

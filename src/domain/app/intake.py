@@ -1,0 +1,247 @@
+"""Intake commands of the eenplan application: help requests, triage, allocation, the welfare offer.
+
+`IntakeCommands` is the one mixin `Eenplan` takes for all of intake; signals and
+reorganisations live in their own mixins, gathered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain import errors
+from domain.app.reorganise import ReorganisationCommands
+from domain.app.scan import LogScans, RegisseurLoad
+from domain.app.signals import SignalCommands
+from domain.context import Actor, CommandContext
+from domain.intake import allocation
+from domain.intake import commands as ic
+from domain.intake.activity import Activity
+from domain.intake.request import HelpRequest
+
+RETRIES = 20
+
+
+@dataclass(frozen=True)
+class TriageOutcome:
+    request_id: str
+    version: int
+    status: str
+    position: int | None
+    plan_id: str | None = None
+
+
+class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
+    # Injected by the composition root; until then, the slow scan of the log answers.
+    regisseur_load: RegisseurLoad | None = None
+    save: Any
+    repository: Any
+    open_plan: Any
+    professional: Any
+    organisation: Any
+    list_entries: Any
+    professional_ref: Any
+    _writable_plan: Any
+
+    def loads(self, tenant: str) -> dict[str, int]:
+        return (self.regisseur_load or self.regisseur_load_from_log)(tenant)
+
+    # --- help requests ----------------------------------------------------------------
+
+    def submit_help_request(self, ctx: CommandContext, cmd: ic.SubmitHelpRequest) -> TriageOutcome:
+        if not ctx.actor.serves(cmd.tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
+        request = HelpRequest.submit(ctx, cmd)
+        recordings = self.save(request)
+        return _outcome(request, recordings)
+
+    def help_request(self, actor: Actor, request_id: str | UUID) -> HelpRequest:
+        try:
+            request = self.repository.get(_uuid(request_id))
+        except AggregateNotFoundError:
+            raise errors.HelpRequestNotFoundError(request_id) from None
+        if not isinstance(request, HelpRequest) or not actor.serves(request.tenant):
+            raise errors.HelpRequestNotFoundError(request_id)
+        return request
+
+    def candidates(self, actor: Actor, request_id: str) -> list[allocation.Candidate]:
+        """Professionals of all the tenant's teams, best first, with the parts of their score."""
+        request = self.help_request(actor, request_id)
+        teams = self.active_teams(request.tenant)
+        requests = self.request_facts(request.tenant)
+        now = datetime.now(UTC)
+        waiting = {t.key: allocation.team_waiting_days(requests, t.key, now) for t in teams}
+        area = (request.area or "").casefold()
+        near = {t.key for t in teams if area and area in {a.casefold() for a in t.areas}}
+        candidacies = [
+            allocation.Candidacy(p.key, tuple(p.team_ids), frozenset(p.expertise), p.capacity)
+            for p in self.list_entries("professional")
+            if set(p.team_ids) & set(waiting)
+        ]
+        return allocation.rank(request.topics, candidacies, self.loads(request.tenant), waiting, near)
+
+    def active_teams(self, tenant: str) -> list[Any]:
+        return [t for t in self.list_entries("team") if t.tenant == tenant and not t.dissolved_into]
+
+    def triage(self, ctx: CommandContext, request_id: str, cmd: Any) -> TriageOutcome:
+        if isinstance(cmd, ic.OpenPlanFromRequest):
+            return self._open_plan_from(ctx, request_id, cmd)
+        step = getattr(self, f"_{cmd.type}")(ctx, request_id, cmd)
+        return self._with_retries(ctx, request_id, step)
+
+    def _with_retries(
+        self, ctx: CommandContext, request_id: str, step: Callable[[HelpRequest], Any]
+    ) -> TriageOutcome:
+        """Load, decide, save (with what the step returns, atomically); reload when another won."""
+        for _ in range(RETRIES):
+            request = self.help_request(ctx.actor, request_id)
+            also = step(request) or []
+            try:
+                recordings = self.save(request, *also)
+            except IntegrityError:
+                continue
+            return _outcome(request, recordings)
+        raise errors.ConcurrencyError(f"help request {request_id} kept changing; try again")
+
+    def _assign(self, ctx: CommandContext, request_id: str, cmd: ic.Assign) -> Callable[[HelpRequest], None]:
+        ranked = self.candidates(ctx.actor, request_id)
+        top = ranked[0].professional_id if ranked else None
+        tenant = self.help_request(ctx.actor, request_id).tenant
+        self.professional_ref(cmd.professional_id, tenant)
+        team_id = next((c.team_id for c in ranked if c.professional_id == cmd.professional_id), None)
+        team_id = team_id or next(
+            (
+                t.key
+                for t in self.active_teams(tenant)
+                if t.key in self.professional(cmd.professional_id).team_ids
+            ),
+            None,
+        )
+        return lambda r: r.assign(ctx, cmd.professional_id, team_id, top, cmd.reason)
+
+    def _record_first_contact(
+        self, ctx: CommandContext, request_id: str, cmd: ic.RecordFirstContact
+    ) -> Callable[[HelpRequest], None]:
+        return lambda r: r.record_first_contact(ctx)
+
+    def _resolve_simple(
+        self, ctx: CommandContext, request_id: str, cmd: ic.ResolveSimple
+    ) -> Callable[[HelpRequest], None]:
+        return lambda r: r.resolve_simple(ctx, cmd.what_was_done)
+
+    def _refer(self, ctx: CommandContext, request_id: str, cmd: ic.Refer) -> Callable[[HelpRequest], Any]:
+        tenant = self.help_request(ctx.actor, request_id).tenant
+        if cmd.organisation_id is not None:
+            if tenant not in self.organisation(cmd.organisation_id).tenants:
+                raise errors.UnknownReferenceError(
+                    f"organisation {cmd.organisation_id} does not serve {tenant}"
+                )
+            return lambda r: r.refer(ctx, None, cmd.organisation_id)
+
+        def to_activity(request: HelpRequest) -> list[Activity]:
+            activity = self.activity(ctx.actor, str(cmd.activity_id), tenant)
+            request.refer(ctx, cmd.activity_id, None)
+            activity.record_referral(source="help_request", source_id=str(request.id), meta=ctx.meta())
+            return [activity]
+
+        return to_activity
+
+    def _open_plan_from(
+        self, ctx: CommandContext, request_id: str, cmd: ic.OpenPlanFromRequest
+    ) -> TriageOutcome:
+        """Open the plan (its history names the request), then conclude the request with it."""
+        request = self.help_request(ctx.actor, request_id)
+        request.check_can_open_plan()
+        if cmd.tenant != request.tenant:
+            raise errors.TriageError("the plan is opened in the help request's tenant")
+        plan = self.open_plan(ctx, cmd, help_request_id=str(request.id))
+        outcome = self._with_retries(ctx, request_id, lambda r: r.plan_opened(ctx, plan.plan_id, cmd.team_id))
+        return TriageOutcome(
+            outcome.request_id, outcome.version, outcome.status, outcome.position, plan.plan_id
+        )
+
+    def waiting_times(
+        self, actor: Actor, tenant: str, team_id: str | None = None, topic: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Waiting times per team and topic: request to first contact, to assignment, to plan."""
+        if not actor.serves(tenant):
+            raise errors.NotFoundError(f"tenant {tenant} not found")
+        rows = allocation.waiting_times(self.request_facts(tenant), datetime.now(UTC))
+        return [r for r in rows if team_id in (None, r["team_id"]) and topic in (None, r["topic"])]
+
+    # --- the welfare offer ------------------------------------------------------------
+
+    def register_activity(self, ctx: CommandContext, cmd: ic.RegisterActivity) -> Activity:
+        tenant = cmd.tenant or _only_tenant(ctx.actor)
+        if not ctx.actor.serves(tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {tenant}")
+        activity = Activity(
+            key=cmd.id,
+            tenant=tenant,
+            name=cmd.name,
+            provider=cmd.provider,
+            topics=[t.value for t in cmd.topics],
+            location=cmd.location,
+            times=cmd.times,
+            meta=ctx.meta(),
+        )
+        try:
+            self.save(activity)
+        except IntegrityError:
+            raise errors.AlreadyExistsError(f"activity {cmd.id} already exists") from None
+        return activity
+
+    def activity(self, actor: Actor, key: str, tenant: str | None = None) -> Activity:
+        try:
+            activity: Activity = self.repository.get(Activity.create_id(key))
+        except AggregateNotFoundError:
+            raise errors.UnknownReferenceError(f"unknown activity {key}") from None
+        if not actor.serves(activity.tenant) or tenant not in (None, activity.tenant):
+            raise errors.UnknownReferenceError(f"unknown activity {key}")
+        return activity
+
+    def refer_plan(self, ctx: CommandContext, plan_id: str, activity_id: str) -> Activity:
+        """Record that a plan's household was referred to an activity (the makelaar's work)."""
+        plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+        for _ in range(RETRIES):
+            activity = self.activity(ctx.actor, activity_id, plan.tenant)
+            activity.record_referral(source="plan", source_id=str(plan.id), meta=ctx.meta())
+            try:
+                self.save(activity)
+            except IntegrityError:
+                continue
+            return activity
+        raise errors.ConcurrencyError(f"activity {activity_id} kept changing; try again")
+
+    def activities(self, actor: Actor, topic: str | None = None) -> list[Activity]:
+        found = []
+        for event in self.scan(Activity.Registered):  # type: ignore[attr-defined]
+            if event.tenant in actor.tenants and topic in (None, *event.topics):
+                found.append(self.repository.get(event.originator_id))
+        return found
+
+
+def _only_tenant(actor: Actor) -> str:
+    if len(actor.tenants) != 1:
+        raise errors.TriageError("name the tenant of the activity; the caller serves several")
+    return next(iter(actor.tenants))
+
+
+def _uuid(value: str | UUID) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value)
+    except ValueError:
+        raise errors.HelpRequestNotFoundError(value) from None
+
+
+def _outcome(request: HelpRequest, recordings: list[Any]) -> TriageOutcome:
+    position = max((r.notification.id for r in recordings), default=None)
+    return TriageOutcome(str(request.id), request.version, request.status, position)

@@ -1,0 +1,115 @@
+"""Team reorganisation in the eenplan application: apply a file, move every affected plan once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain import errors
+from domain import reorganisation as ro
+from domain.context import CommandContext
+from domain.directory import RegisterTeam
+from domain.plan import HouseholdPlan
+
+RETRIES = 20
+Progress = Callable[[int], None]
+
+
+class ReorganisationCommands:
+    repository: Any
+    save: Any
+    team: Any
+    list_entries: Any
+    register_team: Any
+    professional_ref: Any
+    plans_for_reorganisation: Any
+
+    def reorganise(
+        self, ctx: CommandContext, spec: ro.Reorganisation, progress: Progress | None = None
+    ) -> dict[str, Any]:
+        """Merge, split and re-area teams; move each affected plan with one recorded event.
+
+        Safe to re-run: plans this reorganisation already moved are skipped.
+        """
+        tenant = self._reorganisation_tenant(ctx, spec)
+        teams = {t.key: t for t in self.list_entries("team") if t.tenant == tenant}
+        ro.check(spec, set(teams))
+        for professional_id in spec.regisseurs.values():
+            self.professional_ref(professional_id, tenant)
+        after = ro.areas_after(spec, {k: t.areas for k, t in teams.items() if not t.dissolved_into})
+        plans = self.plans_for_reorganisation(tenant)
+        moves = ro.decide(spec, plans, after)
+        summary = {
+            "reorganisation_id": spec.key(),
+            "tenant": tenant,
+            "dry_run": spec.dry_run,
+            "plans_in_tenant": len(plans),
+            "already_moved": sum(1 for p in plans if spec.key() in p.moved_by),
+            "moves": ro.summary_of(moves),
+            "areas_after": {k: v for k, v in after.items() if k not in spec.dissolved()},
+            "dissolved": sorted(spec.dissolved()),
+        }
+        if spec.dry_run:
+            return {**summary, "moved": 0, "would_move": len(moves)}
+        self._apply_directory(ctx, spec, tenant, teams, after)
+        moved = sum(self._move(ctx, spec.key(), move, progress) for move in moves)
+        return {**summary, "moved": moved, "would_move": len(moves)}
+
+    def _reorganisation_tenant(self, ctx: CommandContext, spec: ro.Reorganisation) -> str:
+        if spec.tenant is None and len(ctx.actor.tenants) != 1:
+            raise errors.ReorganisationError("name the tenant; the caller serves several")
+        tenant = spec.tenant or next(iter(ctx.actor.tenants))
+        if not ctx.actor.serves(tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {tenant}")
+        return tenant
+
+    def _apply_directory(
+        self,
+        ctx: CommandContext,
+        spec: ro.Reorganisation,
+        tenant: str,
+        teams: dict[str, Any],
+        after: dict[str, list[str]],
+    ) -> None:
+        """New teams first, then areas, then dissolutions; each step only if not done yet."""
+        for new in spec.teams:
+            if new.id not in teams:
+                self.register_team(
+                    ctx, RegisterTeam(id=new.id, name=new.name, tenant=tenant, areas=new.areas)
+                )
+        dissolved = spec.dissolved()
+        for key, areas in after.items():
+            team = self.team(key)
+            if key in dissolved:
+                if not team.dissolved_into:
+                    team.dissolve(into=dissolved[key], reorganisation_id=spec.key(), meta=ctx.meta())
+            elif sorted(team.areas) != areas:
+                team.reassign_areas(areas=areas, reorganisation_id=spec.key(), meta=ctx.meta())
+            if team.pending_events:
+                self.save(team)
+
+    def _move(
+        self, ctx: CommandContext, reorganisation_id: str, move: ro.Move, progress: Progress | None
+    ) -> int:
+        """Move one plan; 0 when it is already where it should be (a concurrent or earlier run)."""
+        new_regisseur = self.professional_ref(move.regisseur_to) if move.regisseur_to else None
+        for _ in range(RETRIES):
+            plan: HouseholdPlan = self.repository.get(UUID(move.plan_id))
+            if plan.team_id == move.to_team_id:
+                done = 0
+                break
+            plan.move_to_team(ctx, reorganisation_id, move.to_team_id, new_regisseur)
+            try:
+                self.save(plan)
+            except IntegrityError:
+                continue
+            done = 1
+            break
+        else:
+            raise errors.ConcurrencyError(f"plan {move.plan_id} kept changing; run the reorganisation again")
+        if progress is not None:
+            progress(1)
+        return done

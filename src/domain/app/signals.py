@@ -1,0 +1,126 @@
+"""Signal commands of the eenplan application: post a signal, read matches, erase expired signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain import errors
+from domain.context import Actor, CommandContext
+from domain.intake.commands import PostSignal
+from domain.intake.signals import (
+    SignalFile,
+    SignalFileOpened,
+    SignalsMatched,
+    SignalTerms,
+    file_id,
+    person_key,
+)
+
+RETRIES = 20
+
+
+class SignalCommands:
+    # Set by the composition root from settings; the key never leaves the process.
+    signal_terms: SignalTerms | None = None
+    repository: Any
+    save: Any
+    team: Any
+    professional: Any
+    list_entries: Any
+    scan: Any
+
+    def post_signal(self, ctx: CommandContext, cmd: PostSignal) -> dict[str, Any]:
+        """Record a partner's signal on the person's file; say whether the file now matches."""
+        if not ctx.actor.serves(cmd.tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
+        terms = self._terms()
+        key = person_key(cmd.person, terms.key)
+        for _ in range(RETRIES):
+            file = self._signal_file(ctx, cmd.tenant, key)
+            signal_id = file.record(
+                ctx, cmd.type, cmd.person, cmd.area, terms, lambda a: self.team_for_area(cmd.tenant, a)
+            )
+            try:
+                recordings = self.save(file)
+            except IntegrityError:
+                continue
+            return {
+                "signal_id": signal_id,
+                "matched": file.match is not None,
+                "position": max(r.notification.id for r in recordings),
+            }
+        raise errors.ConcurrencyError("the person's signals kept changing; try again")
+
+    def _terms(self) -> SignalTerms:
+        if self.signal_terms is None:
+            raise RuntimeError("signal terms are not configured; the composition root sets them")
+        return self.signal_terms
+
+    def _signal_file(self, ctx: CommandContext, tenant: str, key: str) -> SignalFile:
+        try:
+            file: SignalFile = self.repository.get(file_id(tenant, key))
+        except AggregateNotFoundError:
+            return SignalFile.start(ctx, tenant, key)
+        return file
+
+    def team_for_area(self, tenant: str, area: str | None) -> str | None:
+        """The active team of the tenant whose areas include this one, if any."""
+        if not area:
+            return None
+        for team in self.list_entries("team"):
+            serves = area.casefold() in {a.casefold() for a in team.areas}
+            if serves and team.tenant == tenant and not team.dissolved_into:
+                return str(team.key)
+        return None
+
+    def signal_matches(self, actor: Actor, team_id: str) -> list[dict[str, Any]]:
+        """The team's matches, as the caller may see them: team members see all, signallers their own."""
+        try:
+            team = self.team(team_id)
+        except errors.UnknownReferenceError:
+            raise errors.NotFoundError(f"team {team_id} not found") from None
+        if not actor.serves(team.tenant):
+            raise errors.NotFoundError(f"team {team_id} not found")
+        mine = self._teams_of(actor)
+        seen = []
+        for file in self._matched_files(team.tenant):
+            view = file.visible_match(actor, mine)
+            if view is not None and file.match is not None and file.match["team_id"] == team_id:
+                seen.append(view)
+        return seen
+
+    def _teams_of(self, actor: Actor) -> set[str]:
+        try:
+            return set(self.professional(actor.professional_id).team_ids)
+        except errors.UnknownReferenceError:
+            return set()
+
+    def _matched_files(self, tenant: str) -> Iterator[SignalFile]:
+        ids = dict.fromkeys(e.originator_id for e in self.scan(SignalsMatched))
+        for key in ids:
+            file: SignalFile = self.repository.get(key)
+            if file.tenant == tenant and file.match is not None:
+                yield file
+
+    def expire_signals(self, ctx: CommandContext, tenant: str) -> int:
+        """Erase every signal of the tenant past its active term; returns how many went."""
+        if not ctx.actor.serves(tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {tenant}")
+        erased = 0
+        for opened in self.scan(SignalFileOpened):
+            if opened.tenant != tenant:
+                continue
+            for _ in range(RETRIES):
+                file: SignalFile = self.repository.get(opened.originator_id)
+                gone = file.expire(ctx, self._terms())
+                try:
+                    self.save(file)
+                except IntegrityError:
+                    continue
+                erased += len(gone)
+                break
+        return erased

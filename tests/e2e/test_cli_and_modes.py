@@ -1,0 +1,142 @@
+"""The CLI and the two modes: demo data, dev tokens, and production's refusals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from api.settings import Settings
+from tests.e2e.conftest import EENPLAN, ROOT, Server
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EENPLAN_DATABASE_URL": settings.database_url,
+        "EENPLAN_DATA_DIR": str(settings.data_dir),
+        **extra,
+    }
+
+
+def _cli(settings: Settings, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(EENPLAN), *args],
+        env=_env(settings, **extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_demo_loads_once_and_its_tokens_read_its_plans(settings: Settings) -> None:
+    first = _cli(settings, "demo", "--if-empty")
+    assert first.returncode == 0, first.stderr
+    second = _cli(settings, "demo", "--if-empty")
+    assert "already holds data" in second.stdout and "# p-chantal" in second.stdout
+    plan_id = first.stdout.split("Pietersen")[1].split()[0]
+    token = first.stdout.split("# p-chantal")[1].splitlines()[1]
+    server = Server(settings)
+    try:
+        response = httpx.get(f"{server.url}/plans/{plan_id}", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        assert response.json()["risk"]["level"] == "medium"
+    finally:
+        server.stop()
+
+
+def test_a_token_from_the_cli_is_accepted_by_the_server(settings: Settings) -> None:
+    minted = _cli(
+        settings, "token", "--sub", "p1", "--org", "o1", "--tenant", "GM0687", "--role", "professional"
+    )
+    assert minted.returncode == 0, minted.stderr
+    server = Server(settings)
+    try:
+        response = httpx.get(
+            f"{server.url}/teams", headers={"Authorization": f"Bearer {minted.stdout.strip()}"}
+        )
+        assert response.status_code == 200
+    finally:
+        server.stop()
+
+
+def _rsa_key(path: Path) -> rsa.RSAPrivateKey:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return key
+
+
+def test_production_verifies_rs256_tokens_against_the_configured_key(
+    settings: Settings, tmp_path: Path
+) -> None:
+    key = _rsa_key(tmp_path / "idp.pem")
+    env = {
+        "EENPLAN_MODE": "production",
+        "EENPLAN_JWT_PUBLIC_KEY_FILE": str(tmp_path / "idp.pem"),
+        "EENPLAN_JWT_ISSUER": "https://idp.example",
+        "EENPLAN_JWT_AUDIENCE": "eenplan",
+        "EENPLAN_SIGNAL_KEY": "a-real-production-secret-for-signal-pseudonyms",
+    }
+    server = Server(settings, extra_env=env)
+    try:
+        claims = {
+            "sub": "p1",
+            "org": "o1",
+            "tenants": ["GM0687"],
+            "roles": ["professional"],
+            "iss": "https://idp.example",
+            "aud": "eenplan",
+            "exp": int(time.time()) + 60,
+        }
+        good = jwt.encode(claims, key, algorithm="RS256")
+        assert (
+            httpx.get(f"{server.url}/teams", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+        )
+        dev = _cli(
+            settings, "token", "--sub", "p1", "--org", "o1", "--tenant", "GM0687", "--role", "admin", **env
+        )
+        assert dev.returncode != 0  # production mode mints no development tokens
+        wrong_iss = jwt.encode(dict(claims, iss="https://evil.example"), key, algorithm="RS256")
+        assert (
+            httpx.get(f"{server.url}/teams", headers={"Authorization": f"Bearer {wrong_iss}"}).status_code
+            == 401
+        )
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("case", ["no-key", "dev-key"])
+def test_production_refuses_to_start_without_a_real_key(settings: Settings, case: str) -> None:
+    env = {"EENPLAN_MODE": "production", "EENPLAN_JWT_ISSUER": "https://idp.example"}
+    if case == "dev-key":
+        assert (
+            _cli(
+                settings, "token", "--sub", "x", "--org", "y", "--tenant", "GM0687", "--role", "admin"
+            ).returncode
+            == 0
+        )
+        env["EENPLAN_JWT_PUBLIC_KEY_FILE"] = str(settings.dev_signing_key_file)
+    process = subprocess.run(
+        [str(EENPLAN), "serve", "--port", "0"],
+        env=_env(settings, **env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert process.returncode != 0
+    assert "production" in (process.stderr + process.stdout).lower()

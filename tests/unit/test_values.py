@@ -1,0 +1,43 @@
+"""Dutch identifiers and vocabularies are checked before the domain sees them."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from domain.commands import Address, Member
+from domain.values import is_valid_bsn
+
+
+@pytest.mark.parametrize("bsn", ["111222333", "123456782", "999999990"])
+def test_a_bsn_that_passes_the_elfproef_is_valid(bsn: str) -> None:
+    assert is_valid_bsn(bsn)
+
+
+@pytest.mark.parametrize("bsn", ["123456789", "12345678", "1234567890", "abcdefghi", "000000000"])
+def test_a_bsn_that_fails_the_elfproef_or_the_length_is_refused(bsn: str) -> None:
+    assert not is_valid_bsn(bsn)
+    with pytest.raises(ValidationError):
+        Member(given_name="A", family_name="B", birth_date="1990-01-01", role="adult", bsn=bsn)
+
+
+@pytest.mark.parametrize("code", ["1234AB", "1234 ab", "9999 ZZ"])
+def test_a_postal_code_is_normalised(code: str) -> None:
+    address = Address(street="A", house_number="1", postal_code=code, city="C")
+    assert address.postal_code[4] == " " and address.postal_code[5:].isupper()
+
+
+@pytest.mark.parametrize("code", ["0123 AB", "12345", "1234 SA", "ABCD EF"])
+def test_a_malformed_postal_code_is_refused(code: str) -> None:
+    with pytest.raises(ValidationError):
+        Address(street="A", house_number="1", postal_code=code, city="C")
+
+
+def test_a_birth_date_in_the_future_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        Member(given_name="A", family_name="B", birth_date="2999-01-01", role="adult")
+
+
+def test_unknown_fields_are_refused_rather_than_ignored() -> None:
+    with pytest.raises(ValidationError):
+        Member(given_name="A", family_name="B", birth_date="1990-01-01", role="adult", nickname="x")
