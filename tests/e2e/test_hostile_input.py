@@ -26,11 +26,12 @@ PAYLOADS = [
     '"><img src=x onerror=alert(1)>',
     "{{7*7}} ${jndi:ldap://127.0.0.1/a} %s%s%n",
     "\u202eevil\u202c \U0001f600 ünïcödé",
-    "nul\x00byte",
     "$(rm -rf /) `id`",
 ]
 NOTE = {"type": "add_note", "category": "general"}
-BROKEN_STRINGS = ["lone \ud800 surrogate", "x" * 10_001]
+# Refused: a lone surrogate (a valid JSON escape, not storable Unicode), an over-long text,
+# and control characters such as NUL (some stores refuse them).
+BROKEN_STRINGS = ["lone \ud800 surrogate", "x" * 10_001, "nul\x00byte", "bell\x07"]
 
 
 @pytest.fixture
@@ -79,7 +80,6 @@ def test_deep_json_broken_utf8_and_unstorable_text_are_refused_with_a_4xx_and_ch
         b'{"type": "add_note", "category": "general", "text": "\xff\xfe broken"}',
         b'{"type": "add_note", "category": "general", "text": "\xc3\x28"}',
         b"\xef\xbb\xbf\x80\x81",
-        # A lone surrogate (valid JSON escape, not storable Unicode) and an over-long text.
         *(
             json.dumps({"type": "add_note", "category": "general", "text": t}).encode()
             for t in BROKEN_STRINGS
