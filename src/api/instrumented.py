@@ -96,6 +96,12 @@ class InstrumentedEenplan(Eenplan):
         with command_span(str(cmd.type), plan_id=str(plan_id)):
             return super().execute(ctx, plan_id, cmd, *args, **kwargs)
 
+    def execute_batch(self, ctx: Any, plan_id: Any, cmds: Any, *args: Any, **kwargs: Any) -> Any:
+        if _conflicts.get() is not None:  # called by `execute`: already inside its command span
+            return super().execute_batch(ctx, plan_id, cmds, *args, **kwargs)
+        with command_span("batch", plan_id=str(plan_id)):
+            return super().execute_batch(ctx, plan_id, cmds, *args, **kwargs)
+
     def open_plan(self, *args: Any, **kwargs: Any) -> Any:
         return traced("open_plan", super().open_plan)(*args, **kwargs)
 

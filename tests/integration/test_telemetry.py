@@ -21,6 +21,7 @@ from api.auth import mint_dev_token
 from api.bootstrap import build
 from api.instrumented import InstrumentedEenplan
 from api.settings import Settings
+from domain.app import Eenplan
 from tests.conftest import STORE
 from tests.factories import World, make_world
 
@@ -105,18 +106,21 @@ def test_metrics_show_commands_by_type_and_outcome_and_their_latency(
 def test_a_conflicting_writer_is_counted_as_a_conflict_and_a_retry(
     app_world: tuple[TestClient, World, Settings], spans: InMemorySpanExporter
 ) -> None:
-    http, world, _ = app_world
+    http, world, settings = app_world
     app = world.app
     assert isinstance(app, InstrumentedEenplan)
     pro = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(pro).plan_id
+    other = Eenplan(env=settings.store_env())  # another writer: a second process, in effect
     decide, interfered = app._decide, []
 
     def interfere_once(plan, ctx, cmd):  # type: ignore[no-untyped-def]
-        # Another writer stores the plan between this command's load and its save.
+        # The other writer stores the plan between this command's load and its save.
         if not interfered:
             interfered.append(True)
-            world.run(pro, plan_id, type="add_note", category="general", text="tussendoor")
+            theirs = other.repository.get(plan.id)
+            theirs.add_note(ctx, "general", "tussendoor")
+            other.save(theirs)
         return decide(plan, ctx, cmd)
 
     world.run(pro, plan_id, **_goal())
@@ -126,6 +130,7 @@ def test_a_conflicting_writer_is_counted_as_a_conflict_and_a_retry(
     after = _sample(http.get("/metrics").text, "eenplan_command_retries_total", "record_progress")
     assert after - before == 1
     assert app.plan(world.ctx(pro).actor, plan_id).version >= 4
+    other.close()
 
 
 def _goal() -> dict[str, object]:
