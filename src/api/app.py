@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,15 +10,30 @@ from fastapi import FastAPI
 
 from api import errors, telemetry
 from api.bootstrap import Container, build
+from api.idempotency import purge_periodically
 from api.middleware import RequestContext
-from api.routes import directory, intake, plans, reorganisations, service, signals
+from api.routes import (
+    changes,
+    directory,
+    events,
+    fhir,
+    intake,
+    plans,
+    privacy,
+    reorganisations,
+    service,
+    signals,
+)
 from api.storegate import StoreGate, StoreGateMiddleware
 
 
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        every = container.settings.idempotency_purge_interval_seconds
+        purger = asyncio.create_task(purge_periodically(container.keys, every))
         yield
+        purger.cancel()
         container.close()
 
     app = FastAPI(
@@ -32,9 +48,18 @@ def create_app(container: Container) -> FastAPI:
     app.state.store_gate = StoreGate.for_settings(container.settings)
     app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
-    for router in (service.router, directory.router, plans.router):
-        app.include_router(router)
-    for router in (intake.router, signals.router, reorganisations.router):
+    for router in (
+        service.router,
+        directory.router,
+        plans.router,
+        privacy.router,
+        events.router,
+        changes.router,
+        fhir.router,
+        intake.router,
+        signals.router,
+        reorganisations.router,
+    ):
         app.include_router(router)
     telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app

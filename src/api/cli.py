@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from api.privacy_cli import privacy_cli
 from api.reorganise_cli import teams_cli
 from api.settings import Settings
 
 cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
+cli.add_typer(privacy_cli, name="privacy")
 
 
 @cli.command()
@@ -90,6 +92,18 @@ def _print_demo_tokens(settings: Settings) -> None:
 
 
 cli.add_typer(teams_cli, name="teams")
+
+
+@cli.command("purge-keys")
+def purge_keys() -> None:
+    """Delete idempotency keys older than EENPLAN_IDEMPOTENCY_TTL_SECONDS (default 7 days)."""
+    from api.keystore import build_keystore
+
+    store = build_keystore(Settings())
+    try:
+        typer.echo(f"purged {store.purge()} expired idempotency keys")
+    finally:
+        store.close()
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import AuthError
 from api.bootstrap import Container
+from api.partners import ACTING_FOR_HEADER, acting_for, require_acting_for
 from domain.context import Actor, CommandContext
 from domain.errors import NotAllowedError
 from domain.values import Role
@@ -32,11 +33,17 @@ async def get_caller(
     request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    acting_for_header: Annotated[
+        str | None,
+        Header(alias=ACTING_FOR_HEADER, description="partner systems: the professional they act for"),
+    ] = None,
 ) -> Actor:
     """The verified caller. Async, so the log context it binds reaches the access log."""
     if credentials is None:
         raise AuthError("send 'Authorization: Bearer <token>'")
-    actor = container.verifier.verify(credentials.credentials)
+    actor = acting_for(
+        container.eenplan, container.verifier.verify(credentials.credentials), acting_for_header
+    )
     structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
     request.state.caller = actor
     return actor
@@ -57,16 +64,26 @@ def trace_id(request: Request) -> str | None:
     return value
 
 
-def command_context(
+def organisation_context(
     request: Request,
     caller: CallerDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> CommandContext:
+    """A command an organisation makes as itself, e.g. a partner system reporting a signal."""
     if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
         raise_validation("Idempotency-Key", "use 1 to 100 letters, digits or ._:-")
     return CommandContext(
         actor=caller, command_id=idempotency_key or str(uuid4()), trace_id=trace_id(request)
     )
+
+
+OrganisationContextDep = Annotated[CommandContext, Depends(organisation_context)]
+
+
+def command_context(ctx: OrganisationContextDep) -> CommandContext:
+    """A command on a plan: a partner system must name the professional it acts for."""
+    require_acting_for(ctx.actor)
+    return ctx
 
 
 def raise_validation(where: str, message: str) -> None:

@@ -59,6 +59,14 @@ TITLES = {
 }
 
 
+class ProblemError(Exception):
+    """A refusal raised by the API layer itself (idempotency, CloudEvents, partners), as problem+json."""
+
+    def __init__(self, status: int, kind: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.kind, self.detail, self.extra = status, kind, detail, extra
+
+
 def problem(
     status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -87,7 +95,14 @@ def status_of(error: d.DomainError) -> int:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, d.DomainError)
-    return problem(status_of(error), error.detail, kind=_slug(error))
+    # A command in a batch names its place, so the client knows which one failed.
+    where: dict[str, Any] = {} if error.index is None else {"index": error.index}
+    return problem(status_of(error), error.detail, kind=_slug(error), **where)
+
+
+async def _problem_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProblemError)
+    return problem(error.status, error.detail, kind=error.kind, **error.extra)
 
 
 async def _auth_error(request: Request, error: Exception) -> JSONResponse:
@@ -141,6 +156,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BodyTooLargeError, _too_large)
     app.add_exception_handler(d.DomainError, _domain_error)
     app.add_exception_handler(AuthError, _auth_error)
+    app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     for outage in STORE_OUTAGES:

@@ -17,6 +17,14 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger("eenplan.http")
 
 
+SUBJECT_PATH = re.compile(r"^/subjects/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """Member ids are chosen by clients and may identify a person: logs show the route, not the id."""
+    return SUBJECT_PATH.sub("/subjects/{member_id}", path)
+
+
 class BodyTooLargeError(Exception):
     """The request body is larger than the configured limit (HTTP 413)."""
 
@@ -82,7 +90,7 @@ class RequestContext:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope["path"]),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )

@@ -27,6 +27,22 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwt_algorithms: list[Literal["RS256", "ES256"]] = ["RS256", "ES256"]
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # A JWKS (RFC 7517) from the identity provider: a file, or a URL fetched and cached.
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    jwks_refresh_seconds: int = Field(default=300, ge=1, le=86_400)
+
+    # Idempotency keys: kept this long, then purged (hourly, and by `eenplan purge-keys`).
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # A duplicate waits this long for the first request's answer before a 409 "in progress".
+    idempotency_wait_seconds: float = Field(default=10.0, gt=0, le=120)
+    # A claim without an answer after this long is taken as crashed and resolved from the events.
+    idempotency_stale_seconds: float = Field(default=30.0, gt=0)
+    idempotency_purge_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    # The change feed polls the notification log this often, and sends a heartbeat when idle.
+    changes_poll_seconds: float = Field(default=0.5, gt=0, le=10)
+    changes_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     log_level: str = "INFO"
@@ -45,6 +61,13 @@ class Settings(BaseSettings):
     signal_active_days: int = Field(default=730, ge=1)
     signal_match_window_days: int = Field(default=365, ge=1)
 
+    # Privacy: the master key (base64, 32 bytes or more) wraps every data key; production needs one.
+    master_key: SecretStr | None = None
+    privacy_policy_file: Path | None = None
+    emergency_access_hours: float = Field(default=4.0, gt=0, le=72)
+    retention_jeugdwet_years: int = Field(default=20, ge=1)
+    retention_wmo_years: int = Field(default=15, ge=1)
+
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
@@ -52,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def dev_signing_key_file(self) -> Path:
         return self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def dev_master_key_file(self) -> Path:
+        return self.data_dir / "dev-master-key"
 
     @field_validator("telemetry_exporters")
     @classmethod
@@ -69,8 +96,12 @@ class Settings(BaseSettings):
     def _production_needs_real_keys(self) -> Settings:
         if not self.is_production:
             return self
-        if self.jwt_public_key_file is None:
-            raise ValueError("production mode needs EENPLAN_JWT_PUBLIC_KEY_FILE")
+        if self.jwt_public_key_file is None and self.jwks_file is None and self.jwks_url is None:
+            raise ValueError(
+                "production mode needs EENPLAN_JWKS_URL, EENPLAN_JWKS_FILE or EENPLAN_JWT_PUBLIC_KEY_FILE"
+            )
+        if self.master_key is None:
+            raise ValueError("production mode needs EENPLAN_MASTER_KEY (base64 of 32 random bytes)")
         if self.jwt_issuer == "eenplan-dev":
             raise ValueError("production mode needs a real EENPLAN_JWT_ISSUER")
         return self

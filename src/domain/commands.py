@@ -329,3 +329,12 @@ COMMAND_TYPES: tuple[str, ...] = tuple(
     cls.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for cls in Command.__subclasses__()
 )
+
+MAX_BATCH = 100
+
+
+class CommandBatch(Model):
+    """The body of `POST /plans/{plan_id}/commands:batch`: applied in order, all or nothing."""
+
+    command_id: Id | None = None
+    commands: Annotated[list[PlanCommand], Field(min_length=1, max_length=MAX_BATCH)]

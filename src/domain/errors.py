@@ -6,6 +6,9 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
+    # Set by a batch: the place of the failing command in it.
+    index: int | None = None
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail

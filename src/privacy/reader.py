@@ -1,24 +1,44 @@
-"""The one read path for plans: visibility first, then the view, current or replayed."""
+"""The one read path for plans: visibility first, then the filtered view, current or replayed.
+
+Every answer goes through `privacy.filter`, and every answer notes the plan and
+its members for the processing log. The relation and categories come from the
+plan as it is now (a caller who may not see the plan now sees none of its past);
+values erased since are blanked in replays and history too.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.app import Eenplan
 from domain.context import Actor
-from domain.errors import PlanNotFoundError
-from privacy.access import reading_relation
-from privacy.views import history_entry, plan_view
+from domain.errors import NotAllowedError, PlanNotFoundError
+from domain.plan.categories import PERSONAL_FIELDS
+from domain.plan.personal import erase
+from domain.values import Role
+from privacy.filter import Caller, can_see, filter_history, filter_plan
+from privacy.processing import note_processing
+from privacy.service import Privacy
+from privacy.views import history_entry
+
+OVERSIGHT_ACTIVITY = {"auditor": "audit", "admin": "audit", "emergency": "emergency_access"}
 
 
 class PlanReader:
-    def __init__(self, eenplan: Eenplan) -> None:
+    def __init__(self, eenplan: Eenplan, privacy: Privacy) -> None:
         self.eenplan = eenplan
+        self.privacy = privacy
 
-    def relation(self, actor: Actor, plan_id: str, today: date) -> str:
-        plan = self.eenplan.plan(actor, plan_id)
-        return reading_relation(actor, plan, self.eenplan.relation(actor, plan, today))
+    def may_see(self, actor: Actor, plan_id: str, now: datetime | None = None) -> bool:
+        """Whether the caller may see the plan at all, without reading its fields (change feeds)."""
+        now = now or datetime.now(UTC)
+        try:
+            current = self.eenplan.plan(actor, plan_id)
+        except PlanNotFoundError:
+            return False
+        caller = self.privacy.caller(actor, current, now)
+        return can_see(caller, self.privacy.state(current, now.date()), now)
 
     def plan(
         self,
@@ -27,16 +47,29 @@ class PlanReader:
         *,
         version: int | None = None,
         as_of: datetime | None = None,
-        today: date | None = None,
+        now: datetime | None = None,
     ) -> dict[str, Any]:
-        today = today or date.today()
-        relation = self.relation(actor, plan_id, today)
+        now = now or datetime.now(UTC)
+        current = self.eenplan.plan(actor, plan_id)
+        caller = self.privacy.caller(actor, current, now)
         if as_of is not None:
             version = self.eenplan.version_at(actor, plan_id, as_of)
-        plan = self.eenplan.plan(actor, plan_id, version=version)
+        plan = current if version is None else self.eenplan.plan(actor, plan_id, version=version)
         if version is not None and plan.version != version:
             raise PlanNotFoundError(f"{plan_id} at version {version}")
-        return plan_view(plan, relation, today)
+        state = self.privacy.state(plan, now.date(), current)
+        basis = self.privacy.state(current, now.date())
+        view = filter_plan(caller, state, self.privacy.policy, now, basis=basis)
+        if view is None:
+            raise PlanNotFoundError(plan_id)
+        note_processing(
+            actor,
+            str(current.id),
+            [m["member_id"] for m in state["members"]],
+            relation=view["relation"],
+            activity=OVERSIGHT_ACTIVITY.get(view["relation"]),
+        )
+        return view
 
     def history(
         self,
@@ -44,10 +77,69 @@ class PlanReader:
         plan_id: str,
         *,
         as_of: datetime | None = None,
-        today: date | None = None,
+        now: datetime | None = None,
     ) -> list[dict[str, Any]]:
-        self.relation(actor, plan_id, today or date.today())
-        events = self.eenplan.plan_events(actor, plan_id, until=as_of)
+        now = now or datetime.now(UTC)
+        current = self.eenplan.plan(actor, plan_id)
+        caller = self.privacy.caller(actor, current, now)
+        entries = self._entries(actor, plan_id, current, as_of)
+        state = self.privacy.state(current, now.date())
+        visible = filter_history(caller, state, entries, self.privacy.policy, now)
+        if visible is None:
+            raise PlanNotFoundError(plan_id)
+        note_processing(actor, str(current.id), list(current.members))
+        return visible
+
+    def _entries(
+        self, actor: Actor, plan_id: str, current: Any, until: datetime | None
+    ) -> list[dict[str, Any]]:
+        """History entries up to a moment, with values erased since blanked."""
+        events = self.eenplan.plan_events(actor, plan_id, until=until)
         if not events:
             raise PlanNotFoundError(plan_id)
-        return [history_entry(e) for e in events]
+        erased = set(getattr(current, "erased_members", []))
+        household = bool(getattr(current, "household_erased", False))
+        entries = [history_entry(e) for e in events]
+        if erased or household:
+            for entry in entries:
+                erase(entry["data"], PERSONAL_FIELDS.get(entry["type"], {}), erased, household)
+        return entries
+
+    def history_as_seen_by(
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+    ) -> list[dict[str, Any]]:
+        """Audit: the history up to `as_of` as that organisation was allowed to see it then."""
+        current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
+        entries = self._entries(actor, plan_id, current, as_of)
+        return filter_history(seen_by, state, entries, policy, as_of) or []
+
+    def plan_as_seen_by(
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+    ) -> dict[str, Any]:
+        """Audit: the plan at `as_of` as that organisation was allowed to see it then (404: not at all)."""
+        _current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
+        view = filter_plan(seen_by, state, policy, as_of)
+        if view is None:
+            raise PlanNotFoundError(f"{plan_id} as seen by {organisation_id}")
+        return view
+
+    def _as_seen(
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+    ) -> tuple[Any, dict[str, Any], Caller, Any]:
+        """The plan then, the organisation as a caller, and the policy in force then."""
+        if not actor.has_role(Role.AUDITOR):
+            raise NotAllowedError("only auditors see a plan as another organisation saw it")
+        current = self.eenplan.plan(actor, plan_id)
+        then = self.eenplan.plan(actor, plan_id, version=self.eenplan.version_at(actor, plan_id, as_of))
+        seen_by = Caller(
+            Actor(sub="", org=organisation_id, tenants=frozenset({current.tenant})),
+            self.privacy.organisation_kind(organisation_id),
+            whole_organisation=True,
+        )
+        note_processing(actor, str(current.id), list(current.members), activity="audit")
+        return (
+            current,
+            self.privacy.state(then, as_of.date(), current),
+            seen_by,
+            self.privacy.policy_at(as_of),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import time
@@ -89,6 +90,7 @@ def test_production_verifies_rs256_tokens_against_the_configured_key(
         "EENPLAN_JWT_ISSUER": "https://idp.example",
         "EENPLAN_JWT_AUDIENCE": "eenplan",
         "EENPLAN_SIGNAL_KEY": "a-real-production-secret-for-signal-pseudonyms",
+        "EENPLAN_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     server = Server(settings, extra_env=env)
     try:

@@ -31,7 +31,7 @@ def _replayed(app: Eenplan, plan_id: str) -> Any:
     return aggregate
 
 
-def test_a_long_plan_loads_from_a_snapshot_and_equals_a_full_replay(app: Eenplan) -> None:
+def test_a_long_plan_loads_from_a_snapshot_and_equals_a_full_replay(app: Eenplan, settings: Settings) -> None:
     world = make_world(app)
     regisseur = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(regisseur).plan_id
@@ -41,25 +41,17 @@ def test_a_long_plan_loads_from_a_snapshot_and_equals_a_full_replay(app: Eenplan
 
     snapshots = list(app.snapshots.get(UUID(plan_id), desc=True, limit=1)) if app.snapshots else []
     assert snapshots and snapshots[0].originator_version >= 100
-    loaded = build_application(app_settings(app)).plan(world.ctx(regisseur).actor, plan_id)
+    loaded = build_application(settings).plan(world.ctx(regisseur).actor, plan_id)
     assert vars(loaded) == vars(_replayed(app, plan_id))
 
 
-def app_settings(app: Eenplan) -> Settings:
-    env = app.env
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
-        return Settings(database_url=f"sqlite:///{env.get('SQLITE_DBNAME')}")
-    return Settings(
-        database_url=f"postgresql://{env.get('POSTGRES_USER')}@{env.get('POSTGRES_HOST')}:"
-        f"{env.get('POSTGRES_PORT')}/{env.get('POSTGRES_DBNAME')}"
-    )
-
-
-def test_concurrent_writers_lose_no_update_and_versions_stay_contiguous(app: Eenplan) -> None:
+def test_concurrent_writers_lose_no_update_and_versions_stay_contiguous(
+    app: Eenplan, settings: Settings
+) -> None:
     world = make_world(app)
     regisseur = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(regisseur).plan_id
-    other = build_application(app_settings(app))  # a second process's view of the same store
+    other = build_application(settings)  # a second process's view of the same store
 
     def note(i: int) -> None:
         target = app if i % 2 else other

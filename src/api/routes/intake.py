@@ -15,12 +15,14 @@ from api.intake_schemas import (
     TriageResult,
     WaitingTimeRow,
 )
+from api.processing import LoggedRoute, activity
 from domain.intake.activity import Activity
 from domain.intake.commands import HelpRequestCommand, ReferPlan, RegisterActivity, SubmitHelpRequest
 from domain.intake.values import Topic
 from domain.values import Role
+from privacy.processing import note_record
 
-router = APIRouter(tags=["intake"])
+router = APIRouter(tags=["intake"], route_class=LoggedRoute)
 INTAKE_ROLES = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.PARTNER_SYSTEM)
 
 
@@ -37,13 +39,16 @@ def _activity(a: Activity) -> ActivityPublic:
     )
 
 
-@router.post("/help-requests", status_code=201, response_model=HelpRequestCreated)
+@router.post(
+    "/help-requests", status_code=201, response_model=HelpRequestCreated, openapi_extra=activity("intake")
+)
 def create_help_request(
     body: SubmitHelpRequest, ctx: CommandContextDep, container: ContainerDep, response: Response
 ) -> HelpRequestCreated:
     """Record a help request from any channel."""
     require_role(ctx.actor, *INTAKE_ROLES)
     outcome = container.eenplan.submit_help_request(ctx, body)
+    note_record(ctx.actor, body.tenant, f"help-request:{outcome.request_id}")
     response.headers["Location"] = f"/help-requests/{outcome.request_id}"
     return HelpRequestCreated(
         request_id=outcome.request_id, version=outcome.version, position=outcome.position
@@ -63,11 +68,12 @@ def read_waiting_times(
     return [WaitingTimeRow.model_validate(r) for r in rows]
 
 
-@router.get("/help-requests/{request_id}", response_model=HelpRequestPublic)
+@router.get("/help-requests/{request_id}", response_model=HelpRequestPublic, openapi_extra=activity("intake"))
 def read_help_request(request_id: str, caller: CallerDep, container: ContainerDep) -> HelpRequestPublic:
     """One help request of the caller's tenants, with its triage so far."""
     require_role(caller, *INTAKE_ROLES)
     r = container.eenplan.help_request(caller, request_id)
+    note_record(caller, r.tenant, f"help-request:{request_id}")
     return HelpRequestPublic(
         request_id=str(r.id),
         version=r.version,
@@ -75,15 +81,24 @@ def read_help_request(request_id: str, caller: CallerDep, container: ContainerDe
     )
 
 
-@router.get("/help-requests/{request_id}/candidates", response_model=list[CandidatePublic])
+@router.get(
+    "/help-requests/{request_id}/candidates",
+    response_model=list[CandidatePublic],
+    openapi_extra=activity("intake"),
+)
 def read_candidates(request_id: str, caller: CallerDep, container: ContainerDep) -> list[CandidatePublic]:
     """Professionals of all the tenant's teams, best first, with the parts of their score."""
     require_role(caller, *INTAKE_ROLES)
     ranked = container.eenplan.candidates(caller, request_id)
+    note_record(
+        caller, container.eenplan.help_request(caller, request_id).tenant, f"help-request:{request_id}"
+    )
     return [CandidatePublic.model_validate(c, from_attributes=True) for c in ranked]
 
 
-@router.post("/help-requests/{request_id}/commands", response_model=TriageResult)
+@router.post(
+    "/help-requests/{request_id}/commands", response_model=TriageResult, openapi_extra=activity("intake")
+)
 def run_triage(
     request_id: str,
     command: Annotated[HelpRequestCommand, Body()],
@@ -95,6 +110,8 @@ def run_triage(
     if command.command_id:
         ctx = ctx.__class__(ctx.actor, command.command_id, ctx.trace_id, ctx.today)
     outcome = container.eenplan.triage(ctx, request_id, command)
+    tenant = container.eenplan.help_request(ctx.actor, request_id).tenant
+    note_record(ctx.actor, tenant, f"help-request:{request_id}", operation=command.type)
     return TriageResult.model_validate(outcome, from_attributes=True)
 
 

@@ -6,35 +6,52 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from api.deps import CallerDep, CommandContextDep, ContainerDep, OrganisationContextDep, require_role
 from api.intake_schemas import MatchPublic, SignalPosted, SignalsErased
+from api.processing import LoggedRoute, activity
 from domain.intake.commands import PostSignal
 from domain.values import Role
+from privacy.processing import note_record
 
-router = APIRouter(prefix="/signals", tags=["signals"])
+router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 
 
-@router.post("", status_code=201, response_model=SignalPosted)
-def create_signal(body: PostSignal, ctx: CommandContextDep, container: ContainerDep) -> SignalPosted:
+@router.post("", status_code=201, response_model=SignalPosted, openapi_extra=activity("intake"))
+def create_signal(body: PostSignal, ctx: OrganisationContextDep, container: ContainerDep) -> SignalPosted:
     """Record a partner's signal; no content beyond its type."""
     require_role(ctx.actor, Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD)
     if body.command_id:
         ctx = ctx.__class__(ctx.actor, body.command_id, ctx.trace_id, ctx.today)
-    return SignalPosted.model_validate(container.eenplan.post_signal(ctx, body))
+    posted = SignalPosted.model_validate(container.eenplan.post_signal(ctx, body))
+    note_record(ctx.actor, body.tenant, f"signal:{posted.signal_id}")
+    return posted
 
 
-@router.get("/matches", response_model=list[MatchPublic], response_model_exclude_none=True)
+@router.get(
+    "/matches",
+    response_model=list[MatchPublic],
+    response_model_exclude_none=True,
+    openapi_extra=activity("intake"),
+)
 def read_matches(
     caller: CallerDep, container: ContainerDep, team_id: Annotated[str, Query(min_length=1)]
 ) -> list[MatchPublic]:
     """The team's matches: whole for the team, the bare fact for the signalling organisations."""
-    return [MatchPublic.model_validate(m) for m in container.eenplan.signal_matches(caller, team_id)]
+    matches = [MatchPublic.model_validate(m) for m in container.eenplan.signal_matches(caller, team_id)]
+    tenant = container.eenplan.team(team_id).tenant
+    for match in matches:
+        note_record(caller, tenant, f"signal-match:{match.match_id}")
+    if not matches:
+        note_record(caller, tenant, f"signal-matches:{team_id}", operation="none")
+    return matches
 
 
-@router.post("/expiry", response_model=SignalsErased)
+@router.post("/expiry", response_model=SignalsErased, openapi_extra=activity("erasure"))
 def erase_expired_signals(
     ctx: CommandContextDep, container: ContainerDep, tenant: Annotated[str, Query(pattern=r"^GM\d{4}$")]
 ) -> SignalsErased:
     """Erase the tenant's signals past their active term (role admin); run it daily."""
     require_role(ctx.actor, Role.ADMIN)
-    return SignalsErased(tenant=tenant, erased=container.eenplan.expire_signals(ctx, tenant))
+    erased = container.eenplan.expire_signals(ctx, tenant)
+    note_record(ctx.actor, tenant, f"signal-expiry:{tenant}", operation=f"erased:{erased}")
+    return SignalsErased(tenant=tenant, erased=erased)

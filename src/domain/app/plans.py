@@ -128,12 +128,27 @@ class PlanCommands:
         self, ctx: CommandContext, plan_id: str | UUID, cmd: Any, if_match: int | None = None
     ) -> Outcome:
         """Run one command against the plan; reload and retry when another writer won."""
+        return self.execute_batch(ctx, plan_id, [cmd], if_match, numbered=False)
+
+    def execute_batch(
+        self,
+        ctx: CommandContext,
+        plan_id: str | UUID,
+        cmds: list[Any],
+        if_match: int | None = None,
+        *,
+        numbered: bool = True,
+    ) -> Outcome:
+        """Run commands in order on one loaded plan and save them in one go: all or nothing.
+
+        A failing command's error carries its `index` (when `numbered`), and nothing is saved.
+        """
         with _plan_lock(plan_id):
             for attempt in range(RETRIES):
                 plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
                 if if_match is not None and plan.version != if_match:
                     raise errors.VersionMismatchError(if_match, plan.version)
-                registrations = self._decide(plan, ctx, cmd)
+                registrations = self._decide_all(plan, ctx, cmds, numbered)
                 try:
                     recordings = self.save(plan, *registrations)
                 except IntegrityError:
@@ -169,6 +184,19 @@ class PlanCommands:
                 raise errors.AlreadyExistsError(
                     f"member id {registration.member_id} is already used in tenant {registration.tenant}"
                 ) from None
+
+    def _decide_all(
+        self, plan: HouseholdPlan, ctx: CommandContext, cmds: list[Any], numbered: bool
+    ) -> list[MemberRegistration]:
+        registrations: list[MemberRegistration] = []
+        for index, cmd in enumerate(cmds):
+            try:
+                registrations += self._decide(plan, ctx, cmd)
+            except errors.DomainError as error:
+                if numbered:
+                    error.index = index
+                raise
+        return registrations
 
     def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[MemberRegistration]:
         """Apply the command to the plan; returns member registrations to save with it."""

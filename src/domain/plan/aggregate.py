@@ -464,6 +464,19 @@ class HouseholdPlan(Aggregate):
             regisseur=regisseur,
         )
 
+    def record_erasure(
+        self, ctx: CommandContext, receipt_id: str, member_ids: list[str], household: bool, legal_ground: str
+    ) -> None:
+        """Erasure applies to closed plans too: retention runs on closed plans."""
+        self._trigger(
+            ctx,
+            ev.PersonalDataErased,
+            receipt_id=receipt_id,
+            member_ids=sorted(member_ids),
+            household=household,
+            legal_ground=legal_ground,
+        )
+
     # --- checks ----------------------------------------------------------------------
 
     def _emit(self, ctx: CommandContext, event_class: type[ev.PlanEvent], **data: Any) -> None:

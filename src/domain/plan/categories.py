@@ -59,3 +59,20 @@ SUBJECT_FIELDS: dict[str, str] = {
     "MemberCorrected": "member_id",
     "ConsentRecorded": "given_by",
 }
+
+# The same personal fields in a plan's state (snapshots, the cached aggregate)
+# and in its views: `[]` also runs over the dicts the state keeps by id.
+STATE_FIELDS: dict[str, str] = {
+    **_under("members[]", _PERSON),
+    **_under("address", _ADDRESS),
+    "reason": GENERAL,
+    "handover.note": GENERAL,
+    "goals[].description": OWN,
+    "goals[].score": OWN,
+    "agreements[].action": OWN,
+    "risk.rationale": SAFETY,
+    "risk.instrument": SAFETY,
+    "consents[].purpose": GENERAL,
+    "notes[].text": OWN,
+    "conferences[].decisions": GENERAL,
+}

@@ -11,6 +11,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.plan.categories import STATE_FIELDS
+from domain.plan.personal import erase
+
 
 class PlanEvent(Aggregate.Event):
     meta: dict[str, Any]
@@ -375,3 +378,22 @@ class PlanMovedToTeam(PlanEvent):
         )
         plan.regisseur_id = new_id
         plan.handover = None
+
+
+class PersonalDataErased(PlanEvent):
+    """Art. 17: the keys of these members (and maybe the household) were destroyed.
+
+    The receipt holds ids only. Applying it blanks the erased values in the
+    state, so a copy of the plan cached in any process stops showing them.
+    """
+
+    receipt_id: str
+    member_ids: list[str]
+    household: bool
+    legal_ground: str
+
+    def apply(self, plan: Any) -> None:
+        erase(plan.__dict__, STATE_FIELDS, set(self.member_ids), self.household)
+        # Remembered so replays of earlier versions and history can be blanked the same way.
+        plan.erased_members = sorted({*getattr(plan, "erased_members", []), *self.member_ids})
+        plan.household_erased = getattr(plan, "household_erased", False) or self.household

@@ -1,0 +1,85 @@
+"""The change feed: plan changes from the notification log, only those the caller may see.
+
+Each change says which plan, which version, which event type and at which
+position; never what changed, so it carries no personal data: the client reads
+the plan again through the filtered read path. Visibility is the read path's:
+`PlanReader.relation` (tenant + working relation, or oversight roles).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from eventsourcing.utils import get_topic
+from starlette.concurrency import run_in_threadpool
+
+from domain.context import Actor
+from domain.plan import events as plan_events
+from privacy.reader import PlanReader
+
+PAGE = 200
+PLAN_TOPICS = tuple(
+    get_topic(cls)
+    for _, cls in inspect.getmembers(plan_events, inspect.isclass)
+    if cls.__module__ == plan_events.__name__ and hasattr(cls, "apply")
+)
+
+
+class ChangeFeed:
+    def __init__(self, reader: PlanReader) -> None:
+        self.reader = reader
+        self.recorder = reader.eenplan.recorder
+
+    def page(self, actor: Actor, after: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Changes after `after` the caller may see; the last position read; whether more wait."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=PAGE, topics=PLAN_TOPICS, inclusive_of_start=False
+        )
+        visible: dict[str, bool] = {}
+        changes = []
+        for n in notifications:
+            plan_id = str(n.originator_id)
+            if plan_id not in visible:
+                visible[plan_id] = self._may_see(actor, plan_id)
+            if visible[plan_id]:
+                changes.append(_change(n))
+        last = notifications[-1].id if notifications else after
+        return changes, last, len(notifications) == PAGE
+
+    def _may_see(self, actor: Actor, plan_id: str) -> bool:
+        return self.reader.may_see(actor, plan_id)
+
+
+def _change(notification: Any) -> dict[str, Any]:
+    return {
+        "plan_id": str(notification.originator_id),
+        "version": notification.originator_version,
+        "type": notification.topic.rpartition(":")[2],
+        "position": notification.id,
+    }
+
+
+def sse(change: dict[str, Any]) -> str:
+    return f"id: {change['position']}\nevent: plan.changed\ndata: {json.dumps(change)}\n\n"
+
+
+async def stream(
+    feed: ChangeFeed, actor: Actor, after: int, poll_seconds: float, heartbeat_seconds: float
+) -> AsyncIterator[str]:
+    """Server-Sent Events from `after` on, forever; a comment line as heartbeat when idle."""
+    yield "retry: 2000\n\n"
+    idle = 0.0
+    while True:
+        changes, after, more = await run_in_threadpool(feed.page, actor, after)
+        for change in changes:
+            yield sse(change)
+        idle = 0.0 if changes else idle + (0 if more else poll_seconds)
+        if idle >= heartbeat_seconds:
+            yield ": heartbeat\n\n"
+            idle = 0.0
+        if not more:
+            await anyio.sleep(poll_seconds)

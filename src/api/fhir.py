@@ -1,0 +1,183 @@
+"""FHIR R4B out: the caller's filtered view of a plan as a Bundle, for health record systems.
+
+Built from the view of the read path only, so the privacy filter has already
+left out what the caller may not see; a left-out field is left out here too.
+Resources get uuid5 ids (eenplan ids may hold characters FHIR ids do not
+allow); the eenplan ids travel as identifiers. Goals carry their ZRM score as
+`achievementStatus`: closed goals as achieved or not-achieved, open goals by
+their latest score (1-2 no-progress, 3 in-progress, 4-5 improving).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+BASE = "https://eenplan.nl/fhir"
+BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
+ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+LIFECYCLE = {"open": "active", "achieved": "completed", "dropped": "cancelled"}
+ACTIVITY_STATUS = {"open": "not-started", "completed": "completed", "cancelled": "cancelled"}
+
+
+def ref(kind: str, key: str) -> str:
+    return f"urn:uuid:{uuid5(NAMESPACE_URL, f'{BASE}/{kind}/{key}')}"
+
+
+def _identifier(kind: str, key: str) -> list[dict[str, str]]:
+    return [{"system": f"{BASE}/id/{kind}", "value": key}]
+
+
+def _resource(kind: str, key: str, **fields: Any) -> dict[str, Any]:
+    url = ref(kind, key)
+    return {"fullUrl": url, "resource": {"resourceType": kind, "id": url.removeprefix("urn:uuid:"), **fields}}
+
+
+def bundle(view: dict[str, Any]) -> dict[str, Any]:
+    """A Bundle (type collection): CarePlan, Group, Patients, CareTeam, Practitioners,
+    Organizations and Goals."""
+    plan_id = view["plan_id"]
+    entries = [
+        _care_plan(view),
+        _group(view),
+        *(_patient(m) for m in view.get("members", [])),
+        _care_team(view),
+        *_directory(view.get("care_team", [])),
+        *(_goal(plan_id, g) for g in view.get("goals", [])),
+    ]
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid5(NAMESPACE_URL, f"{BASE}/Bundle/{plan_id}/{view['version']}")),
+        "meta": {"versionId": str(view["version"]), "lastUpdated": view["last_activity"]},
+        "type": "collection",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "entry": entries,
+    }
+
+
+def _care_plan(view: dict[str, Any]) -> dict[str, Any]:
+    plan_id = view["plan_id"]
+    period = {"start": view["opened_at"], **({"end": view["closed_at"]} if view.get("closed_at") else {})}
+    return _resource(
+        "CarePlan",
+        plan_id,
+        identifier=_identifier("plan", plan_id),
+        status="active" if view["status"] == "open" else "completed",
+        intent="plan",
+        title="Gezinsplan",
+        subject={"reference": ref("Group", plan_id), "type": "Group"},
+        period=period,
+        careTeam=[{"reference": ref("CareTeam", plan_id)}],
+        goal=[{"reference": ref("Goal", f"{plan_id}/{g['goal_id']}")} for g in view.get("goals", [])],
+        activity=[_activity(a) for a in view.get("agreements", [])],
+    )
+
+
+def _activity(agreement: dict[str, Any]) -> dict[str, Any]:
+    detail: dict[str, Any] = {"status": ACTIVITY_STATUS.get(agreement.get("status", ""), "unknown")}
+    if agreement.get("action"):
+        detail["description"] = agreement["action"]
+    if agreement.get("due_date"):
+        detail["scheduledPeriod"] = {"end": agreement["due_date"]}
+    return {"detail": detail}
+
+
+def _group(view: dict[str, Any]) -> dict[str, Any]:
+    members = view.get("members", [])
+    return _resource(
+        "Group",
+        view["plan_id"],
+        identifier=_identifier("household", view["plan_id"]),
+        type="person",
+        actual=True,
+        quantity=len(members),
+        member=[{"entity": {"reference": ref("Patient", m["member_id"])}} for m in members],
+    )
+
+
+def _patient(member: dict[str, Any]) -> dict[str, Any]:
+    identifiers = _identifier("member", member["member_id"])
+    if member.get("bsn"):
+        identifiers.append({"system": BSN_SYSTEM, "value": member["bsn"]})
+    fields: dict[str, Any] = {"identifier": identifiers}
+    name = {
+        **({"family": member["family_name"]} if member.get("family_name") else {}),
+        **({"given": [member["given_name"]]} if member.get("given_name") else {}),
+    }
+    if name:
+        fields["name"] = [name]
+    if member.get("birth_date"):
+        fields["birthDate"] = member["birth_date"]
+    return _resource("Patient", member["member_id"], **fields)
+
+
+def _care_team(view: dict[str, Any]) -> dict[str, Any]:
+    participants = [
+        {
+            "role": [
+                {
+                    "text": "regisseur"
+                    if p["professional_id"] == view.get("regisseur_id")
+                    else p.get("role", "member")
+                }
+            ],
+            "member": {"reference": ref("Practitioner", p["professional_id"]), "type": "Practitioner"},
+            "onBehalfOf": {"reference": ref("Organization", p["organisation_id"]), "type": "Organization"},
+        }
+        for p in view.get("care_team", [])
+    ]
+    return _resource(
+        "CareTeam",
+        view["plan_id"],
+        status="active" if view["status"] == "open" else "inactive",
+        subject={"reference": ref("Group", view["plan_id"]), "type": "Group"},
+        participant=participants,
+    )
+
+
+def _team_role(participant: dict[str, Any], regisseur_id: str | None) -> str:
+    if participant["professional_id"] == regisseur_id:
+        return "regisseur"
+    return str(participant.get("role", "member"))
+
+
+def _directory(care_team: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    pros = {p["professional_id"] for p in care_team}
+    orgs = {p["organisation_id"] for p in care_team}
+    return [
+        *(_resource("Practitioner", k, identifier=_identifier("professional", k)) for k in sorted(pros)),
+        *(_resource("Organization", k, identifier=_identifier("organisation", k)) for k in sorted(orgs)),
+    ]
+
+
+def _goal(plan_id: str, goal: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "identifier": _identifier("goal", goal["goal_id"]),
+        "lifecycleStatus": LIFECYCLE.get(goal.get("status", "open"), "active"),
+        "achievementStatus": achievement(goal.get("status", "open"), goal.get("score")),
+        "category": [{"coding": [{"system": f"{BASE}/CodeSystem/zrm", "code": goal["life_domain"]}]}],
+        "description": {"text": goal.get("description") or f"ZRM: {goal['life_domain']}"},
+        "subject": {"reference": ref("Group", plan_id), "type": "Group"},
+    }
+    if goal.get("set_at"):
+        fields["startDate"] = goal["set_at"][:10]
+    if goal.get("target_date"):
+        fields["target"] = [{"dueDate": goal["target_date"]}]
+    return _resource("Goal", f"{plan_id}/{goal['goal_id']}", **fields)
+
+
+def achievement(status: str, score: int | None) -> dict[str, Any]:
+    """The goal-achievement code for a goal's status and latest ZRM score (1-5)."""
+    if status == "achieved":
+        code = "achieved"
+    elif status == "dropped":
+        code = "not-achieved"
+    elif score is None or score == 3:
+        code = "in-progress"
+    else:
+        code = "no-progress" if score < 3 else "improving"
+    concept: dict[str, Any] = {"coding": [{"system": ACHIEVEMENT, "code": code}]}
+    if score is not None:
+        concept["text"] = f"ZRM score {score} of 5"
+    return concept

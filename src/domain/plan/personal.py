@@ -1,0 +1,79 @@
+"""Finding the personal values in an event, a plan's state or a view, by the paths in `categories`.
+
+One walker serves the privacy filter (hide by category), field encryption
+(encrypt by data subject) and erasure (blank by data subject). A path segment
+ending in `[]` runs over a list, or over a dict's values (the plan's state keeps
+members, goals and agreements in dicts keyed by id; views list them). The data
+subject of a value is the member id of the nearest enclosing record that has
+one; values outside any member record concern the whole household (None).
+`@category` takes the nearest enclosing record's own `category` field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from domain.plan.categories import OWN
+from domain.values import DataCategory
+
+ERASED = "[erased]"
+
+
+@dataclass(frozen=True)
+class PersonalValue:
+    """One personal value in place: `holder[key]`, its category and its data subject."""
+
+    holder: dict[str, Any]
+    key: str
+    category: str
+    subject: str | None
+
+    @property
+    def value(self) -> Any:
+        return self.holder[self.key]
+
+
+def personal_values(
+    data: dict[str, Any], paths: dict[str, str], *, with_none: bool = False
+) -> Iterator[PersonalValue]:
+    """Every personal value in `data` that the paths name; None values only `with_none`."""
+    for path, category in paths.items():
+        top = (data.get("member_id"), data.get("category"))
+        yield from _walk(data, path.split("."), category, *top, with_none)
+
+
+def _walk(
+    node: dict[str, Any],
+    parts: list[str],
+    category: str,
+    subject: str | None,
+    own: str | None,
+    with_none: bool,
+) -> Iterator[PersonalValue]:
+    head, rest = parts[0], parts[1:]
+    name = head.removesuffix("[]")
+    value = node.get(name)
+    if value is None and not (with_none and not rest and name in node):
+        return
+    if not rest:
+        resolved = (own or DataCategory.GENERAL.value) if category == OWN else category
+        yield PersonalValue(node, name, resolved, subject)
+        return
+    if head.endswith("[]"):
+        children = list(value.values()) if isinstance(value, dict) else list(value or [])
+    else:
+        children = [value]
+    for child in children:
+        if isinstance(child, dict):
+            yield from _walk(
+                child, rest, category, child.get("member_id", subject), child.get("category", own), with_none
+            )
+
+
+def erase(data: dict[str, Any], paths: dict[str, str], members: set[str], household: bool) -> None:
+    """Blank, in place, the values of the erased members and, if so, of the household."""
+    for found in list(personal_values(data, paths)):
+        if (found.subject in members) or (household and found.subject is None):
+            found.holder[found.key] = ERASED

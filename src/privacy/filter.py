@@ -1,0 +1,186 @@
+"""THE privacy filter: what one caller may see of one plan, as a pure function.
+
+`filter_plan(caller, state, policy, now)` and `filter_history(...)` take the
+caller, the plan's unfiltered view (privacy.views.plan_view, or any dict with
+the same relation keys: tenant, regisseur_id, care_team, mandates, consents),
+the policy and the moment, and return what the caller receives, or None when
+the caller may not see the plan at all (the API answers 404). Hidden fields are
+left out, not nulled. Records that carry their own category (goals,
+agreements, notes) are left out whole when the category is hidden, because
+their life domain alone would tell; the caller's own agreements stay visible.
+Every read path (views, history, replay, projections) goes through here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.context import Actor
+from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
+from domain.plan.personal import personal_values
+from domain.values import Role
+from privacy.policy import RELATIONS, Policy
+
+CATEGORISED_RECORDS = ("goals", "agreements", "notes")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The actor plus the facts about it that live outside the plan."""
+
+    actor: Actor
+    org_kind: str | None = None
+    leads_team: bool = False
+    emergency_until: datetime | None = None
+    # For auditors' "as seen by <organisation>": the organisation as a whole, not one person.
+    whole_organisation: bool = False
+
+
+def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]:
+    """Every relation the caller has to the plan, closest first; empty means not visible."""
+    actor = caller.actor
+    if not actor.serves(state["tenant"]):
+        return []
+    found = [name for name, holds in _relation_checks(caller, state, now) if holds]
+    return sorted(set(found), key=RELATIONS.index)
+
+
+def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> Iterable[tuple[str, bool]]:
+    if caller.whole_organisation:
+        yield from _organisation_relations(caller.actor.org, state, now)
+        return
+    actor, person = caller.actor, caller.actor.professional_id
+    team = {m["professional_id"]: m for m in state.get("care_team", [])}
+    yield "regisseur", person == state.get("regisseur_id") and person in team
+    yield "care_team", person in team and team[person]["organisation_id"] == actor.org
+    yield "mandate", any(_mandate_covers(m, actor, now) for m in state.get("mandates", []))
+    yield "consent", bool(_consented(actor, state, now))
+    yield "team_lead", caller.leads_team
+    yield "emergency", caller.emergency_until is not None and now < caller.emergency_until
+    yield "auditor", actor.has_role(Role.AUDITOR)
+    yield "admin", actor.has_role(Role.ADMIN)
+
+
+def _organisation_relations(org: str, state: dict[str, Any], now: datetime) -> list[tuple[str, bool]]:
+    """The relations some professional of the organisation could have had."""
+    team = {m["professional_id"]: m["organisation_id"] for m in state.get("care_team", [])}
+    whole = Actor(sub="", org=org)
+    return [
+        ("regisseur", team.get(state.get("regisseur_id") or "") == org),
+        ("care_team", org in team.values()),
+        (
+            "mandate",
+            any(_mandate_covers({**m, "scope": "all"}, whole, now) for m in state.get("mandates", [])),
+        ),
+        ("consent", bool(_consented(whole, state, now))),
+    ]
+
+
+def _mandate_covers(mandate: dict[str, Any], actor: Actor, now: datetime) -> bool:
+    if mandate["status"] != "active" or mandate["organisation_id"] != actor.org:
+        return False
+    if mandate.get("valid_until") and mandate["valid_until"] < now.date().isoformat():
+        return False
+    return mandate["scope"] == "all" or actor.professional_id in mandate["scope"]
+
+
+def _consented(actor: Actor, state: dict[str, Any], now: datetime) -> set[str]:
+    """Categories the household consented to show this organisation, today."""
+    today = now.date().isoformat()
+    granted: set[str] = set()
+    for consent in state.get("consents", []):
+        if consent["status"] != "active" or consent["organisation_id"] != actor.org:
+            continue
+        if consent.get("valid_until") and consent["valid_until"] < today:
+            continue
+        granted |= set(consent["categories"])
+    return granted
+
+
+def allowed_categories(
+    caller: Caller, state: dict[str, Any], policy: Policy, now: datetime
+) -> frozenset[str]:
+    """The categories the caller sees: its relations per the policy, widened by consent."""
+    seen: set[str] = set()
+    for relation in relations(caller, state, now):
+        seen |= policy.categories(caller.org_kind, relation)
+    seen |= _consented(caller.actor, state, now) & policy.consent_can_grant
+    return frozenset(seen)
+
+
+def can_see(caller: Caller, state: dict[str, Any], now: datetime) -> bool:
+    """May the caller see this plan at all? For projections: visibility without the fields."""
+    return bool(relations(caller, state, now))
+
+
+def visible_plan_ids(caller: Caller, states: Iterable[dict[str, Any]], now: datetime) -> list[str]:
+    """The ids of the plans (by their relation keys) that the caller may see, in the given order."""
+    return [str(state["plan_id"]) for state in states if can_see(caller, state, now)]
+
+
+def filter_plan(
+    caller: Caller,
+    state: dict[str, Any],
+    policy: Policy,
+    now: datetime,
+    basis: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The plan view as the caller may see it, or None when the plan is not visible.
+
+    `basis` is the state the caller's relations are judged on (for a replay:
+    the plan as it is now); by default the state itself.
+    """
+    basis = basis or state
+    found = relations(caller, basis, now)
+    if not found:
+        return None
+    allowed = allowed_categories(caller, basis, policy, now)
+    own = _own_agreements(caller.actor, basis) | _own_agreements(caller.actor, state)
+    view = copy.deepcopy(state)
+    for name in CATEGORISED_RECORDS:
+        view[name] = [r for r in view.get(name, []) if _record_visible(r, allowed, own)]
+    for found_value in list(personal_values(view, STATE_FIELDS, with_none=True)):
+        if found_value.category not in allowed and found_value.holder.get("agreement_id") not in own:
+            del found_value.holder[found_value.key]
+    view["relation"] = found[0]
+    return view
+
+
+def _record_visible(record: dict[str, Any], allowed: frozenset[str], own: set[str]) -> bool:
+    return record.get("category") in allowed or record.get("agreement_id") in own
+
+
+def _own_agreements(actor: Actor, state: dict[str, Any]) -> set[str]:
+    return {
+        a["agreement_id"]
+        for a in state.get("agreements", [])
+        if a.get("responsible", {}).get("organisation_id") == actor.org
+    }
+
+
+def filter_history(
+    caller: Caller, state: dict[str, Any], entries: list[dict[str, Any]], policy: Policy, now: datetime
+) -> list[dict[str, Any]] | None:
+    """History entries (privacy.views.history_entry) as the caller may see them, or None."""
+    if not relations(caller, state, now):
+        return None
+    allowed = allowed_categories(caller, state, policy, now)
+    own = _own_agreements(caller.actor, state)
+    return [_filter_entry(entry, allowed, own) for entry in entries]
+
+
+def _filter_entry(entry: dict[str, Any], allowed: frozenset[str], own: set[str]) -> dict[str, Any]:
+    entry = copy.deepcopy(entry)
+    data = entry["data"]
+    mine = data.get("agreement_id") in own
+    if "category" in data and data["category"] not in allowed and not mine:
+        entry["data"] = {}
+        return entry
+    for found in list(personal_values(data, PERSONAL_FIELDS.get(entry["type"], {}), with_none=True)):
+        if found.category not in allowed and not mine:
+            del found.holder[found.key]
+    return entry

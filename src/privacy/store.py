@@ -1,0 +1,112 @@
+"""The privacy tables, kept in the same database as the events.
+
+Keys, the processing log, recorded policy versions, emergency-access grants and
+erasure receipts live next to the event store, reached through the
+`eventsourcing` datastore the application already holds (SQLite or
+PostgreSQL), so there is one database to back up and one to erase from. The
+in-memory store (tests) gets a private in-memory SQLite database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.sqlite import SQLiteDatastore
+
+SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgres": "BIGSERIAL PRIMARY KEY"}
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS privacy_keys (
+        key_id TEXT PRIMARY KEY, wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS privacy_policies (
+        sha256 TEXT PRIMARY KEY, version TEXT NOT NULL, first_loaded_at TEXT NOT NULL,
+        source TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS processing_log (
+        id {serial}, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+        name TEXT NOT NULL, start_time TEXT NOT NULL, end_time TEXT NOT NULL, status_code TEXT NOT NULL,
+        plan_id TEXT, activity_id TEXT NOT NULL, data_subject_id TEXT NOT NULL, record TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS processing_log_plan ON processing_log (plan_id, id)",
+    "CREATE INDEX IF NOT EXISTS processing_log_subject ON processing_log (data_subject_id, id)",
+    """CREATE TABLE IF NOT EXISTS privacy_emergency_access (
+        id {serial}, plan_id TEXT NOT NULL, tenant TEXT NOT NULL, sub TEXT NOT NULL, org TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        granted_at TEXT NOT NULL, expires_at TEXT NOT NULL, trace_id TEXT)""",
+    "CREATE INDEX IF NOT EXISTS privacy_emergency_plan ON privacy_emergency_access (plan_id, sub)",
+    """CREATE TABLE IF NOT EXISTS privacy_erasures (
+        receipt_id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, data_subject_ids TEXT NOT NULL,
+        household INTEGER NOT NULL, keys_destroyed INTEGER NOT NULL, legal_ground TEXT NOT NULL,
+        reason_code TEXT NOT NULL, erased_at TEXT NOT NULL, by_sub TEXT NOT NULL, by_org TEXT NOT NULL)""",
+]
+# The processing log is append-only in the database itself, not only in the API.
+APPEND_ONLY = {
+    "sqlite": [
+        """CREATE TRIGGER IF NOT EXISTS processing_log_no_update BEFORE UPDATE ON processing_log
+           BEGIN SELECT RAISE(ABORT, 'the processing log is append-only'); END""",
+        """CREATE TRIGGER IF NOT EXISTS processing_log_no_delete BEFORE DELETE ON processing_log
+           BEGIN SELECT RAISE(ABORT, 'the processing log is append-only'); END""",
+    ],
+    "postgres": [
+        """CREATE OR REPLACE FUNCTION processing_log_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'the processing log is append-only'; END $$ LANGUAGE plpgsql""",
+        """CREATE OR REPLACE TRIGGER processing_log_append_only BEFORE UPDATE OR DELETE ON processing_log
+           FOR EACH ROW EXECUTE FUNCTION processing_log_append_only()""",
+    ],
+}
+
+
+class PrivacyStore:
+    """Plain SQL on the application's datastore; statements use `?` placeholders."""
+
+    def __init__(self, datastore: Any, dialect: str) -> None:
+        self.datastore = datastore
+        self.dialect = dialect
+
+    @classmethod
+    def for_recorder(cls, recorder: Any) -> PrivacyStore:
+        datastore = getattr(recorder, "datastore", None)
+        if datastore is None:  # the in-memory (POPO) store of unit tests
+            return cls(SQLiteDatastore(":memory:"), "sqlite")
+        return cls(datastore, "sqlite" if isinstance(datastore, SQLiteDatastore) else "postgres")
+
+    def create_tables(self) -> None:
+        statements = [t.format(serial=SERIAL[self.dialect]) for t in TABLES] + APPEND_ONLY[self.dialect]
+        for statement in statements:
+            # Several workers may start at once; PostgreSQL can then report the
+            # table another worker just created. It exists either way.
+            with contextlib.suppress(PersistenceError):
+                self.execute(statement)
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.dialect == "postgres" else statement
+
+    def execute(self, statement: str, params: tuple[Any, ...] = (), *, secure: bool = False) -> None:
+        """Run one statement; `secure` overwrites what it removes (SQLite keeps freed bytes otherwise)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            if secure and self.dialect == "sqlite":
+                cursor.execute("PRAGMA secure_delete = ON")
+            cursor.execute(self._sql(statement), params)
+
+    def execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self.datastore.transaction(commit=True) as cursor:
+                cursor.executemany(self._sql(statement), rows)
+
+    def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self._sql(statement), params)
+            return [dict(row) for row in cursor.fetchall()]
+
+    def scrub_free_space(self) -> None:
+        """After destroying keys: leave no old row version holding a wrapped key in the files.
+
+        SQLite: secure_delete zeroed the old cells; a checkpoint empties the WAL.
+        PostgreSQL: VACUUM removes the dead tuples (needs an autocommit connection,
+        which the eventsourcing pool's connections are).
+        """
+        if self.dialect == "sqlite":
+            with self.datastore.get_connection(commit=True) as connection:
+                connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with self.datastore.get_connection() as connection:
+            connection.execute("VACUUM privacy_keys")

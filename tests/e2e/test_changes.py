@@ -1,0 +1,118 @@
+"""The change feed (SSE) over HTTP: in order, resumable, and only the caller's plans."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from api.settings import Settings
+from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.partner_world import auth, open_plan, seed
+from tests.factories import World
+
+HEARTBEAT = "heartbeat"
+FAST = {"EENPLAN_CHANGES_POLL_SECONDS": "0.1", "EENPLAN_CHANGES_HEARTBEAT_SECONDS": "0.5"}
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    return seed(settings)
+
+
+@pytest.fixture
+def feed_server(settings: Settings) -> Iterator[Server]:
+    server = Server(settings, extra_env=FAST)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def sse_items(client: httpx.Client, bearer: str, **headers: str) -> Iterator[Any]:
+    """Events as dicts (with the SSE id), and HEARTBEAT for each comment line."""
+    with client.stream("GET", "/changes", headers=auth(bearer, **headers), timeout=15) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        fields: dict[str, str] = {}
+        for line in response.iter_lines():
+            if line.startswith(":"):
+                yield HEARTBEAT
+            elif line == "" and "data" in fields:
+                yield {**json.loads(fields["data"]), "sse_id": fields["id"], "event": fields["event"]}
+                fields = {}
+            elif ": " in line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+
+
+def take(items: Iterator[Any], count: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for item in items:
+        if item != HEARTBEAT:
+            events.append(item)
+        if len(events) == count:
+            break
+    return events
+
+
+def _two_plans(client: httpx.Client, world: World, token: TokenFactory) -> tuple[str, str, str, str]:
+    """A welfare plan with notes, then a police plan: (welfare token, plan A, police token, plan B)."""
+    welfare, police = world.orgs["welfare"], world.orgs["police"]
+    mine, theirs = token(world.pros[welfare][0], welfare), token(world.pros[police][0], police)
+    plan_a = open_plan(client, world, mine)
+    for i in range(5):
+        note = {"type": "add_note", "category": "general", "text": f"notitie {i}"}
+        assert client.post(f"/plans/{plan_a}/commands", json=note, headers=auth(mine)).status_code == 200
+    plan_b = open_plan(client, world, theirs)
+    return mine, plan_a, theirs, plan_b
+
+
+def _version(client: httpx.Client, plan_id: str, bearer: str) -> int:
+    return int(client.get(f"/plans/{plan_id}", headers=auth(bearer)).json()["version"])
+
+
+def test_a_client_sees_its_plans_changes_in_order_without_personal_data_and_then_heartbeats(
+    feed_server: Server, world: World, token: TokenFactory
+) -> None:
+    with httpx.Client(base_url=feed_server.url, timeout=30) as client:
+        mine, plan_a, _, _ = _two_plans(client, world, token)
+        versions = _version(client, plan_a, mine)
+        items = sse_items(client, mine)
+        events = take(items, versions)
+        assert next(items) == HEARTBEAT  # idle: the other organisation's plan B is not sent
+    assert [(e["plan_id"], e["version"]) for e in events] == [(plan_a, v) for v in range(1, versions + 1)]
+    positions = [e["position"] for e in events]
+    assert positions == sorted(positions) and [int(e["sse_id"]) for e in events] == positions
+    assert events[0]["type"] == "Opened" and events[-1]["type"] == "NoteAdded"
+    assert {k for e in events for k in e} == {"plan_id", "version", "type", "position", "sse_id", "event"}
+
+
+def test_a_client_resumes_with_last_event_id_with_no_gap_and_no_duplicate(
+    feed_server: Server, world: World, token: TokenFactory
+) -> None:
+    with httpx.Client(base_url=feed_server.url, timeout=30) as client:
+        mine, plan_a, _, _ = _two_plans(client, world, token)
+        versions = _version(client, plan_a, mine)
+        first = take(sse_items(client, mine), 3)  # then the client disconnects
+        more = {"type": "add_note", "category": "general", "text": "na de onderbreking"}
+        assert client.post(f"/plans/{plan_a}/commands", json=more, headers=auth(mine)).status_code == 200
+        rest = take(sse_items(client, mine, **{"Last-Event-ID": first[-1]["sse_id"]}), versions + 1 - 3)
+    seen = [e["version"] for e in first + rest]
+    assert seen == list(range(1, versions + 2))
+
+
+def test_a_client_of_another_organisation_sees_none_of_them(
+    feed_server: Server, world: World, token: TokenFactory
+) -> None:
+    with httpx.Client(base_url=feed_server.url, timeout=30) as client:
+        _, plan_a, theirs, plan_b = _two_plans(client, world, token)
+        versions_b = _version(client, plan_b, theirs)
+        items = sse_items(client, theirs)
+        events = take(items, versions_b)
+        assert next(items) == HEARTBEAT  # idle: nothing else is coming
+    assert {e["plan_id"] for e in events} == {plan_b}
+    assert plan_a not in {e["plan_id"] for e in events}

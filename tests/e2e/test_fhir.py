@@ -1,0 +1,108 @@
+"""FHIR out: the caller's view of a plan, validated by the fhir.resources R4B models."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
+
+from api.settings import Settings
+from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.partner_world import auth, open_plan, seed
+from tests.factories import World
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    return seed(settings)
+
+
+def _plan_with_goals(client: httpx.Client, world: World, bearer: str, colleague: str) -> str:
+    plan_id = open_plan(client, world, bearer)
+    commands = [
+        {"type": "join_care_team", "professional_id": colleague, "role": "schuldhulp"},
+        {"type": "set_goal", "goal_id": "geld", "life_domain": "finances", "description": "budget op orde"},
+        {"type": "record_progress", "goal_id": "geld", "score": 4},
+        {
+            "type": "set_goal",
+            "goal_id": "werk",
+            "life_domain": "work_education",
+            "description": "werk vinden",
+        },
+        {"type": "close_goal", "goal_id": "werk", "outcome": "achieved"},
+        {
+            "type": "set_goal",
+            "goal_id": "thuis",
+            "life_domain": "housing",
+            "description": "woning",
+            "target_date": "2027-01-01",
+        },
+        {
+            "type": "make_agreement",
+            "goal_id": "geld",
+            "responsible": {"organisation_id": world.orgs["welfare"]},
+            "action": "post openen",
+            "due_date": "2027-02-01",
+        },
+    ]
+    response = client.post(
+        f"/plans/{plan_id}/commands:batch", json={"commands": commands}, headers=auth(bearer)
+    )
+    assert response.status_code == 200, response.text
+    return plan_id
+
+
+def test_the_fhir_bundle_validates_as_r4b_with_careplan_careteam_and_goals(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    welfare, social = world.orgs["welfare"], world.orgs["social_work"]
+    regisseur, colleague = world.pros[welfare][0], world.pros[social][0]
+    bearer = token(regisseur, welfare)
+    plan_id = _plan_with_goals(client, world, bearer, colleague)
+
+    response = client.get(f"/plans/{plan_id}/fhir", headers=auth(bearer))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/fhir+json"
+    bundle = Bundle.model_validate(response.json())
+    resources = {}
+    for entry in bundle.entry or []:
+        resource = entry.resource
+        model = get_fhir_model_class(resource.get_resource_type())
+        model.model_validate(resource.model_dump())  # each resource validates on its own, too
+        resources.setdefault(resource.get_resource_type(), []).append((entry.fullUrl, resource))
+
+    ((care_plan_url, care_plan),) = resources["CarePlan"]
+    ((group_url, group),) = resources["Group"]
+    ((team_url, team),) = resources["CareTeam"]
+    organisations = {url for url, _ in resources["Organization"]}
+    assert care_plan.subject.reference == group_url
+    assert group.quantity == 2 and len(resources["Patient"]) == 2
+    assert [r.reference for r in care_plan.careTeam] == [team_url]
+    assert {p.onBehalfOf.reference for p in team.participant} == organisations
+    assert len(organisations) == 2
+    achievement = {g.identifier[0].value: g.achievementStatus.coding[0].code for _, g in resources["Goal"]}
+    assert achievement == {"geld": "improving", "werk": "achieved", "thuis": "in-progress"}
+    assert care_plan_url.startswith("urn:uuid:")
+    assert [(a.detail.status, a.detail.description) for a in care_plan.activity] == [
+        ("not-started", "post openen")
+    ]
+
+
+def test_the_fhir_bundle_is_only_for_callers_who_see_the_plan(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    welfare, police = world.orgs["welfare"], world.orgs["police"]
+    bearer = token(world.pros[welfare][0], welfare)
+    plan_id = open_plan(client, world, bearer)
+    response = client.get(f"/plans/{plan_id}/fhir", headers=auth(token(world.pros[police][0], police)))
+    assert response.status_code == 404
+
+
+def test_the_fhir_models_refuse_a_goal_without_its_required_description() -> None:
+    # The validator used above is not a rubber stamp: a required element missing fails.
+    with pytest.raises(ValidationError):
+        get_fhir_model_class("Goal").model_validate(
+            {"resourceType": "Goal", "lifecycleStatus": "active", "subject": {"reference": "Group/x"}}
+        )

@@ -1,0 +1,182 @@
+"""Idempotency keys, If-Match and batches over HTTP, against the real server process."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from api.settings import Settings
+from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.partner_world import auth, open_body, open_plan, seed
+from tests.factories import World
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    return seed(settings)
+
+
+def _pro(world: World, kind: str = "welfare", n: int = 0) -> tuple[str, str]:
+    org = world.orgs[kind]
+    return world.pros[org][n], org
+
+
+def _version(client: httpx.Client, plan_id: str, token: str) -> int:
+    response = client.get(f"/plans/{plan_id}", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return int(response.json()["version"])
+
+
+def test_a_repeated_key_gets_the_first_answer_byte_for_byte_and_records_nothing_also_after_a_restart(
+    settings: Settings, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    server = Server(settings)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            first_open = client.post(
+                "/plans", json=open_body(world), headers=auth(bearer, **{"Idempotency-Key": "open-1"})
+            )
+            again_open = client.post(
+                "/plans", json=open_body(world), headers=auth(bearer, **{"Idempotency-Key": "open-1"})
+            )
+            plan_id = first_open.json()["plan_id"]
+            note = {"type": "add_note", "category": "general", "text": "gebeld met school"}
+            first = client.post(
+                f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"Idempotency-Key": "note-1"})
+            )
+            again = client.post(
+                f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"Idempotency-Key": "note-1"})
+            )
+            version = _version(client, plan_id, bearer)
+    finally:
+        server.stop()
+    restarted = Server(settings)
+    try:
+        with httpx.Client(base_url=restarted.url, timeout=30) as client:
+            after_restart = client.post(
+                f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"Idempotency-Key": "note-1"})
+            )
+            open_after_restart = client.post(
+                "/plans", json=open_body(world), headers=auth(bearer, **{"Idempotency-Key": "open-1"})
+            )
+            assert _version(client, plan_id, bearer) == version
+    finally:
+        restarted.stop()
+
+    assert first_open.status_code == 201
+    for repeat in (again_open, open_after_restart):
+        assert (repeat.status_code, repeat.content) == (201, first_open.content)
+        assert repeat.headers["location"] == first_open.headers["location"]
+        assert repeat.headers["etag"] == first_open.headers["etag"]
+    assert first.status_code == 200
+    for repeat in (again, after_restart):
+        assert (repeat.status_code, repeat.content, repeat.headers["etag"]) == (
+            200,
+            first.content,
+            first.headers["etag"],
+        )
+    assert version == first.json()["version"]
+
+
+def test_a_key_reused_for_another_body_is_refused_with_422(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    headers = auth(bearer, **{"Idempotency-Key": "k-1"})
+    ok = client.post(
+        f"/plans/{plan_id}/commands",
+        json={"type": "add_note", "category": "general", "text": "a"},
+        headers=headers,
+    )
+    other = client.post(
+        f"/plans/{plan_id}/commands",
+        json={"type": "add_note", "category": "general", "text": "b"},
+        headers=headers,
+    )
+    assert ok.status_code == 200
+    assert other.status_code == 422
+    assert other.headers["content-type"] == "application/problem+json"
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_command_id_in_the_body_is_an_idempotency_key_and_is_recorded_on_the_events(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    body = {
+        "type": "set_goal",
+        "command_id": "goal-cmd-1",
+        "life_domain": "finances",
+        "description": "schulden op orde",
+    }
+    first = client.post(f"/plans/{plan_id}/commands", json=body, headers=auth(bearer))
+    second = client.post(f"/plans/{plan_id}/commands", json=body, headers=auth(bearer))
+    history = client.get(f"/plans/{plan_id}/history", headers=auth(bearer)).json()["events"]
+    assert second.content == first.content
+    assert [e["actor"]["command_id"] for e in history if e["type"] == "GoalSet"] == ["goal-cmd-1"]
+
+
+def test_a_stale_if_match_gets_412_and_the_current_etag_succeeds(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    etag = client.get(f"/plans/{plan_id}", headers=auth(bearer)).headers["etag"]
+    note = {"type": "add_note", "category": "general", "text": "x"}
+    moved = client.post(f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"If-Match": etag}))
+    stale = client.post(f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"If-Match": etag}))
+    assert moved.status_code == 200
+    assert moved.headers["etag"] == f'"{int(etag.strip(chr(34))) + 1}"'
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+
+
+def test_a_batch_saves_one_version_per_event_in_one_go(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    before = _version(client, plan_id, bearer)
+    commands = [
+        {"type": "set_goal", "goal_id": "g1", "life_domain": "finances", "description": "budget"},
+        {"type": "record_progress", "goal_id": "g1", "score": 3},
+        *({"type": "add_note", "category": "general", "text": f"n{i}"} for i in range(8)),
+    ]
+    response = client.post(
+        f"/plans/{plan_id}/commands:batch", json={"commands": commands}, headers=auth(bearer)
+    )
+    assert response.status_code == 200, response.text
+    assert [e["version"] for e in response.json()["events"]] == list(range(before + 1, before + 11))
+    assert _version(client, plan_id, bearer) == before + 10
+
+
+def test_a_batch_with_one_failing_command_saves_nothing_and_names_its_index(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    before = _version(client, plan_id, bearer)
+    commands = [
+        {"type": "add_note", "category": "general", "text": "first"},
+        {"type": "add_note", "category": "general", "text": "second"},
+        {"type": "record_progress", "goal_id": "no-such-goal", "score": 3},
+    ]
+    response = client.post(
+        f"/plans/{plan_id}/commands:batch", json={"commands": commands}, headers=auth(bearer)
+    )
+    too_many = client.post(
+        f"/plans/{plan_id}/commands:batch", json={"commands": [commands[0]] * 101}, headers=auth(bearer)
+    )
+    assert response.status_code == 409
+    assert response.json()["index"] == 2
+    assert too_many.status_code == 422
+    assert _version(client, plan_id, bearer) == before

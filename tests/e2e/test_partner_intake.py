@@ -1,0 +1,179 @@
+"""Partner systems over HTTP: acting for a professional, and CloudEvents in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from api.cloudevents import TYPE_TO_COMMAND
+from api.settings import Settings
+from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.partner_world import auth, open_plan, seed
+from tests.factories import World
+
+STRUCTURED = {"content-type": "application/cloudevents+json"}
+BATCH = {"content-type": "application/cloudevents-batch+json"}
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    return seed(settings)
+
+
+def _setup(client: httpx.Client, world: World, token: TokenFactory) -> tuple[str, str, str, str]:
+    """A plan with a welfare regisseur; a police partner system whose professional is on the care team."""
+    welfare, police = world.orgs["welfare"], world.orgs["police"]
+    regisseur, officer = world.pros[welfare][0], world.pros[police][0]
+    bearer = token(regisseur, welfare)
+    plan_id = open_plan(client, world, bearer)
+    joined = client.post(
+        f"/plans/{plan_id}/commands",
+        json={"type": "join_care_team", "professional_id": officer, "role": "wijkagent"},
+        headers=auth(bearer),
+    )
+    assert joined.status_code == 200, joined.text
+    return plan_id, officer, police, token("police-system", police, "partner_system")
+
+
+def _event(plan_id: str, type_: str, data: dict[str, Any], id_: str = "e-1", **extra: Any) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": id_,
+        "source": "urn:politie:bvh",
+        "type": type_,
+        "subject": plan_id,
+        "datacontenttype": "application/json",
+        "data": data,
+        **extra,
+    }
+
+
+def test_a_partner_system_command_records_the_system_and_the_professional_it_acts_for(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    plan_id, officer, police, system = _setup(client, world, token)
+    note = {"type": "add_note", "category": "general", "text": "melding besproken"}
+    response = client.post(
+        f"/plans/{plan_id}/commands", json=note, headers=auth(system, **{"X-Acting-For": officer})
+    )
+    assert response.status_code == 200, response.text
+    history = client.get(
+        f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
+    ).json()
+    actor = history["events"][-1]["actor"]
+    assert (actor["sub"], actor["acting_for"], actor["org"]) == ("police-system", officer, police)
+
+
+def test_a_partner_system_must_name_a_professional_of_its_own_organisation(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    plan_id, _, _, system = _setup(client, world, token)
+    outsider = world.pros[world.orgs["welfare"]][1]
+    note = {"type": "add_note", "category": "general", "text": "x"}
+    unnamed = client.post(f"/plans/{plan_id}/commands", json=note, headers=auth(system))
+    foreign = client.post(
+        f"/plans/{plan_id}/commands", json=note, headers=auth(system, **{"X-Acting-For": outsider})
+    )
+    pro, org = world.pros[world.orgs["welfare"]][0], world.orgs["welfare"]
+    not_a_system = client.post(
+        f"/plans/{plan_id}/commands", json=note, headers=auth(token(pro, org), **{"X-Acting-For": outsider})
+    )
+    assert (unnamed.status_code, unnamed.json()["type"].rsplit("/", 1)[1]) == (422, "acting-for-required")
+    assert foreign.status_code == 403
+    assert not_a_system.status_code == 403
+
+
+def test_a_cloudevent_runs_its_command_once_per_source_and_id(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    plan_id, officer, _, system = _setup(client, world, token)
+    event = _event(
+        plan_id,
+        "nl.eenplan.goal.set",
+        {"goal_id": "veilig", "life_domain": "justice", "description": "geen incidenten"},
+        actingfor=officer,
+    )
+    first = client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
+    again = client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
+    assert first.status_code == 200, first.text
+    assert [e["type"] for e in first.json()["events"]] == ["GoalSet"]
+    assert again.content == first.content
+    history = client.get(
+        f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
+    ).json()
+    assert [e["type"] for e in history["events"]].count("GoalSet") == 1
+
+
+def test_a_cloudevents_batch_answers_per_event_in_order(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    plan_id, officer, _, system = _setup(client, world, token)
+    events = [
+        _event(plan_id, "nl.eenplan.note.added", {"category": "justice", "text": "aangifte"}, id_="b-1"),
+        _event(plan_id, "nl.eenplan.goal.progressed", {"goal_id": "missing", "score": 2}, id_="b-2"),
+        _event(
+            plan_id, "nl.eenplan.risk.assessed", {"level": "medium", "rationale": "spanningen"}, id_="b-3"
+        ),
+    ]
+    response = client.post(
+        "/events", content=_json(events), headers=auth(system, **BATCH, **{"X-Acting-For": officer})
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["id"], r["status"]) for r in results] == [("b-1", 200), ("b-2", 409), ("b-3", 200)]
+    assert results[0]["body"]["events"][0]["type"] == "NoteAdded"
+
+
+def test_an_unknown_event_type_is_refused_with_the_list_of_known_types(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    plan_id, officer, _, system = _setup(client, world, token)
+    response = client.post(
+        "/events",
+        content=_json(_event(plan_id, "nl.eenplan.household.exploded", {}, actingfor=officer)),
+        headers=auth(system, **STRUCTURED),
+    )
+    assert response.status_code == 422
+    assert response.json()["known_types"] == sorted(TYPE_TO_COMMAND)
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"specversion": "0.3"}, 422),
+        ({"id": ""}, 422),
+        ({"source": None}, 422),
+        ({"subject": None}, 422),
+        ({"data": {"category": "general"}}, 422),
+    ],
+)
+def test_an_event_missing_required_cloudevents_attributes_or_fields_is_refused(
+    server: Server,
+    client: httpx.Client,
+    world: World,
+    token: TokenFactory,
+    change: dict[str, Any],
+    status: int,
+) -> None:
+    plan_id, officer, _, system = _setup(client, world, token)
+    event = _event(plan_id, "nl.eenplan.note.added", {"category": "general", "text": "x"}, actingfor=officer)
+    event.update(change)
+    response = client.post(
+        "/events",
+        content=_json({k: v for k, v in event.items() if v is not None}),
+        headers=auth(system, **STRUCTURED),
+    )
+    plain_json = client.post(
+        "/events", content=_json(event), headers=auth(system, **{"content-type": "application/json"})
+    )
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert plain_json.status_code == 415
+
+
+def _json(value: Any) -> bytes:
+    import json
+
+    return json.dumps(value).encode()

@@ -1,0 +1,152 @@
+"""Idempotency on a real store: crash recovery from the events, in-progress duplicates, expiry."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from api.bootstrap import Container, build
+from api.commanding import command_reply, opened_reply
+from api.errors import ProblemError
+from api.idempotency import fingerprint
+from api.settings import Settings
+from domain.app import Outcome
+from tests.factories import World, command, make_world, open_plan_body
+
+NOTE = command(type="add_note", category="general", text="huisbezoek")
+
+
+class StoreWentAway(Exception):
+    """Stands in for a process dying after the events were saved, before the answer was."""
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = build(
+        settings.model_copy(update={"idempotency_stale_seconds": 0.3, "idempotency_wait_seconds": 0.1})
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    return make_world(container.eenplan)
+
+
+def _never() -> Outcome:
+    raise AssertionError("the command ran a second time")
+
+
+def test_a_command_whose_answer_was_lost_is_answered_from_its_events_not_run_again(
+    container: Container, world: World
+) -> None:
+    pro = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(pro).plan_id
+    ctx = replace(world.ctx(pro), command_id="lost-answer-1")
+    print_ = fingerprint("/plans/x/commands", {"text": "huisbezoek"}, None)
+    saved: list[Outcome] = []
+
+    def save_then_crash() -> Outcome:
+        saved.append(container.eenplan.execute(ctx, plan_id, NOTE))
+        raise StoreWentAway
+
+    with pytest.raises(StoreWentAway):
+        container.idempotency.run(ctx, True, print_, save_then_crash, command_reply)
+    time.sleep(0.4)  # the claim goes stale
+    reply = container.idempotency.run(ctx, True, print_, _never, command_reply)
+    assert reply == command_reply(saved[0])
+    assert container.eenplan.plan(ctx.actor, plan_id).version == saved[0].version
+
+
+def test_an_opened_plan_whose_answer_was_lost_is_answered_from_its_events(
+    container: Container, world: World
+) -> None:
+    pro = world.pros[world.orgs["welfare"]][0]
+    ctx = replace(world.ctx(pro), command_id="lost-open-1")
+    body = open_plan_body(world.team_id)
+    print_ = fingerprint("/plans", body.model_dump(mode="json"), None)
+    saved: list[Outcome] = []
+
+    def open_then_crash() -> Outcome:
+        saved.append(container.eenplan.open_plan(ctx, body))
+        raise StoreWentAway
+
+    with pytest.raises(StoreWentAway):
+        container.idempotency.run(ctx, True, print_, open_then_crash, opened_reply)
+    time.sleep(0.4)
+    assert container.idempotency.run(ctx, True, print_, _never, opened_reply) == opened_reply(saved[0])
+
+
+def test_a_stale_claim_without_events_runs_the_command(container: Container, world: World) -> None:
+    pro = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(pro).plan_id
+    ctx = replace(world.ctx(pro), command_id="crashed-before-saving")
+    print_ = fingerprint("/p", {}, None)
+
+    def crash() -> Outcome:
+        raise StoreWentAway
+
+    with pytest.raises(StoreWentAway):
+        container.idempotency.run(ctx, True, print_, crash, command_reply)
+    time.sleep(0.4)
+    reply = container.idempotency.run(
+        ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, NOTE), command_reply
+    )
+    assert reply.status == 200
+
+
+def test_a_duplicate_waits_for_the_first_and_gets_409_in_progress_when_it_takes_too_long(
+    container: Container, world: World
+) -> None:
+    pro = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(pro).plan_id
+    ctx = replace(world.ctx(pro), command_id="slow-1")
+    print_ = fingerprint("/p", {}, None)
+    release = threading.Event()
+
+    def slow() -> Outcome:
+        release.wait(10)
+        return container.eenplan.execute(ctx, plan_id, NOTE)
+
+    first = threading.Thread(target=container.idempotency.run, args=(ctx, True, print_, slow, command_reply))
+    first.start()
+    time.sleep(0.05)
+    with pytest.raises(ProblemError) as refused:
+        container.idempotency.run(ctx, True, print_, _never, command_reply)
+    release.set()
+    first.join()
+    assert (refused.value.status, refused.value.kind) == (409, "idempotency-in-progress")
+
+
+def test_a_failed_command_gives_its_key_back_for_a_corrected_retry(
+    container: Container, world: World
+) -> None:
+    pro = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(pro).plan_id
+    ctx = replace(world.ctx(pro), command_id="retry-after-409")
+    print_ = fingerprint("/p", {}, None)
+    progress = command(type="record_progress", goal_id="later", score=2)
+    with pytest.raises(Exception, match="goal"):
+        container.idempotency.run(
+            ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, progress), command_reply
+        )
+    goal = command(type="set_goal", goal_id="later", life_domain="housing", description="woning")
+    container.eenplan.execute(world.ctx(pro), plan_id, goal)
+    reply = container.idempotency.run(
+        ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, progress), command_reply
+    )
+    assert reply.status == 200
+
+
+def test_keys_expire_after_the_configured_period_and_are_purged(container: Container) -> None:
+    owned, _ = container.keys.claim("expiring", "print", 0)
+    ttl = container.settings.idempotency_ttl_seconds
+    assert owned
+    assert container.keys.purge(now=time.time() + ttl / 2) == 0
+    assert container.keys.purge(now=time.time() + ttl + 1) == 1
+    assert container.keys.get("expiring") is None

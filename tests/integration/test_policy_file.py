@@ -1,0 +1,44 @@
+"""The policy file is data: overridable by settings, and each new version is recorded for auditors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.bootstrap import build
+from api.settings import Settings
+from domain.plan.personal import ERASED
+from privacy import rights
+from privacy.policy import DEFAULT_FILE
+from tests.factories import ctx_for, make_world
+
+
+def test_a_changed_policy_file_is_recorded_and_its_erasure_scope_applies(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first = build(settings)
+    first.close()
+    changed = tmp_path / "policy.yaml"
+    text = DEFAULT_FILE.read_text().replace('version: "2026.1"', 'version: "2026.2"')
+    changed.write_text(text.replace("erasure_scope: member", "erasure_scope: household"))
+    container = build(settings.model_copy(update={"privacy_policy_file": changed}))
+    try:
+        assert [p["version"] for p in container.privacy.policies()] == ["2026.1", "2026.2"]
+        world = make_world(container.eenplan, kinds=("welfare",))
+        pro = world.pros[world.orgs["welfare"]][0]
+        outcome = world.open(pro, household={**_two_members(), "address": _address()})
+        officer = ctx_for("po", "privacy-office", "privacy_officer")
+        receipt = rights.erase_subject(container.privacy, officer, outcome.member_ids[0], "avg_art_17")
+        assert receipt["household"] is True and len(receipt["data_subject_ids"]) == 2
+        view = container.reader.plan(ctx_for(pro, world.orgs["welfare"]).actor, outcome.plan_id)
+        assert {m["given_name"] for m in view["members"]} == {ERASED}
+    finally:
+        container.close()
+
+
+def _two_members() -> dict[str, object]:
+    person = {"family_name": "Visser", "birth_date": "1990-01-01", "role": "adult"}
+    return {"members": [{"given_name": "Ann", **person}, {"given_name": "Bas", **person}]}
+
+
+def _address() -> dict[str, str]:
+    return {"street": "Markt", "house_number": "1", "postal_code": "4331 AB", "city": "Middelburg"}

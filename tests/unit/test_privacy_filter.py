@@ -1,0 +1,70 @@
+"""The filter by example: relations, consent windows, and plan-level visibility for projections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.context import Actor
+from privacy.filter import Caller, filter_plan, visible_plan_ids
+from privacy.policy import load_policy
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+POLICY = load_policy()
+
+
+def state(**extra: Any) -> dict[str, Any]:
+    return {
+        "plan_id": "p1",
+        "tenant": "GM0687",
+        "regisseur_id": "reg",
+        "care_team": [
+            {"professional_id": "reg", "organisation_id": "wijkteam"},
+            {"professional_id": "cop", "organisation_id": "politie"},
+        ],
+        "members": [{"member_id": "m1", "given_name": "Ann", "bsn": "111222333", "role": "adult"}],
+        "notes": [{"note_id": "n1", "category": "health", "text": "diagnose"}],
+        "mandates": [],
+        "consents": [],
+        "goals": [],
+        "agreements": [],
+        **extra,
+    }
+
+
+def caller(sub: str, org: str, kind: str | None, **extra: Any) -> Caller:
+    return Caller(Actor(sub, org, frozenset({"professional"}), frozenset({"GM0687"})), kind, **extra)
+
+
+def test_the_regisseur_sees_every_field() -> None:
+    view = filter_plan(caller("reg", "wijkteam", "social_work"), state(), POLICY, NOW)
+    assert view is not None and view["members"][0]["bsn"] == "111222333" and view["notes"]
+
+
+def test_consent_widens_only_until_its_end_date() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["health"],
+        "status": "active",
+        "valid_until": "2026-11-22",
+        "purpose": "p",
+    }
+    police = caller("cop", "politie", "police")
+    assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"] == []  # type: ignore[index]
+    consent["valid_until"] = "2026-12-31"
+    assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
+
+
+def test_emergency_access_reads_like_the_regisseur_until_it_expires() -> None:
+    guest = caller("doc", "ggz", "mental_health", emergency_until=NOW + timedelta(hours=1))
+    view = filter_plan(guest, state(), POLICY, NOW)
+    assert view is not None and view["relation"] == "emergency" and view["members"][0]["bsn"]
+    assert filter_plan(guest, state(), POLICY, NOW + timedelta(hours=2)) is None
+
+
+def test_projections_get_only_the_plans_the_caller_may_see() -> None:
+    other_tenant = state(plan_id="p2", tenant="GM0363")
+    uninvolved = state(plan_id="p3", care_team=[])
+    ids = visible_plan_ids(caller("cop", "politie", "police"), [state(), other_tenant, uninvolved], NOW)
+    assert ids == ["p1"]

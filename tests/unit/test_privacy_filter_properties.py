@@ -1,0 +1,227 @@
+"""Property: no caller ever receives a field whose category the policy denies it.
+
+Random plans (members, goals, agreements, notes, risk, consents, mandates),
+random callers (organisation kind, relation, roles, emergency grants) and
+random policy files go through the one filter, in memory. Every personal value
+left in the answer must be of a category the policy (plus active consent)
+grants that caller under the relations it really has, or belong to the
+caller's own agreement; a caller without a relation gets nothing at all.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.context import Actor
+from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
+from domain.plan.personal import personal_values
+from domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, OrganisationKind
+from privacy.filter import Caller, filter_history, filter_plan, relations
+from privacy.policy import RELATIONS, Policy
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+CATEGORIES = [c.value for c in DataCategory]
+KINDS = [k.value for k in OrganisationKind]
+ORGS = ["org-a", "org-b", "org-c"]
+PROS = ["pro-1", "pro-2", "pro-3", "pro-4"]
+EXAMPLES = int(os.environ.get("EENPLAN_PROPERTY_EXAMPLES", "2000"))
+
+category_sets = st.lists(st.sampled_from(CATEGORIES), unique=True).map(sorted)
+policies = st.builds(
+    # The parsed content of a random policy file (Policy.parse = YAML + this; YAML is too slow here).
+    lambda default, kinds, grant: Policy.from_mapping(
+        {"version": "t", "default": default, "kinds": kinds, "consent_can_grant": grant}
+    ),
+    st.dictionaries(st.sampled_from(RELATIONS), category_sets),
+    st.dictionaries(st.sampled_from(KINDS), st.dictionaries(st.sampled_from(RELATIONS), category_sets)),
+    category_sets,
+)
+dates = st.sampled_from([None, "2026-01-01", "2026-11-23", "2027-06-30"])
+
+
+@st.composite
+def plan_states(draw: Any) -> dict[str, Any]:
+    members = [
+        {
+            "member_id": f"m{i}",
+            "role": "adult",
+            "given_name": "Ann",
+            "family_name": "Jansen",
+            "birth_date": "1990-01-01",
+            "bsn": draw(st.sampled_from([None, "111222333"])),
+        }
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    team = draw(st.lists(st.tuples(st.sampled_from(PROS), st.sampled_from(ORGS)), unique_by=lambda t: t[0]))
+    goals = [
+        {
+            "goal_id": f"g{i}",
+            "life_domain": d.value,
+            "category": LIFE_DOMAIN_CATEGORY[d].value,
+            "description": "goal text",
+            "score": 3,
+            "status": "open",
+        }
+        for i, d in enumerate(draw(st.lists(st.sampled_from(list(LifeDomain)), max_size=3)))
+    ]
+    agreements = [
+        {
+            "agreement_id": f"a{i}",
+            "category": c,
+            "action": "do it",
+            "due_date": "2027-01-01",
+            "status": "open",
+            "responsible": {"organisation_id": o},
+        }
+        for i, (c, o) in enumerate(
+            draw(st.lists(st.tuples(st.sampled_from(CATEGORIES), st.sampled_from(ORGS)), max_size=3))
+        )
+    ]
+    return {
+        "plan_id": "p",
+        "tenant": draw(st.sampled_from(["GM0687", "GM0363"])),
+        "regisseur_id": draw(st.sampled_from([None, *PROS])),
+        "members": members,
+        "address": {
+            "street": "Dorpsstraat",
+            "house_number": "1",
+            "postal_code": "4331 AB",
+            "city": "Middelburg",
+        },
+        "reason": "reason text",
+        "handover": draw(st.sampled_from([None, {"to_professional_id": "pro-2", "note": "handover note"}])),
+        "care_team": [{"professional_id": p, "organisation_id": o} for p, o in team],
+        "mandates": [
+            {"mandate_id": f"md{i}", "organisation_id": o, "scope": s, "valid_until": v, "status": st_}
+            for i, (o, s, v, st_) in enumerate(
+                draw(
+                    st.lists(
+                        st.tuples(
+                            st.sampled_from(ORGS),
+                            st.sampled_from(["all", ["pro-1"], ["pro-3"]]),
+                            dates,
+                            st.sampled_from(["active", "revoked"]),
+                        ),
+                        max_size=2,
+                    )
+                )
+            )
+        ],
+        "consents": [
+            {
+                "consent_id": f"c{i}",
+                "organisation_id": o,
+                "categories": cats,
+                "purpose": "purpose text",
+                "valid_until": v,
+                "status": st_,
+                "given_by": "m0",
+            }
+            for i, (o, cats, v, st_) in enumerate(
+                draw(
+                    st.lists(
+                        st.tuples(
+                            st.sampled_from(ORGS),
+                            category_sets,
+                            dates,
+                            st.sampled_from(["active", "withdrawn"]),
+                        ),
+                        max_size=2,
+                    )
+                )
+            )
+        ],
+        "goals": goals,
+        "agreements": agreements,
+        "risk": draw(st.sampled_from([None, {"level": "high", "rationale": "why", "instrument": "LIRIK"}])),
+        "notes": [
+            {"note_id": f"n{i}", "category": c, "text": "note text"}
+            for i, c in enumerate(draw(st.lists(st.sampled_from(CATEGORIES), max_size=3)))
+        ],
+        "conferences": [{"conference_id": "k", "decisions": ["decided"]}],
+    }
+
+
+callers = st.builds(
+    lambda sub, org, roles, tenants, kind, lead, emergency: Caller(
+        Actor(sub, org, frozenset(roles), frozenset(tenants)),
+        kind,
+        lead,
+        None if emergency is None else NOW + timedelta(hours=emergency),
+    ),
+    st.sampled_from(PROS),
+    st.sampled_from(ORGS),
+    st.lists(st.sampled_from(["professional", "auditor", "admin", "team_lead"]), unique=True),
+    st.sampled_from([["GM0687"], ["GM0363"], ["GM0687", "GM0363"]]),
+    st.sampled_from([None, *KINDS]),
+    st.booleans(),
+    st.sampled_from([None, -1, 2]),
+)
+
+
+def granted(caller: Caller, state: dict[str, Any], policy: Policy) -> set[str]:
+    """The oracle, written independently: union over real relations, plus active consent."""
+    seen: set[str] = set()
+    for relation in relations(caller, state, NOW):
+        by_kind = policy.kinds.get(caller.org_kind or "", {})
+        seen |= set(by_kind.get(relation, policy.default.get(relation, frozenset())))
+    for consent in state["consents"]:
+        active = consent["status"] == "active" and consent["organisation_id"] == caller.actor.org
+        if active and (consent["valid_until"] is None or consent["valid_until"] >= "2026-11-23"):
+            seen |= set(consent["categories"]) & policy.consent_can_grant
+    return seen
+
+
+def own(caller: Caller, state: dict[str, Any]) -> set[str]:
+    return {
+        a["agreement_id"]
+        for a in state["agreements"]
+        if a["responsible"]["organisation_id"] == caller.actor.org
+    }
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(caller=callers, state=plan_states(), policy=policies)
+def test_no_caller_receives_a_field_of_a_denied_category(
+    caller: Caller, state: dict[str, Any], policy: Policy
+) -> None:
+    view = filter_plan(caller, state, policy, NOW)
+    if not relations(caller, state, NOW):
+        assert view is None
+        return
+    assert view is not None
+    allowed, mine = granted(caller, state, policy), own(caller, state)
+    for found in personal_values(view, STATE_FIELDS, with_none=True):
+        assert found.category in allowed or found.holder.get("agreement_id") in mine, (
+            found.key,
+            found.category,
+        )
+    for name in ("goals", "agreements", "notes"):
+        for record in view[name]:
+            assert record["category"] in allowed or record.get("agreement_id") in mine
+
+
+@settings(max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(caller=callers, state=plan_states(), policy=policies, category=st.sampled_from(CATEGORIES))
+def test_no_history_entry_carries_a_field_of_a_denied_category(
+    caller: Caller, state: dict[str, Any], policy: Policy, category: str
+) -> None:
+    entries = [
+        {"type": "NoteAdded", "data": {"note_id": "n", "category": category, "text": "note text"}},
+        {"type": "MemberAdded", "data": {"member": dict(state["members"][0])}},
+        {"type": "RiskAssessed", "data": {"level": "high", "rationale": "why", "instrument": "LIRIK"}},
+    ]
+    history = filter_history(caller, state, [{**e, "version": 1} for e in entries], policy, NOW)
+    if not relations(caller, state, NOW):
+        assert history is None
+        return
+    assert history is not None
+    allowed = granted(caller, state, policy)
+    for entry in history:
+        for found in personal_values(entry["data"], PERSONAL_FIELDS[entry["type"]], with_none=True):
+            assert found.category in allowed, (entry["type"], found.key)
