@@ -23,7 +23,7 @@ from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, household
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow, pytest.mark.timeout(600)]
-EXAMPLES = 25
+EXAMPLES = 20
 
 
 @pytest.fixture
@@ -52,6 +52,8 @@ def test_no_generated_request_gets_a_5xx_or_an_answer_outside_the_schema(
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     for operation in operations:
+        if _endless(operation):
+            continue  # an event stream never ends, so a generated call cannot be checked whole
         try:
             seen[operation.label] = _fuzz(operation, srv.url, home.plan_id, bearer)
         except Exception as error:  # noqa: BLE001 - collect every operation's failure, then report
@@ -60,6 +62,11 @@ def test_no_generated_request_gets_a_5xx_or_an_answer_outside_the_schema(
     # Not vacuous: the tokens work and generated commands reach the domain.
     assert any(200 <= s < 300 for s in seen["POST /plans/{plan_id}/commands"]), seen
     assert any(200 <= s < 300 for s in seen["GET /plans/{plan_id}"]), seen
+
+
+def _endless(operation: Any) -> bool:
+    responses = operation.definition.raw.get("responses", {})
+    return any("text/event-stream" in (r.get("content") or {}) for r in responses.values())
 
 
 def _fuzz(operation: Any, base_url: str, plan_id: str, bearer: str) -> set[int]:

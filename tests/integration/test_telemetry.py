@@ -96,7 +96,10 @@ def test_metrics_show_commands_by_type_and_outcome_and_their_latency(
     stale = {**headers, "If-Match": '"1"'}
     assert http.post(f"/plans/{plan_id}/commands", json=note, headers=stale).status_code == 412
 
+    assert http.get(f"/plans/{plan_id}", headers=headers).status_code == 200  # a logged read
+
     text = http.get("/metrics").text
+    assert re.search(r"eenplan_processing_log_writes_total\{[^}]*activity=", text)
     assert re.search(r'eenplan_commands_total\{[^}]*outcome="ok"[^}]*type="add_note"', text), text[:3000]
     assert re.search(r'eenplan_commands_total\{[^}]*outcome="versionmismatch"[^}]*type="add_note"', text)
     assert re.search(r'eenplan_command_duration_seconds_bucket\{[^}]*type="add_note"', text)
