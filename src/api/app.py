@@ -13,6 +13,7 @@ from api.bootstrap import Container, build
 from api.idempotency import purge_periodically
 from api.middleware import RequestContext
 from api.routes import (
+    audit,
     changes,
     directory,
     events,
@@ -23,6 +24,7 @@ from api.routes import (
     reorganisations,
     service,
     signals,
+    views,
 )
 from api.storegate import StoreGate, StoreGateMiddleware
 
@@ -32,7 +34,12 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         every = container.settings.idempotency_purge_interval_seconds
         purger = asyncio.create_task(purge_periodically(container.keys, every))
+        runner = container.projections.runner() if container.settings.projections_in_process else None
+        if runner is not None:
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         purger.cancel()
         container.close()
 
@@ -52,6 +59,7 @@ def create_app(container: Container) -> FastAPI:
         service.router,
         directory.router,
         plans.router,
+        views.router,
         privacy.router,
         events.router,
         changes.router,
@@ -61,6 +69,7 @@ def create_app(container: Container) -> FastAPI:
         reorganisations.router,
     ):
         app.include_router(router)
+    app.include_router(audit.router)
     telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app
 

@@ -9,6 +9,7 @@ serve` agree whenever their settings do. Production refuses that key.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -49,12 +50,27 @@ def dev_private_key(settings: Settings) -> ec.EllipticCurvePrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
+        _publish_once(path, pem)
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(loaded, ec.EllipticCurvePrivateKey)
     return loaded
+
+
+def _publish_once(path: Path, content: bytes) -> None:
+    """Write a whole file under `path` unless one is there: `serve` and `token` may race to create it.
+
+    Written aside, then hard-linked into place, so no reader ever sees half a key and
+    the first writer wins; the others read the winner's key.
+    """
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+    finally:
+        aside.unlink()
 
 
 def mint_dev_token(

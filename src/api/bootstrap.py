@@ -17,8 +17,11 @@ from api.observability import configure
 from api.settings import Settings
 from domain.app import Eenplan
 from domain.intake.signals import SignalTerms
+from privacy.audit import Audit
 from privacy.reader import PlanReader
 from privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
+from projections.service import ProjectionConfig, Projections
+from projections.status import publish_metrics
 
 
 @dataclass
@@ -30,8 +33,11 @@ class Container:
     keys: KeyStore
     idempotency: Idempotency
     privacy: Privacy
+    projections: Projections
+    audit: Audit
 
     def close(self) -> None:
+        self.projections.close()
         self.keys.close()
         self.eenplan.close()
 
@@ -49,7 +55,7 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
         active_days=settings.signal_active_days,
         window_days=settings.signal_match_window_days,
     )
-    # Regisseur load for allocation: the slow log scan until the caseload projection is wired here.
+    # Regisseur load for allocation: the log scan; build_projections swaps in the caseload view.
     eenplan.regisseur_load = eenplan.regisseur_load_from_log
     config = PrivacyConfig(
         master_key=master_key(settings),
@@ -63,18 +69,41 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
     return eenplan, Privacy.attach(eenplan, config)
 
 
+def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
+    config = ProjectionConfig(
+        poll_interval=settings.projection_poll_interval_seconds,
+        batch_size=settings.projection_batch_size,
+        apply_delay=settings.projection_apply_delay_seconds,
+        read_timeout=settings.read_your_writes_timeout_seconds,
+    )
+    projections = Projections(eenplan, settings.store_env(), config)
+    projections.ensure_schema()
+    publish_metrics(projections.status)
+    # Allocation reads regisseur load from the caseload view when it is current, else scans the log.
+    eenplan.regisseur_load = projections.current_regisseur_load(eenplan.regisseur_load_from_log)
+    return projections
+
+
 def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
     configure(settings)
     verifier = TokenVerifier.from_settings(settings)
     eenplan, privacy = build_stack(settings)
     keys = build_keystore(settings)
+    reader = PlanReader(eenplan, privacy)
     return Container(
         settings=settings,
         eenplan=eenplan,
         verifier=verifier,
-        reader=PlanReader(eenplan, privacy),
+        reader=reader,
         keys=keys,
         idempotency=Idempotency(keys, eenplan, settings),
         privacy=privacy,
+        projections=build_projections(settings, eenplan),
+        audit=Audit(
+            eenplan,
+            reader,
+            processing_log=lambda plan_id, _version: privacy.log.for_plan(plan_id, limit=100_000),
+            policy_version=lambda moment: privacy.policy_at(moment).version,
+        ),
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.audit_cli import audit_cli
 from api.privacy_cli import privacy_cli
 from api.reorganise_cli import teams_cli
 from api.settings import Settings
@@ -92,6 +93,11 @@ def _print_demo_tokens(settings: Settings) -> None:
 
 
 cli.add_typer(teams_cli, name="teams")
+cli.add_typer(audit_cli, name="audit")
+
+from api.project_cli import project  # noqa: E402 - the `project` sub-commands live in their own module
+
+cli.add_typer(project, name="project")
 
 
 @cli.command("purge-keys")

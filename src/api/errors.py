@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from api.auth import AuthError
 from api.middleware import BodyTooLargeError
 from domain import errors as d
+from projections.status import ProjectionLagError
 
 PROBLEM = "application/problem+json"
 log = structlog.get_logger("eenplan.errors")
@@ -30,6 +31,7 @@ log = structlog.get_logger("eenplan.errors")
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
+    (d.IncompleteCommandError, 422),
     (d.AlreadyExistsError, 409),
     (d.RuleViolationError, 409),
     (d.NotAllowedError, 403),
@@ -143,6 +145,11 @@ async def _store_outage(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _projection_lag(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProjectionLagError)
+    return problem(503, error.detail, kind="projection-lagging", headers={"Retry-After": "1"})
+
+
 async def _bug(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_type=type(error).__name__)
     return problem(500, "an internal error occurred; it has been logged", kind="internal")
@@ -161,4 +168,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     for outage in STORE_OUTAGES:
         app.add_exception_handler(outage, _store_outage)
+    app.add_exception_handler(ProjectionLagError, _projection_lag)
     app.add_exception_handler(Exception, _bug)

@@ -61,6 +61,8 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
         log.error("processing not noted", route=name)
         raise ProcessingNotNotedError(f"route {name} declares a processing activity but noted no processing")
     for note in notes:
+        if note is processing.NOTHING:
+            continue
         op = _operation(name, activity_id, note, trace, started)
         if note.tenant is not None:
             # A record outside a plan: its tenant is known, its id stands for the data subject.

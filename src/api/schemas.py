@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from api.view_schemas import ProjectionLag
+
 
 class Public(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -115,3 +117,24 @@ class Ready(Public):
     status: str
     position: int | None = None
     detail: str | None = None
+    projections: list[ProjectionLag] | None = None
+
+
+class ChainHead(Public):
+    position: int
+    hash: str
+
+
+class BrokenLink(Public):
+    plan_id: str | None
+    version: int | None
+    position: int | None
+    what: str
+
+
+class AuditVerdict(Public):
+    status: Literal["intact", "broken"]
+    checked: int
+    head: ChainHead | None
+    broken: BrokenLink | None
+    snapshots_checked: int | None = None

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     retention_jeugdwet_years: int = Field(default=20, ge=1)
     retention_wmo_years: int = Field(default=15, ge=1)
 
+    # Projections (src/projections): run in `eenplan serve`, or in `eenplan project run` workers.
+    projections_in_process: bool = True
+    projection_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    projection_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Test-only: sleep per applied event, so a test can kill a worker in the middle of a batch.
+    projection_apply_delay_seconds: float = Field(default=0.0, ge=0, le=5)
+    read_your_writes_timeout_seconds: float = Field(default=5.0, ge=0, le=60)
+
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
@@ -123,6 +131,8 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout_seconds or 5),
+                # The audit hash chain is written with the events, in the same transaction.
+                "APPLICATION_RECORDER_TOPIC": "api.chain_recorders:ChainedSQLiteRecorder",
             }
         if url.scheme in ("postgresql", "postgres"):
             return {
@@ -139,5 +149,7 @@ class Settings(BaseSettings):
                 "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
                 "POSTGRES_PRE_PING": "y",
                 "POSTGRES_CONN_MAX_AGE": "600",
+                # The audit hash chain is written with the events, in the same transaction.
+                "APPLICATION_RECORDER_TOPIC": "api.chain_recorders:ChainedPostgresRecorder",
             }
         raise ValueError(f"EENPLAN_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}")

@@ -47,7 +47,9 @@ Text = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
     AfterValidator(_no_control_characters),
 ]
-TenantCode = Annotated[str, StringConstraints(pattern=r"^GM\d{4}$")]
+# Nobody alive was born before this; an earlier date is a typo (1090 for 1990).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+TenantCode = Annotated[str, StringConstraints(pattern=r"^GM[0-9]{4}$")]
 
 
 def _check_bsn(value: str) -> str:
@@ -65,6 +67,8 @@ def _check_postal_code(value: str) -> str:
 def _not_in_future(value: date) -> date:
     if value > date.today():
         raise ValueError("a birth date cannot be in the future")
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValueError("a birth date before 1900 is a typing error")
     return value
 
 

@@ -114,3 +114,8 @@ class TriageError(RuleViolationError):
 
 class ReorganisationError(RuleViolationError):
     """A reorganisation file that contradicts itself or the directory."""
+
+
+class IncompleteCommandError(DomainError):
+    """A command that leaves out or contradicts what only the caller can say (HTTP 422), such
+    as which tenant, when the caller serves several. Not a rule of the state: 409 is for those."""

@@ -117,13 +117,13 @@ class Role(StrEnum):
     PARTNER_SYSTEM = "partner_system"
 
 
-TENANT_CODE = re.compile(r"^GM\d{4}$")
-POSTAL_CODE = re.compile(r"^[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}$")
+TENANT_CODE = re.compile(r"^GM[0-9]{4}$")
+POSTAL_CODE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
 
 
 def is_valid_bsn(bsn: str) -> bool:
     """The elfproef: 9 digits whose weighted sum (9..2, then -1) divides by 11."""
-    if len(bsn) != 9 or not bsn.isdigit():
+    if len(bsn) != 9 or not (bsn.isascii() and bsn.isdigit()):
         return False
     digits = [int(c) for c in bsn]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]

@@ -53,6 +53,9 @@ class Noted:
     tenant: str | None = None  # set for records outside a plan (help requests, signals): no plan lookup
 
 
+# The explicit "nothing personal was processed" note: it writes no line.
+NOTHING = Noted(Actor(sub="", org=""), plan_id="", member_ids=[])
+
 _noted: ContextVar[list[Noted] | None] = ContextVar("eenplan_processing_noted", default=None)
 
 
@@ -60,6 +63,13 @@ def begin() -> list[Noted]:
     notes: list[Noted] = []
     _noted.set(notes)
     return notes
+
+
+def note_nothing() -> None:
+    """Say explicitly that this request processed no personal data after all (e.g. an empty page)."""
+    notes = _noted.get()
+    if notes is not None:
+        notes.append(NOTHING)
 
 
 def note_record(actor: Actor, tenant: str, record_id: str, operation: str | None = None) -> None:

@@ -57,6 +57,18 @@ def history_entry(event: Any) -> dict[str, Any]:
         "type": type(event).__name__,
         "version": event.originator_version,
         "time": event.timestamp.isoformat(),
-        "actor": dict(event.meta),
+        "actor": who_did_it(event.meta),
         "data": data,
+    }
+
+
+def who_did_it(meta: dict[str, Any]) -> dict[str, Any]:
+    """The recorded cause, plus who did what in plain words: the responsible professional,
+    their organisation, the command and trace ids, and the partner system that sent it, if any."""
+    acting_for = meta.get("acting_for")
+    return {
+        **meta,
+        "professional_id": acting_for or meta.get("sub"),
+        "organisation_id": meta.get("org"),
+        "partner_system": meta.get("sub") if acting_for else None,
     }

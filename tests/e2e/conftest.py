@@ -20,46 +20,77 @@ ROOT = Path(__file__).resolve().parents[2]
 EENPLAN = Path(sys.executable).parent / "eenplan"
 
 
-def free_port() -> int:
+def socket_free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+def free_port() -> int:
+    """A port that was free a moment ago (see `Server` for what happens when it no longer is)."""
+    return socket_free_port()
+
+
 class Server:
+    """`eenplan serve` on a free port; another port when the one picked turns out taken.
+
+    Picking a free port and binding it later is a race with every other process on
+    the machine (other engineers' test servers among them). A server that cannot bind
+    exits; one that did bind is recognised by accepting a token from our data dir.
+    """
+
+    ATTEMPTS = 3
+
     def __init__(self, settings: Settings, workers: int = 1, extra_env: dict[str, str] | None = None) -> None:
         self.settings = settings
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = settings.data_dir / "server.log"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
             "EENPLAN_DATABASE_URL": settings.database_url,
             "EENPLAN_DATA_DIR": str(settings.data_dir),
             **(extra_env or {}),
         }
-        self.log = settings.data_dir / f"server-{self.port}.log"
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [str(EENPLAN), "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env,
-            cwd=ROOT,
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_until_up()
+        self.production = env.get("EENPLAN_MODE") == "production"
+        for attempt in range(1, self.ATTEMPTS + 1):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.log = settings.data_dir / f"server-{self.port}.log"
+            self.process = subprocess.Popen(
+                [str(EENPLAN), "serve", "--port", str(self.port), "--workers", str(workers)],
+                env=env,
+                cwd=ROOT,
+                stdout=self.log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            if self._wait_until_up() or attempt == self.ATTEMPTS:
+                return
+            self.stop()
+        raise RuntimeError(f"server did not come up on {self.ATTEMPTS} ports: {self.log.read_text()[-2000:]}")
 
-    def _wait_until_up(self, timeout: float = 30) -> None:
+    def _wait_until_up(self, timeout: float = 60) -> bool:
+        """True when our server answers; False when the port proved taken (try another)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "address already in use" in self.log.read_text().lower():
+                    return False
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
+                    return self._is_ours()
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"server did not come up: {self.log.read_text()[-2000:]}")
+
+    def _is_ours(self) -> bool:
+        """Another process on this port would not know our data directory's signing key."""
+        if self.production:  # our dev key means nothing to it; being alive is all we can check
+            return self.process.poll() is None
+        token = mint_dev_token(self.settings, sub="probe", org="probe", tenants=["GM0000"], roles=["admin"])
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.get(f"{self.url}/teams", headers=headers, timeout=10).status_code == 200
 
     def stop(self) -> None:
         self.process.terminate()

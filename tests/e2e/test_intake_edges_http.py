@@ -62,6 +62,8 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
     assert client.get(f"/plans/{plan_id}", headers=desk).json()["help_request_id"] == third["request_id"]
     referral = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=desk)
     assert referral.status_code == 201 and referral.json()["referrals"] == 2
+    unknown = client.post("/activities/nope/referrals", json={"plan_id": plan_id}, headers=desk)
+    assert unknown.status_code == 404
     outsider = bearer(token, "outsider", admin.organisation("police"))
     hidden = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=outsider)
     assert hidden.status_code == 404
@@ -87,3 +89,19 @@ def test_bad_input_gets_a_problem_that_says_what_was_wrong(client: httpx.Client,
     refused = client.post("/teams/reorganisations", json=unknown, headers=admin_headers)
     assert refused.status_code == 409 and "unknown teams" in refused.json()["detail"]
     assert client.post("/teams/reorganisations", json=unknown, headers=desk).status_code == 403
+
+    # What only the caller can say is missing or contradictory: 422, not a 409 about the state.
+    two_tenants = {
+        "Authorization": f"Bearer {token('admin', 'gemeente', 'admin', tenants=(TENANT, 'GM0363'))}"
+    }
+    activity = {"id": "a1", "name": "n", "provider": "p", "topics": ["money"], "location": "l", "times": "t"}
+    assert client.post("/activities", json=activity, headers=two_tenants).status_code == 422
+    assert (
+        client.post("/teams/reorganisations", json={"dry_run": True}, headers=two_tenants).status_code == 422
+    )
+    request_id = client.post("/help-requests", json=REQUEST, headers=desk).json()["request_id"]
+    plan = {"type": "open_plan", "tenant": "GM0363", "team_id": "t", "legal_basis": "wmo2015", "reason": "x"}
+    elsewhere = client.post(
+        f"/help-requests/{request_id}/commands", json={**plan, "household": household()}, headers=desk
+    )
+    assert elsewhere.status_code == 422 and "tenant" in elsewhere.json()["detail"]

@@ -94,6 +94,8 @@ def test_a_walk_in_request_is_allocated_to_a_free_expert_of_another_team(
     seen = client.get(f"/help-requests/{request_id}", headers=desk).json()
     assert seen["assignment"]["professional_id"] == expert and seen["assignment"]["chosen_by"] == local
     assert seen["assignment"]["team_id"] == groenoord and seen["first_contact_at"]
+    no_need_to_know = bearer(token, full_expert, wot)
+    assert client.get(f"/help-requests/{request_id}", headers=no_need_to_know).status_code == 404
     times = client.get(
         "/help-requests/waiting-times", params={"tenant": TENANT, "team_id": groenoord}, headers=desk
     )

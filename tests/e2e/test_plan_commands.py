@@ -266,6 +266,10 @@ def test_a_plan_replays_to_a_version_and_to_a_moment(tenant: Tenant) -> None:
         f"/plans/{plan}", params={"as_of": "2000-01-01T00:00:00+00:00"}, headers=tenant.headers(reg)
     )
     assert before.status_code == 404
+    too_far = tenant.client.get(f"/plans/{plan}", params={"version": 2**63 - 1}, headers=tenant.headers(reg))
+    assert too_far.status_code == 404
+    beyond = tenant.client.get(f"/plans/{plan}", params={"version": 2**63}, headers=tenant.headers(reg))
+    assert beyond.status_code == 422 and beyond.json()["errors"][0]["loc"] == ["query", "version"]
 
 
 def test_history_records_actor_command_id_and_trace_id(tenant: Tenant) -> None:

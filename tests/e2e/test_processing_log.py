@@ -17,10 +17,11 @@ from tests.e2e.privacy_world import open_plan, setup
 
 # Routes that hold no personal data of households: service, directory, the welfare offer, hash-chain
 # verification, the privacy review lists, and the change feed (plan ids, versions and event types only;
-# clients re-read through the logged read path), and waiting-time aggregates. Every other route must
-# declare a processing activity.
+# clients re-read through the logged read path), and anonymised aggregates (monitoring, waiting
+# times). Every other route must declare a processing activity.
 NOT_PERSONAL = (
     "/changes",
+    "/monitoring",
     "/help-requests/waiting-times",
     "/health",
     "/ready",

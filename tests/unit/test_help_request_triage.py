@@ -37,6 +37,11 @@ def test_a_walk_in_request_must_name_the_location() -> None:
     assert submit(channel="walk_in", location="De Burgt").location == "De Burgt"
 
 
+def test_a_contact_email_with_control_characters_is_refused() -> None:
+    with pytest.raises(ValidationError, match="control characters"):
+        submit(contact={"given_name": "Sam", "family_name": "Jansen", "email": "sam\x00@example.nl"})
+
+
 def test_a_simple_request_is_resolved_with_what_was_done_and_counts_as_contact() -> None:
     request = new_request()
     request.resolve_simple(ctx_for("desk", "gemeente"), "wheelchair ordered from the Wmo supplier")
@@ -93,3 +98,23 @@ def test_a_request_of_another_tenant_does_not_exist_for_the_caller() -> None:
     request_id = app.submit_help_request(ctx_for("desk", "gemeente"), submit()).request_id
     with pytest.raises(errors.HelpRequestNotFoundError):
         app.help_request(ctx_for("x", "other", tenants=("GM0363",)).actor, request_id)
+
+
+def test_a_plan_is_not_opened_when_the_request_was_concluded_meanwhile() -> None:
+    app = in_memory_app()
+    world = make_world(app)
+    ctx = world.ctx(world.pros[world.orgs["welfare"]][0])
+    request_id = app.submit_help_request(ctx, submit()).request_id
+    opening = app.open_plan
+
+    def after_a_colleague_resolved_it(*args: Any, **kwargs: Any) -> Any:
+        app.open_plan = opening  # type: ignore[method-assign]
+        app.triage(ctx, request_id, TRIAGE.validate_python({"type": "resolve_simple", "what_was_done": "x"}))
+        return opening(*args, **kwargs)
+
+    app.open_plan = after_a_colleague_resolved_it  # type: ignore[method-assign]
+    body = {"type": "open_plan", "tenant": "GM0687", "team_id": world.team_id, "legal_basis": "wmo2015"}
+    body.update(household=household(), reason="debts")
+    with pytest.raises(errors.TriageError, match="already resolved"):
+        app.triage(ctx, request_id, TRIAGE.validate_python(body))
+    assert app.plan_facts("GM0687") == {}

@@ -98,3 +98,26 @@ def test_a_dry_run_changes_nothing() -> None:
     assert summary["would_move"] == 1 and summary["moved"] == 0
     assert app.plan(admin.actor, plan_id).team_id == world.team_id
     assert not app.team(world.team_id).dissolved_into
+
+
+def test_two_runs_of_one_file_at_the_same_time_dissolve_the_team_once_and_fail_neither() -> None:
+    app = in_memory_app()
+    world = make_world(app)
+    admin = ctx_for("admin", "gemeente", "admin")
+    app.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687", areas=["Zuid"]))
+    plan_id = world.open(world.pros[world.orgs["welfare"]][0]).plan_id
+    spec = Reorganisation.model_validate({"id": "r3", "merge": [{"into": "zuid", "from": [world.team_id]}]})
+    load_team = app.team
+
+    def while_another_run_finishes(key: str) -> Any:
+        team = load_team(key)
+        if key == world.team_id:
+            app.team = load_team  # type: ignore[method-assign]
+            app.reorganise(admin, spec)  # the other run, done before this one saves
+        return team
+
+    app.team = while_another_run_finishes  # type: ignore[method-assign]
+    summary = app.reorganise(admin, spec)
+    assert summary["moved"] == 0
+    assert app.team(world.team_id).dissolved_into == "zuid" and app.team(world.team_id).version == 2
+    assert app.plan(admin.actor, plan_id).team_id == "zuid"

@@ -90,8 +90,6 @@ def create_team(
 ) -> TeamPublic:
     """Register a team for a tenant (role admin)."""
     require_role(ctx.actor, Role.ADMIN)
-    if not ctx.actor.serves(body.tenant):
-        raise UnknownReferenceError(f"the caller does not serve tenant {body.tenant}")
     team = container.eenplan.register_team(ctx, body)
     response.headers["Location"] = f"/teams/{body.id}"
     return _team(team)

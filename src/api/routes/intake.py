@@ -59,7 +59,7 @@ def create_help_request(
 def read_waiting_times(
     caller: CallerDep,
     container: ContainerDep,
-    tenant: Annotated[str, Query(pattern=r"^GM\d{4}$")],
+    tenant: Annotated[str, Query(pattern=r"^GM[0-9]{4}$")],
     team_id: str | None = None,
     topic: Topic | None = None,
 ) -> list[WaitingTimeRow]:

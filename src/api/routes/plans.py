@@ -18,6 +18,8 @@ from domain.context import CommandContext
 from privacy.processing import note_processing
 
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
+# The stores keep versions as signed 64-bit integers; a larger one is a validation problem, not a 500.
+MAX_VERSION = 2**63 - 1
 
 
 def _etag(version: int) -> str:
@@ -116,7 +118,7 @@ def read_plan(
     caller: CallerDep,
     container: ContainerDep,
     response: Response,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
     as_seen_by: Annotated[
         str | None, Query(max_length=200, description="auditors: an organisation id")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from api.deps import ContainerDep
 from api.errors import STORE_OUTAGES
 from api.schemas import Health, Ready
+from api.view_schemas import ProjectionLag
 
 router = APIRouter(tags=["service"])
 
@@ -25,4 +26,8 @@ def ready(container: ContainerDep, response: Response) -> Ready:
     except STORE_OUTAGES:
         response.status_code = 503
         return Ready(status="unavailable", detail="the event store does not answer")
-    return Ready(status="ready", position=position)
+    try:
+        lags = [ProjectionLag(**s.as_dict()) for s in container.projections.status()]
+    except STORE_OUTAGES:
+        lags = None
+    return Ready(status="ready", position=position, projections=lags)

@@ -11,7 +11,7 @@ from api.intake_schemas import MatchPublic, SignalPosted, SignalsErased
 from api.processing import LoggedRoute, activity
 from domain.intake.commands import PostSignal
 from domain.values import Role
-from privacy.processing import note_record
+from privacy.processing import note_nothing, note_record
 
 router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 
@@ -42,13 +42,13 @@ def read_matches(
     for match in matches:
         note_record(caller, tenant, f"signal-match:{match.match_id}")
     if not matches:
-        note_record(caller, tenant, f"signal-matches:{team_id}", operation="none")
+        note_nothing()
     return matches
 
 
 @router.post("/expiry", response_model=SignalsErased, openapi_extra=activity("erasure"))
 def erase_expired_signals(
-    ctx: CommandContextDep, container: ContainerDep, tenant: Annotated[str, Query(pattern=r"^GM\d{4}$")]
+    ctx: CommandContextDep, container: ContainerDep, tenant: Annotated[str, Query(pattern=r"^GM[0-9]{4}$")]
 ) -> SignalsErased:
     """Erase the tenant's signals past their active term (role admin); run it daily."""
     require_role(ctx.actor, Role.ADMIN)

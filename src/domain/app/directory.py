@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +32,9 @@ class DirectoryCommands:
     save: Any
 
     def register_organisation(self, ctx: CommandContext, cmd: RegisterOrganisation) -> Organisation:
+        foreign = sorted(set(cmd.tenants) - ctx.actor.tenants)
+        if foreign:
+            raise errors.NotAllowedError(f"the caller does not serve tenant {', '.join(foreign)}")
         org = Organisation(
             key=cmd.id,
             name=cmd.name,
@@ -47,6 +51,8 @@ class DirectoryCommands:
         org = self.organisation(organisation_id)
         for team_id in cmd.team_ids:
             team = self.team(team_id)
+            if not ctx.actor.serves(team.tenant):
+                raise errors.UnknownReferenceError(f"unknown team {team_id}")
             if team.tenant not in org.tenants:
                 raise errors.UnknownReferenceError(
                     f"team {team_id} serves {team.tenant}, which organisation {organisation_id} does not"
@@ -65,6 +71,8 @@ class DirectoryCommands:
         return professional
 
     def register_team(self, ctx: CommandContext, cmd: RegisterTeam) -> Team:
+        if not ctx.actor.serves(cmd.tenant):
+            raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
         team = Team(key=cmd.id, name=cmd.name, tenant=cmd.tenant, areas=cmd.areas, meta=ctx.meta())
         self._register("team", team)
         return team
@@ -113,10 +121,29 @@ class DirectoryCommands:
         """A professional, checked to work for an organisation that serves `tenant`."""
         professional = self.professional(key)
         if tenant is not None and tenant not in self.organisation(professional.organisation_id).tenants:
-            raise errors.UnknownReferenceError(
-                f"professional {key} does not work for an organisation serving {tenant}"
-            )
+            # Said as for an unknown one: other tenants' directories are not the caller's to probe.
+            raise errors.UnknownReferenceError(f"unknown professional {key}")
         return ProfessionalRef(key, professional.organisation_id, tuple(professional.team_ids))
+
+    def current_team_ids(self, team_ids: Iterable[str]) -> set[str]:
+        """These teams and every team they were merged or split into, however many times.
+
+        A reorganisation dissolves teams but does not re-register their people, so a
+        professional's registered teams lead, through this, to the teams they work in now.
+        """
+        found: set[str] = set()
+        todo = list(team_ids)
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            try:
+                into = self.team(key).dissolved_into
+            except errors.UnknownReferenceError:
+                continue
+            todo.extend(into.split(",") if into else [])
+        return found
 
     def list_entries(self, kind: str) -> list[Any]:
         return [self._entry(kind, key) for key in self._index().entries[kind]]

@@ -48,6 +48,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     list_entries: Any
     professional_ref: Any
     _writable_plan: Any
+    current_team_ids: Any
 
     def loads(self, tenant: str) -> dict[str, int]:
         return (self.regisseur_load or self.regisseur_load_from_log)(tenant)
@@ -66,7 +67,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             request = self.repository.get(_uuid(request_id))
         except AggregateNotFoundError:
             raise errors.HelpRequestNotFoundError(request_id) from None
-        if not isinstance(request, HelpRequest) or not actor.serves(request.tenant):
+        if not isinstance(request, HelpRequest) or not request.visible_to(actor, self._teams_of(actor)):
             raise errors.HelpRequestNotFoundError(request_id)
         return request
 
@@ -79,11 +80,11 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         waiting = {t.key: allocation.team_waiting_days(requests, t.key, now) for t in teams}
         area = (request.area or "").casefold()
         near = {t.key for t in teams if area and area in {a.casefold() for a in t.areas}}
-        candidacies = [
-            allocation.Candidacy(p.key, tuple(p.team_ids), frozenset(p.expertise), p.capacity)
-            for p in self.list_entries("professional")
-            if set(p.team_ids) & set(waiting)
-        ]
+        candidacies = []
+        for p in self.list_entries("professional"):
+            works_in = tuple(sorted(self.current_team_ids(p.team_ids) & set(waiting)))
+            if works_in:
+                candidacies.append(allocation.Candidacy(p.key, works_in, frozenset(p.expertise), p.capacity))
         return allocation.rank(request.topics, candidacies, self.loads(request.tenant), waiting, near)
 
     def active_teams(self, tenant: str) -> list[Any]:
@@ -115,14 +116,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         tenant = self.help_request(ctx.actor, request_id).tenant
         self.professional_ref(cmd.professional_id, tenant)
         team_id = next((c.team_id for c in ranked if c.professional_id == cmd.professional_id), None)
-        team_id = team_id or next(
-            (
-                t.key
-                for t in self.active_teams(tenant)
-                if t.key in self.professional(cmd.professional_id).team_ids
-            ),
-            None,
-        )
+        teams = self.current_team_ids(self.professional(cmd.professional_id).team_ids)
+        team_id = team_id or next((t.key for t in self.active_teams(tenant) if t.key in teams), None)
         return lambda r: r.assign(ctx, cmd.professional_id, team_id, top, cmd.reason)
 
     def _record_first_contact(
@@ -139,9 +134,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         tenant = self.help_request(ctx.actor, request_id).tenant
         if cmd.organisation_id is not None:
             if tenant not in self.organisation(cmd.organisation_id).tenants:
-                raise errors.UnknownReferenceError(
-                    f"organisation {cmd.organisation_id} does not serve {tenant}"
-                )
+                # Said as for an unknown one: other tenants' directories are not the caller's to probe.
+                raise errors.UnknownReferenceError(f"unknown organisation {cmd.organisation_id}")
             return lambda r: r.refer(ctx, None, cmd.organisation_id)
 
         def to_activity(request: HelpRequest) -> list[Activity]:
@@ -155,16 +149,25 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     def _open_plan_from(
         self, ctx: CommandContext, request_id: str, cmd: ic.OpenPlanFromRequest
     ) -> TriageOutcome:
-        """Open the plan (its history names the request), then conclude the request with it."""
-        request = self.help_request(ctx.actor, request_id)
-        request.check_can_open_plan()
-        if cmd.tenant != request.tenant:
-            raise errors.TriageError("the plan is opened in the help request's tenant")
-        plan = self.open_plan(ctx, cmd, help_request_id=str(request.id))
-        outcome = self._with_retries(ctx, request_id, lambda r: r.plan_opened(ctx, plan.plan_id, cmd.team_id))
-        return TriageOutcome(
-            outcome.request_id, outcome.version, outcome.status, outcome.position, plan.plan_id
-        )
+        """Open the plan (its history names the request) and conclude the request, in one save."""
+        for _ in range(RETRIES):
+            request = self.help_request(ctx.actor, request_id)
+            request.check_can_open_plan()
+            if cmd.tenant != request.tenant:
+                raise errors.IncompleteCommandError("the plan is opened in the help request's tenant")
+
+            def conclude(plan: Any, request: HelpRequest = request) -> list[HelpRequest]:
+                request.plan_opened(ctx, str(plan.id), cmd.team_id)
+                return [request]
+
+            try:
+                plan = self.open_plan(ctx, cmd, help_request_id=str(request.id), also=conclude)
+            except IntegrityError:
+                continue  # the request changed meanwhile: look again
+            return TriageOutcome(
+                str(request.id), request.version, request.status, plan.position, plan.plan_id
+            )
+        raise errors.ConcurrencyError(f"help request {request_id} kept changing; try again")
 
     def waiting_times(
         self, actor: Actor, tenant: str, team_id: str | None = None, topic: str | None = None
@@ -210,7 +213,10 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         """Record that a plan's household was referred to an activity (the makelaar's work)."""
         plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
         for _ in range(RETRIES):
-            activity = self.activity(ctx.actor, activity_id, plan.tenant)
+            try:
+                activity = self.activity(ctx.actor, activity_id, plan.tenant)
+            except errors.UnknownReferenceError:  # here the activity is the resource addressed
+                raise errors.NotFoundError(f"activity {activity_id} not found") from None
             activity.record_referral(source="plan", source_id=str(plan.id), meta=ctx.meta())
             try:
                 self.save(activity)
@@ -229,7 +235,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
 
 def _only_tenant(actor: Actor) -> str:
     if len(actor.tenants) != 1:
-        raise errors.TriageError("name the tenant of the activity; the caller serves several")
+        raise errors.IncompleteCommandError("name the tenant of the activity; the caller serves several")
     return next(iter(actor.tenants))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,10 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from domain import commands as c
 from domain import errors
+from domain.audit import replay as audit_replay
 from domain.context import Actor, CommandContext
 from domain.plan import HouseholdPlan
+from domain.plan.events import Opened
 from domain.plan.registry import MemberRegistration
 from domain.values import Role
 
@@ -53,6 +56,7 @@ class PlanCommands:
     professional: Any
     organisation: Any
     team: Any
+    current_team_ids: Any
 
     # --- queries -----------------------------------------------------------------------
 
@@ -75,16 +79,26 @@ class PlanCommands:
         version: int | None = None,
     ) -> list[Any]:
         """The plan's events in order, up to a moment or a version."""
-        self.plan(actor, plan_id)
-        stored = self.repository.event_store.get(_uuid(plan_id), lte=version)
-        return [e for e in stored if until is None or e.timestamp <= until]  # type: ignore[attr-defined]
+        if until is not None:
+            at = self.version_at(actor, plan_id, until)
+            version = at if version is None else min(version, at)
+        else:
+            self.plan(actor, plan_id)
+        return list(self.repository.event_store.get(_uuid(plan_id), lte=version))
 
     def version_at(self, actor: Actor, plan_id: str | UUID, moment: datetime) -> int:
-        """The version of the last event at or before `moment`."""
-        events = self.plan_events(actor, plan_id, until=moment)
-        if not events:
+        """The version of the last event at or before `moment`; before the plan existed, 404."""
+        self._check_tenant(actor, plan_id)
+        version = audit_replay.version_at(self.repository.event_store, _uuid(plan_id), moment)
+        if version is None:
+            raise errors.PlanNotFoundError(f"{plan_id} at {moment.isoformat()}")
+        return version
+
+    def _check_tenant(self, actor: Actor, plan_id: str | UUID) -> None:
+        """As `plan()` checks, from the first event alone: a plan's tenant is fixed when it opens."""
+        first = next(iter(self.repository.event_store.get(_uuid(plan_id), lte=1)), None)
+        if not isinstance(first, Opened) or not actor.serves(first.tenant):
             raise errors.PlanNotFoundError(plan_id)
-        return int(events[-1].originator_version)
 
     def relation(self, actor: Actor, plan: HouseholdPlan, today: Any) -> str | None:
         return plan.relation_of(actor, today, team_lead=self._leads_team(actor, plan))
@@ -93,19 +107,27 @@ class PlanCommands:
         if not actor.has_role(Role.TEAM_LEAD):
             return False
         try:
-            return plan.team_id in self.professional(actor.professional_id).team_ids
+            return plan.team_id in self.current_team_ids(self.professional(actor.professional_id).team_ids)
         except errors.UnknownReferenceError:
             return False
 
     # --- commands ----------------------------------------------------------------------
 
-    def open_plan(self, ctx: CommandContext, cmd: c.OpenPlan, help_request_id: str | None = None) -> Outcome:
+    def open_plan(
+        self,
+        ctx: CommandContext,
+        cmd: c.OpenPlan,
+        help_request_id: str | None = None,
+        also: Callable[[HouseholdPlan], list[Any]] | None = None,
+    ) -> Outcome:
+        """Open a plan; `also` returns aggregates to save with it, atomically (a concluded request)."""
         actor = ctx.actor
         if not actor.serves(cmd.tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
         team = self.team(cmd.team_id)
         if team.tenant != cmd.tenant:
-            raise errors.UnknownReferenceError(f"team {cmd.team_id} does not serve {cmd.tenant}")
+            # Said as for an unknown team: other tenants' directories are not the caller's to probe.
+            raise errors.UnknownReferenceError(f"unknown team {cmd.team_id}")
         plan = HouseholdPlan.open(ctx, cmd, help_request_id)
         joiners = [actor.professional_id] if not actor.has_role(Role.PARTNER_SYSTEM) else []
         regisseur_id = cmd.regisseur_id or (joiners[0] if joiners else None)
@@ -121,7 +143,7 @@ class PlanCommands:
         registrations = [
             MemberRegistration(tenant=cmd.tenant, member_id=m, plan_id=str(plan.id)) for m in plan.members
         ]
-        recordings = self._save_new(plan, registrations)
+        recordings = self._save_new(plan, [*registrations, *(also(plan) if also else [])])
         return _outcome(plan, recordings, member_ids=list(plan.members))
 
     def execute(
@@ -168,13 +190,11 @@ class PlanCommands:
             raise errors.PlanNotFoundError(plan_id)
         return plan
 
-    def _save_new(
-        self, plan: HouseholdPlan, registrations: list[MemberRegistration]
-    ) -> list[Recording[UUID]]:
+    def _save_new(self, plan: HouseholdPlan, others: list[Any]) -> list[Recording[UUID]]:
         try:
-            recordings: list[Recording[UUID]] = self.save(plan, *registrations)
+            recordings: list[Recording[UUID]] = self.save(plan, *others)
         except IntegrityError:
-            self._raise_if_member_taken(registrations)
+            self._raise_if_member_taken([o for o in others if isinstance(o, MemberRegistration)])
             raise
         return recordings
 

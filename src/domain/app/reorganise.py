@@ -60,7 +60,7 @@ class ReorganisationCommands:
 
     def _reorganisation_tenant(self, ctx: CommandContext, spec: ro.Reorganisation) -> str:
         if spec.tenant is None and len(ctx.actor.tenants) != 1:
-            raise errors.ReorganisationError("name the tenant; the caller serves several")
+            raise errors.IncompleteCommandError("name the tenant; the caller serves several")
         tenant = spec.tenant or next(iter(ctx.actor.tenants))
         if not ctx.actor.serves(tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {tenant}")
@@ -80,16 +80,27 @@ class ReorganisationCommands:
                 self.register_team(
                     ctx, RegisterTeam(id=new.id, name=new.name, tenant=tenant, areas=new.areas)
                 )
-        dissolved = spec.dissolved()
         for key, areas in after.items():
+            self._update_team(ctx, spec, key, areas)
+
+    def _update_team(self, ctx: CommandContext, spec: ro.Reorganisation, key: str, areas: list[str]) -> None:
+        """Dissolve the team or give it its new areas; look again when another run got there first."""
+        into = spec.dissolved().get(key)
+        for _ in range(RETRIES):
             team = self.team(key)
-            if key in dissolved:
+            if into is not None:
                 if not team.dissolved_into:
-                    team.dissolve(into=dissolved[key], reorganisation_id=spec.key(), meta=ctx.meta())
+                    team.dissolve(into=into, reorganisation_id=spec.key(), meta=ctx.meta())
             elif sorted(team.areas) != areas:
                 team.reassign_areas(areas=areas, reorganisation_id=spec.key(), meta=ctx.meta())
-            if team.pending_events:
+            if not team.pending_events:
+                return
+            try:
                 self.save(team)
+                return
+            except IntegrityError:
+                continue
+        raise errors.ConcurrencyError(f"team {key} kept changing; run the reorganisation again")
 
     def _move(
         self, ctx: CommandContext, reorganisation_id: str, move: ro.Move, progress: Progress | None

@@ -32,6 +32,7 @@ class SignalCommands:
     professional: Any
     list_entries: Any
     scan: Any
+    current_team_ids: Any
 
     def post_signal(self, ctx: CommandContext, cmd: PostSignal) -> dict[str, Any]:
         """Record a partner's signal on the person's file; say whether the file now matches."""
@@ -95,7 +96,7 @@ class SignalCommands:
 
     def _teams_of(self, actor: Actor) -> set[str]:
         try:
-            return set(self.professional(actor.professional_id).team_ids)
+            return set(self.current_team_ids(self.professional(actor.professional_id).team_ids))
         except errors.UnknownReferenceError:
             return set()
 

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from domain.commands import BirthDate, Bsn, Id, Model, Name, OpenPlan, TenantCode, Text
+from domain.commands import (
+    BirthDate,
+    Bsn,
+    Id,
+    Model,
+    Name,
+    OpenPlan,
+    TenantCode,
+    Text,
+    _no_control_characters,
+)
 from domain.intake.values import Channel, SignalType, Topic
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"),
+    AfterValidator(_no_control_characters),
 ]
 Topics = Annotated[list[Topic], Field(min_length=1, max_length=8)]
 

@@ -5,6 +5,13 @@ wheelchair, transport, with as few hands as possible), referred on (to a welfare
 activity or another organisation: the makelaar of seed 003), or turned into a
 household plan. Assignment and first contact happen while it is open. The
 times of these steps are the waiting times teams are measured on.
+
+The contact is personal data, so a request is shown only to who needs to know
+(`visible_to`): in its tenant, the one who took it in, the assigned professional,
+the members and leads of the team it is allocated to (by assignment, or the team
+of the plan it became), any team lead while it is still open and unassigned (team
+leads allocate), and administrators and auditors. Everyone else is told it does
+not exist.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain import errors
-from domain.context import CommandContext
+from domain.context import Actor, CommandContext
 from domain.intake.commands import SubmitHelpRequest
+from domain.values import Role
 
 OPEN = "open"
 
@@ -40,6 +48,7 @@ class HelpRequestSubmitted(Aggregate.Created):
         request.topics = list(self.topics)
         request.contact = dict(self.contact)
         request.status = OPEN
+        request.submitted_by = self.meta.get("sub")
         request.submitted_at = self.timestamp.isoformat()
         request.first_contact_at = None
         request.assigned_at = None
@@ -124,6 +133,7 @@ class HelpRequest(Aggregate):
     summary: str
     contact: dict[str, Any]
     status: str
+    submitted_by: str | None
     submitted_at: str
     first_contact_at: str | None
     assigned_at: str | None
@@ -193,6 +203,19 @@ class HelpRequest(Aggregate):
     def plan_opened(self, ctx: CommandContext, plan_id: str, team_id: str) -> None:
         self._check_open()
         self._trigger(ctx, PlanOpenedFromRequest, plan_id=plan_id, team_id=team_id)
+
+    def visible_to(self, actor: Actor, actor_team_ids: set[str]) -> bool:
+        """Need to know: see the module docstring. `actor_team_ids` are the caller's teams."""
+        if not actor.serves(self.tenant):
+            return False
+        if actor.has_role(Role.ADMIN) or actor.has_role(Role.AUDITOR) or actor.sub == self.submitted_by:
+            return True
+        teams = {(self.assignment or {}).get("team_id"), (self.outcome or {}).get("team_id")} - {None}
+        if self.assignment is not None and self.assignment["professional_id"] == actor.professional_id:
+            return True
+        if teams & actor_team_ids:
+            return True
+        return self.status == OPEN and self.assignment is None and actor.has_role(Role.TEAM_LEAD)
 
     def _check_open(self) -> None:
         if self.status != OPEN:

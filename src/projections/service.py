@@ -1,0 +1,128 @@
+"""The projections, as the composition root wires them: one object the API and the CLI call.
+
+Every read takes `min_position`: it first waits (bounded) until the views it
+reads have applied that notification id, for read-your-writes after a command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+
+from domain.app.scan import RegisseurLoad
+from domain.context import Actor
+from projections import aggregates, monitoring, queries
+from projections.db import ViewDB
+from projections.directory import DirectoryProjection
+from projections.plans import PlansProjection
+from projections.rebuild import Progress, rebuild
+from projections.runner import Runner
+from projections.status import ProjectionLagError, ProjectionStatus, statuses, wait_for
+from projections.tracking import Projection, ensure_schema
+
+
+@dataclass(frozen=True)
+class ProjectionConfig:
+    poll_interval: float = 1.0
+    batch_size: int = 500
+    apply_delay: float = 0.0  # test-only
+    read_timeout: float = 5.0
+
+
+class Projections:
+    def __init__(self, app: Application[Any], store_env: dict[str, str], config: ProjectionConfig) -> None:
+        self.app = app
+        self.config = config
+        self.db = ViewDB(store_env)
+        self.all: dict[str, Projection] = {p.name: p for p in (PlansProjection(), DirectoryProjection())}
+
+    def ensure_schema(self) -> None:
+        for projection in self.all.values():
+            ensure_schema(self.db, projection)
+
+    def unknown(self, names: list[str]) -> list[str]:
+        return [n for n in names if n not in self.all]
+
+    def runner(self, names: list[str] | None = None) -> Runner:
+        chosen = [self.all[n] for n in (names or list(self.all))]
+        c = self.config
+        return Runner(
+            self.app,
+            self.db,
+            chosen,
+            poll_interval=c.poll_interval,
+            batch_size=c.batch_size,
+            apply_delay=c.apply_delay,
+        )
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        return rebuild(
+            self.app, self.db, self.all[name], batch_size=max(self.config.batch_size, 1000), progress=progress
+        )
+
+    def status(self) -> list[ProjectionStatus]:
+        return statuses(self.app, self.db, list(self.all))
+
+    def wait(self, min_position: int | None) -> None:
+        if min_position:
+            wait_for(self.db, list(self.all), min_position, self.config.read_timeout)
+
+    # --- reads --------------------------------------------------------------------------
+
+    def plans(
+        self,
+        actor: Actor,
+        f: queries.Filters,
+        cursor: str | None,
+        limit: int,
+        min_position: int | None = None,
+    ) -> queries.Page:
+        self.wait(min_position)
+        return queries.list_plans(self.db, actor, date.today(), f, cursor, limit)
+
+    def caseload(
+        self,
+        actor: Actor,
+        f: queries.Filters,
+        cursor: str | None,
+        limit: int,
+        min_position: int | None = None,
+    ) -> queries.Page:
+        self.wait(min_position)
+        return queries.caseload(self.db, actor, date.today(), f, cursor, limit)
+
+    def dashboard(self, actor: Actor, team_id: str, min_position: int | None = None) -> dict[str, Any]:
+        self.wait(min_position)
+        return aggregates.dashboard(self.db, actor, team_id, date.today())
+
+    def monitoring(
+        self, actor: Actor, tenant: str, start: date, end: date, min_position: int | None = None
+    ) -> dict[str, Any]:
+        self.wait(min_position)
+        return monitoring.monitoring(self.db, actor, tenant, start, end)
+
+    def regisseur_load(self, tenant: str) -> dict[str, int]:
+        """Open plans per regisseur in the tenant."""
+        return queries.regisseur_load(self.db, tenant)
+
+    def current_regisseur_load(self, fallback: RegisseurLoad, wait: float = 0.2) -> RegisseurLoad:
+        """`regisseur_load` once the view has applied the whole log (briefly waited for); else `fallback`.
+
+        Allocation must count the plan opened a moment ago, so a lagging view is not used.
+        """
+
+        def load(tenant: str) -> dict[str, int]:
+            head = self.app.recorder.max_notification_id() or 0
+            try:
+                wait_for(self.db, ["plans"], head, wait)
+            except ProjectionLagError:
+                return fallback(tenant)
+            return self.regisseur_load(tenant)
+
+        return load
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,178 @@
+"""Exactly-once application of the event log to a view, with the position in the same transaction.
+
+Every projection has generations of its tables (`pv_<table>_g<N>`): the active
+one serves reads; a rebuild fills the next one and swaps it in. Per generation,
+`eenplan_projection_tracking` holds the last applied notification id. A batch
+reads the notifications after that id, then in ONE transaction checks the
+position is unchanged (compare-and-set), applies the events and moves the
+position. A crash rolls the whole batch back; a second worker applying the same
+batch finds the position moved and applies nothing. Gaps in notification ids
+are harmless: a batch asks for ids greater than the position, so a missing id
+is never waited for and a later id is never skipped.
+
+Event types a projection does not handle are not even decoded, but the position
+still moves past them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+
+from projections.db import Tx, ViewDB, lock_key
+
+Handler = Callable[[Tx, "Tables", Any, int], None]
+
+STATE_DDL = [
+    "CREATE TABLE IF NOT EXISTS eenplan_projections (name TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS eenplan_projection_tracking ("
+    " name TEXT NOT NULL, generation INTEGER NOT NULL, position BIGINT NOT NULL,"
+    " updated_at DOUBLE PRECISION, events_per_second DOUBLE PRECISION,"
+    " PRIMARY KEY (name, generation))",
+]
+
+
+class Tables:
+    """The physical table names of one generation: `tables.plans` is `pv_plans_g3`."""
+
+    def __init__(self, bases: list[str], generation: int) -> None:
+        self.generation = generation
+        for base in bases:
+            setattr(self, base, f"pv_{base}_g{generation}")
+
+    def __getattr__(self, base: str) -> str:  # for mypy: attributes are set per projection
+        raise AttributeError(base)
+
+
+class Projection:
+    """A read model: its tables (DDL with `{t}` for the table name) and its event handlers."""
+
+    name: ClassVar[str]
+    tables: ClassVar[dict[str, list[str]]]
+
+    def handlers(self) -> dict[str, Handler]:
+        """Topic of a stored event → the function that applies it."""
+        raise NotImplementedError
+
+    def names(self, generation: int) -> Tables:
+        return Tables(list(self.tables), generation)
+
+
+@dataclass(frozen=True)
+class Batch:
+    position: int
+    applied: int
+    caught_up: bool
+
+
+def ensure_schema(db: ViewDB, projection: Projection) -> None:
+    """Create the state tables and generation 1 of the projection, once, race-free."""
+    with db.write() as tx:
+        if db.is_postgres:
+            tx.rows("SELECT pg_advisory_xact_lock(?)", (lock_key("schema"),))
+        for statement in STATE_DDL:
+            tx.execute(statement)
+        if active_generation(tx, projection.name) is None:
+            create_generation(tx, projection, 1)
+            tx.execute("INSERT INTO eenplan_projections (name, generation) VALUES (?, 1)", (projection.name,))
+
+
+def create_generation(tx: Tx, projection: Projection, generation: int) -> None:
+    for base, statements in projection.tables.items():
+        for statement in statements:
+            tx.execute(statement.format(t=f"pv_{base}_g{generation}"))
+    tx.execute(
+        "INSERT INTO eenplan_projection_tracking (name, generation, position) VALUES (?, ?, 0)",
+        (projection.name, generation),
+    )
+
+
+def drop_generation(tx: Tx, projection: Projection, generation: int) -> None:
+    for base in projection.tables:
+        tx.execute(f"DROP TABLE IF EXISTS pv_{base}_g{generation}")
+    tx.execute(
+        "DELETE FROM eenplan_projection_tracking WHERE name = ? AND generation = ?",
+        (projection.name, generation),
+    )
+
+
+def active_generation(tx: Tx, name: str) -> int | None:
+    rows = tx.rows("SELECT generation FROM eenplan_projections WHERE name = ?", (name,))
+    return int(rows[0][0]) if rows else None
+
+
+def position(tx: Tx, name: str, generation: int, *, for_update: bool = False) -> int:
+    lock = " FOR UPDATE" if for_update else ""
+    rows = tx.rows(
+        f"SELECT position FROM eenplan_projection_tracking WHERE name = ? AND generation = ?{lock}",
+        (name, generation),
+    )
+    return int(rows[0][0]) if rows else 0
+
+
+@dataclass
+class Applier:
+    """Applies batches of the event log to one generation of one projection."""
+
+    app: Application[Any]
+    db: ViewDB
+    projection: Projection
+    batch_size: int = 500
+    apply_delay: float = 0.0  # test-only: slow batches down so a test can kill one mid-way
+
+    RETRIES: ClassVar[int] = 3
+
+    def next_batch(self, generation: int, *, swap_when_caught_up: bool = False) -> Batch:
+        with self.db.read() as tx:
+            start = position(tx, self.projection.name, generation)
+        began = time.monotonic()
+        notifications = self.app.recorder.select_notifications(
+            start + 1, self.batch_size, inclusive_of_start=True
+        )
+        caught_up = len(notifications) < self.batch_size
+        if not notifications and not swap_when_caught_up:
+            return Batch(start, 0, True)
+        handlers = self.projection.handlers()
+        events = [
+            (n.id, handlers[n.topic], self.app.mapper.to_domain_event(n))
+            for n in notifications
+            if n.topic in handlers
+        ]
+        end = notifications[-1].id if notifications else start
+        with self.db.write() as tx:
+            if position(tx, self.projection.name, generation, for_update=self.db.is_postgres) != start:
+                return Batch(start, 0, False)  # another worker applied it first: nothing twice
+            tables = self.projection.names(generation)
+            with tx.pipeline():
+                for notification_id, handler, event in events:
+                    handler(tx, tables, event, notification_id)
+                    if self.apply_delay:
+                        time.sleep(self.apply_delay)
+            rate = len(notifications) / max(time.monotonic() - began, 1e-6) if notifications else None
+            self._track(tx, generation, end, rate)
+            if swap_when_caught_up and caught_up:
+                tx.execute(
+                    "UPDATE eenplan_projections SET generation = ? WHERE name = ?",
+                    (generation, self.projection.name),
+                )
+        return Batch(end, len(notifications), caught_up)
+
+    def _track(self, tx: Tx, generation: int, end: int, rate: float | None) -> None:
+        tx.execute(
+            "UPDATE eenplan_projection_tracking SET position = ?, updated_at = ?,"
+            " events_per_second = COALESCE(?, events_per_second) WHERE name = ? AND generation = ?",
+            (end, time.time(), rate, self.projection.name, generation),
+        )
+
+    def active_batch(self) -> Batch:
+        """One batch into the generation that currently serves reads."""
+        with self.db.read() as tx:
+            generation = active_generation(tx, self.projection.name)
+        if generation is None:
+            ensure_schema(self.db, self.projection)
+            generation = 1
+        return self.next_batch(generation)
