@@ -84,6 +84,10 @@ def _fuzz(operation: Any, base_url: str, plan_id: str, bearer: str) -> set[int]:
     def run(case: schemathesis.Case) -> None:
         if case.path_parameters and "plan_id" in case.path_parameters:
             case.path_parameters["plan_id"] = plan_id
+        if case.query and "min_position" in case.query:
+            # A position past the head waits, then answers 503 by contract (API.md, read-your-writes;
+            # a replica may lag the primary): tested in test_views, not a fuzzing find.
+            del case.query["min_position"]
         response = case.call_and_validate(
             base_url=base_url,
             headers={"Authorization": f"Bearer {bearer}"},
