@@ -111,7 +111,10 @@ class PlanReader:
         """Audit: the history up to `as_of` as that organisation was allowed to see it then."""
         current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
         entries = self._entries(actor, plan_id, current, as_of)
-        return filter_history(seen_by, state, entries, policy, as_of) or []
+        visible = filter_history(seen_by, state, entries, policy, as_of)
+        if visible is None:
+            raise PlanNotFoundError(f"{plan_id} as seen by {organisation_id}: no relation then")
+        return visible
 
     def plan_as_seen_by(
         self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime

@@ -121,8 +121,9 @@ def test_an_auditor_sees_the_history_as_an_organisation_could_see_it_at_that_mom
     police = world.orgs["police"]
     path = f"/plans/{plan_id}/history"
     then = client.get(path, params={"as_of": before_joining, "as_seen_by": police}, headers=auditor)
-    assert then.status_code == 200, then.text
-    assert then.json()["events"] == [], "before joining, the police could see nothing of the plan"
+    # Before joining, the police could see nothing of the plan: as for the plan view, a 404.
+    assert then.status_code == 404, then.text
+    assert "no relation then" in then.json()["detail"]
     now = client.get(path, params={"as_seen_by": police}, headers=auditor).json()["events"]
     texts = {e["data"].get("text") for e in now if e["type"] == "NoteAdded"}
     assert texts == {"veiligheidsplan", "reclassering", None}
