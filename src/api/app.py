@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, telemetry
 from api.bootstrap import Container, build
 from api.idempotency import purge_periodically
 from api.middleware import RequestContext
@@ -26,6 +26,7 @@ from api.routes import (
     signals,
     views,
 )
+from api.storegate import StoreGate, StoreGateMiddleware
 
 
 def create_app(container: Container) -> FastAPI:
@@ -50,6 +51,9 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
+    # Fail fast (503) while the store is down; inside RequestContext, so 503s carry traceparent.
+    app.state.store_gate = StoreGate.for_settings(container.settings)
+    app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (
         service.router,
@@ -66,6 +70,7 @@ def create_app(container: Container) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(audit.router)
+    telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from api.auth import TokenVerifier
 from api.idempotency import Idempotency
+from api.instrumented import InstrumentedEenplan
 from api.keys import master_key
 from api.keystore import KeyStore, build_keystore
 from api.observability import configure
@@ -47,7 +48,8 @@ def build_application(settings: Settings) -> Eenplan:
 
 def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
     """The application with field encryption wired in: personal values never reach the store in clear."""
-    eenplan = Eenplan(env={**settings.store_env(), **MAPPER_ENV})
+    # The instrumented subclass: same application, with a span and metrics per command.
+    eenplan = InstrumentedEenplan(env={**settings.store_env(), **MAPPER_ENV})
     eenplan.signal_terms = SignalTerms(
         key=settings.signal_key.get_secret_value().encode(),
         active_days=settings.signal_active_days,

@@ -126,11 +126,17 @@ def _error_line(e: dict[str, Any]) -> dict[str, Any]:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if isinstance(error.__cause__, BodyTooLargeError):
+        # FastAPI turns any error while reading a streamed body into a 400; the limit is a 413.
+        return await _too_large(request, error.__cause__)
     return problem(error.status_code, str(error.detail), headers=dict(error.headers or {}))
 
 
 async def _store_outage(request: Request, error: Exception) -> JSONResponse:
     log.warning("store_unavailable", error_type=type(error).__name__)
+    gate = getattr(request.app.state, "store_gate", None)
+    if gate is not None:
+        gate.trip()  # later requests fail fast until the store answers again (api/storegate.py)
     return problem(
         503,
         "the event store is unavailable; retry with the same Idempotency-Key",

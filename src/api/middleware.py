@@ -41,12 +41,20 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        server_span = trace.get_current_span()
+        if server_span.get_span_context().is_valid:
+            # The FastAPI instrumentation (outermost) already opened the server span from
+            # the caller's traceparent: log lines, responses and events use that one.
+            await self._handle(scope, receive, send, headers, server_span, own_span=False)
+            return
         parent = propagate.extract({k: v for k, v in headers.items() if k in ("traceparent", "tracestate")})
         name = f"{scope['method']} {scope['path']}"
         with tracer().start_as_current_span(name, context=parent, kind=SpanKind.SERVER) as span:
-            await self._handle(scope, receive, send, headers, span)
+            await self._handle(scope, receive, send, headers, span, own_span=True)
 
-    async def _handle(self, scope: Any, receive: Any, send: Any, headers: dict[str, str], span: Any) -> None:
+    async def _handle(
+        self, scope: Any, receive: Any, send: Any, headers: dict[str, str], span: Any, own_span: bool
+    ) -> None:
         context = span.get_span_context()
         trace_id, span_id = f"{context.trace_id:032x}", f"{context.span_id:016x}"
         incoming = headers.get("x-request-id", "")
@@ -75,9 +83,10 @@ class RequestContext:
         try:
             await self.app(scope, self._limited(receive, headers), send_with_context)
         finally:
-            span.set_attribute("http.response.status_code", status)
-            if status >= 500:
-                span.set_status(Status(StatusCode.ERROR))
+            if own_span:  # the instrumentation records status on its own span
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
             log.info(
                 "request",
                 method=scope["method"],

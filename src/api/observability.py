@@ -11,8 +11,8 @@ import sys
 
 import structlog
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
 
+from api import telemetry
 from api.settings import Settings
 
 _configured = False
@@ -42,8 +42,7 @@ def configure(settings: Settings) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
+    telemetry.setup(settings)
 
 
 def tracer() -> trace.Tracer:

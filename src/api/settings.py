@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     log_level: str = "INFO"
     log_json: bool = True
+    # Telemetry exporters, comma-separated: prometheus (text on GET /metrics), otlp (OTLP/HTTP
+    # push of traces and metrics), console (stderr; for debugging). Empty: none.
+    telemetry_exporters: str = "prometheus"
+    # OTLP/HTTP base URL, e.g. http://collector:4318; unset: OTEL_EXPORTER_OTLP_* or the default.
+    otlp_endpoint: str | None = None
 
     # Early signals, on the Verwijsindex terms: persons are found by an HMAC under this key, never
     # by name or BSN in clear; a signal is active this many days, then erased; signals match
@@ -81,6 +86,18 @@ class Settings(BaseSettings):
     @property
     def dev_master_key_file(self) -> Path:
         return self.data_dir / "dev-master-key"
+
+    @field_validator("telemetry_exporters")
+    @classmethod
+    def _known_exporters(cls, value: str) -> str:
+        unknown = {e.strip() for e in value.split(",") if e.strip()} - {"prometheus", "otlp", "console"}
+        if unknown:
+            raise ValueError(f"unknown telemetry exporters {sorted(unknown)}; use prometheus, otlp, console")
+        return value
+
+    @property
+    def exporters(self) -> set[str]:
+        return {e.strip() for e in self.telemetry_exporters.split(",") if e.strip()}
 
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Settings:

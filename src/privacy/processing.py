@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import metrics
+
 from domain.context import Actor
 from privacy.policy import Policy, activities
 from privacy.store import PrivacyStore
@@ -102,6 +104,14 @@ class Operation:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# The same instrument as api.metrics.processing_log_writes (one instrument per name and meter).
+_WRITES = metrics.get_meter("eenplan").create_counter(
+    "eenplan.processing_log.writes",
+    unit="{entry}",
+    description="Entries written to the processing log (Logboek Dataverwerkingen)",
+)
+
+
 class ProcessingLog:
     def __init__(self, store: PrivacyStore, pseudonym_key: bytes, policy: Policy) -> None:
         self.store = store
@@ -121,6 +131,7 @@ class ProcessingLog:
             "status_code, plan_id, activity_id, data_subject_id, record) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        _WRITES.add(len(rows), {"activity": op.activity_id})  # activity ids: a small fixed set
         return len(rows)
 
     def _row(self, op: Operation, actor: Actor, plan_id: str, subject: str) -> tuple[Any, ...]:

@@ -1,0 +1,314 @@
+"""The benchmark scenarios; each adds rows (eenplan figure, baseline figure) to the bench.
+
+Every scenario works in its own database on the one PostgreSQL server, so a filled store
+in one does not slow another.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import loadgen
+from bench import Bench, Row
+from eventsourcing.persistence import StoredEvent
+from peer import PeerApp
+from tests.factories import World, command, make_world
+
+from api.auth import mint_dev_token
+from api.bootstrap import build_application
+from api.settings import Settings
+from domain.app import Eenplan
+
+EENPLAN = str(Path(sys.executable).parent / "eenplan")
+NOTE = {"type": "add_note", "category": "general", "text": "Huisbezoek afgelegd, afspraken gemaakt."}
+READ_ROUTES = {  # figure -> path of eenplan, tried in order; a 404 skips the figure with a note
+    "GET /plans/{id}": "/plans/{plan_id}",
+    "GET /caseload": "/caseload",
+}
+
+
+class Eenplan1:
+    """An eenplan store with one tenant, 32 plans of one regisseur, and a token for them."""
+
+    def __init__(self, bench: Bench, name: str) -> None:
+        self.url = bench.database(name)
+        self.settings = Settings(database_url=self.url, data_dir=bench.dir / name, log_level="WARNING")
+        self.app = build_application(self.settings)
+        self.world: World = make_world(self.app)
+        self.pro = self.world.pros[self.world.orgs["welfare"]][0]
+        self.plans = [self.world.open(self.pro).plan_id for _ in range(32)]
+        org = self.world.orgs["welfare"]
+        token = mint_dev_token(
+            self.settings, sub=self.pro, org=org, tenants=["GM0687"], roles=["professional"]
+        )
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def serve(self, bench: Bench) -> str:
+        env = {
+            "EENPLAN_DATABASE_URL": self.url,
+            "EENPLAN_DATA_DIR": str(self.settings.data_dir),
+            "EENPLAN_LOG_LEVEL": "WARNING",
+        }
+        return bench.start([EENPLAN, "serve", "--port", "{port}"], env, "/health")
+
+
+def floor(bench: Bench) -> str:
+    env = {"BENCH_PG_URL": bench.database("floor")}
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "floor:app",
+        "--app-dir",
+        "ops/bench",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return bench.start(args, env, "/things/probe")
+
+
+def http_commands(bench: Bench) -> None:
+    """Commands over HTTP at 1, 8, 32 clients vs a bare FastAPI INSERT per POST (floor); reads."""
+    store = Eenplan1(bench, "http")
+    ours, bare = store.serve(bench), floor(bench)
+
+    def note(http: httpx.AsyncClient, n: int, i: int) -> Any:
+        return http.post(f"/plans/{store.plans[n % 32]}/commands", json=NOTE, headers=store.headers)
+
+    def thing(http: httpx.AsyncClient, n: int, i: int) -> Any:
+        return http.post(f"/things/{n}/commands", json=NOTE)
+
+    for clients in (1, 8, 32):
+        e = loadgen.run(ours, note, clients, bench.seconds)
+        f = loadgen.run(bare, thing, clients, bench.seconds)
+        errors = f"; {e.errors} eenplan errors" if e.errors else ""
+        bench.add(
+            Row(
+                f"commands/s over HTTP, {clients} clients",
+                e.per_second,
+                f.per_second,
+                "cmd/s",
+                "floor: FastAPI + 1 INSERT",
+                errors.lstrip("; "),
+            )
+        )
+        bench.add(Row(f"  p50 latency, {clients} clients", e.quantile(0.5), f.quantile(0.5), "ms", "floor"))
+        bench.add(Row(f"  p99 latency, {clients} clients", e.quantile(0.99), f.quantile(0.99), "ms", "floor"))
+    bare_read = loadgen.run(bare, lambda h, n, i: h.get(f"/things/{n}"), 8, bench.seconds)
+    for figure, path in READ_ROUTES.items():
+        url = path.format(plan_id=store.plans[0])
+        if httpx.get(ours + url, headers=store.headers).status_code == 404:
+            bench.add(
+                Row(
+                    f"{figure} reads/s, 8 clients",
+                    None,
+                    bare_read.per_second,
+                    "req/s",
+                    "bare FastAPI JSON GET",
+                    "skipped: route absent on this branch",
+                )
+            )
+            continue
+        paths = [path.format(plan_id=p) for p in store.plans]
+        r = loadgen.run(
+            ours, lambda h, n, i, ps=paths: h.get(ps[n % 32], headers=store.headers), 8, bench.seconds
+        )
+        bench.add(
+            Row(
+                f"{figure} reads/s, 8 clients",
+                r.per_second,
+                bare_read.per_second,
+                "req/s",
+                "bare FastAPI JSON GET",
+                f"{r.errors} error answers" if r.errors else "",
+            )
+        )
+    store.app.close()
+
+
+def in_process(bench: Bench) -> None:
+    """The same command in process: eenplan's application vs a plain eventsourcing app (peer)."""
+    store = Eenplan1(bench, "inproc")
+    peer = PeerApp(env=store.settings.store_env() | _peer_db(bench))  # same pool settings
+    peer_plans = [peer.open_plan() for _ in range(32)]
+    ctx = store.world.ctx(store.pro)
+    cmd = command(**NOTE)
+    for threads in (1, 8):
+        ours = _throughput(lambda n: store.app.execute(ctx, store.plans[n % 32], cmd), threads, bench.seconds)
+        theirs = _throughput(
+            lambda n: peer.add_note(peer_plans[n % 32], NOTE["text"]), threads, bench.seconds
+        )
+        bench.add(
+            Row(
+                f"commands/s in process, {threads} threads",
+                ours,
+                theirs,
+                "cmd/s",
+                "peer: plain eventsourcing app",
+            )
+        )
+    peer.close()
+    store.app.close()
+
+
+def _peer_db(bench: Bench) -> dict[str, str]:
+    url = bench.database("peer")
+    return {"POSTGRES_DBNAME": url.rpartition("/")[2]}
+
+
+def _throughput(do: Callable[[int], object], threads: int, seconds: float) -> float:
+    deadline = time.perf_counter() + seconds
+    counts = [0] * threads
+
+    def worker(n: int) -> None:
+        while time.perf_counter() < deadline:
+            do(n)
+            counts[n] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def long_plan(bench: Bench) -> None:
+    """Load a plan of 1,000 events, and replay it as of its middle, vs reading its raw rows."""
+    store = Eenplan1(bench, "longplan")
+    ctx, cmd, plan_id = store.world.ctx(store.pro), command(**NOTE), store.plans[0]
+    while store.app.execute(ctx, plan_id, cmd).version < 1000:
+        pass
+    cold = build_application(store.settings)  # with the privacy mapper: fields decrypt on load
+    cold.repository.cache = None  # the load must come from the store, not the aggregate cache
+    actor, uid = ctx.actor, UUID(plan_id)
+    repeat = 5 if bench.quick else 20
+    pairs = [
+        (
+            "load a 1,000-event plan (snapshots)",
+            lambda: cold.plan(actor, plan_id),
+            lambda: list(cold.recorder.select_events(uid)),
+        ),
+        (
+            "replay it as of version 500",
+            lambda: cold.plan(actor, plan_id, version=500),
+            lambda: list(cold.recorder.select_events(uid, lte=500)),
+        ),
+    ]
+    for figure, ours, raw in pairs:
+        bench.add(
+            Row(
+                figure,
+                _median_ms(ours, repeat),
+                _median_ms(raw, repeat),
+                "ms",
+                "select its raw rows, no decoding",
+            )
+        )
+    _catch_up(bench, store.settings, _notification_log(cold))
+    cold.close()
+    store.app.close()
+
+
+def _notification_log(app: Eenplan) -> float:
+    """Events per second of reading and decoding the whole notification log: the baseline."""
+    started, events, start = time.perf_counter(), 0, 1
+    while True:
+        page = app.recorder.select_notifications(start=start, limit=500)
+        if not page:
+            break
+        for notification in page:
+            app.mapper.to_domain_event(notification)
+        events, start = events + len(page), page[-1].id + 1
+    return events / (time.perf_counter() - started)
+
+
+def _catch_up(bench: Bench, settings: Settings, baseline: float) -> None:
+    figure, unit, against = "projection catch-up (rebuild plans view)", "events/s", "read + decode the log"
+    try:
+        from api.bootstrap import build
+
+        container = build(settings)
+        projections = container.projections  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        bench.add(Row(figure, None, baseline, unit, against, "skipped: no projections on this branch"))
+        return
+    head = container.eenplan.recorder.max_notification_id() or 0
+    started = time.perf_counter()
+    projections.rebuild("plans")
+    bench.add(Row(figure, head / (time.perf_counter() - started), baseline, unit, against))
+    container.close()
+
+
+def _median_ms(do: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        do()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def volume(bench: Bench) -> None:
+    """p99 command latency (1 client, HTTP) with 100,000 and 1,000,000 events already stored."""
+    full, empty = Eenplan1(bench, "volume"), Eenplan1(bench, "volume0")
+    sizes = (10_000, 100_000) if bench.quick else (100_000, 1_000_000)
+    note = "--quick: smaller stores" if bench.quick else ""
+    full_url, empty_url = full.serve(bench), empty.serve(bench)
+
+    def p99(store: Eenplan1, url: str) -> float:
+        def one(h: httpx.AsyncClient, n: int, i: int) -> Any:
+            return h.post(f"/plans/{store.plans[i % 32]}/commands", json=NOTE, headers=store.headers)
+
+        return loadgen.run(url, one, 1, bench.seconds).quantile(0.99)
+
+    p99(full, full_url)  # stores a note to copy
+    for size in sizes:
+        _fill(full.app, size)
+        # The baseline is measured right after, on a store that stays nearly empty: the same
+        # machine load, the same plans' sizes.
+        ours, baseline = p99(full, full_url), p99(empty, empty_url)
+        bench.add(
+            Row(
+                f"p99 command latency, {size:,} events stored",
+                ours,
+                baseline,
+                "ms",
+                "same, store nearly empty",
+                note,
+            )
+        )
+    full.app.close()
+    empty.app.close()
+
+
+def _fill(app: Eenplan, total: int, per_plan: int = 100, batch: int = 10_000) -> None:
+    """Bulk-load filler events (copies of one real stored note) until the store holds `total`."""
+    sample = next(e for e in app.recorder.select_events(_any_plan(app)) if e.topic.endswith("NoteAdded"))
+    have = app.recorder.max_notification_id() or 0
+    while have < total:
+        rows = []
+        for _ in range(min(batch, total - have) // per_plan or 1):
+            originator = uuid4()
+            rows += [StoredEvent(originator, v, sample.topic, sample.state) for v in range(1, per_plan + 1)]
+        app.recorder.insert_events(rows)
+        have = app.recorder.max_notification_id() or 0
+
+
+def _any_plan(app: Eenplan) -> UUID:
+    for notification in app.recorder.select_notifications(start=1, limit=10_000):
+        if notification.topic.endswith("NoteAdded"):
+            return UUID(str(notification.originator_id))
+    raise RuntimeError("no note in the store to copy")
+
+
+ALL = [http_commands, in_process, long_plan, volume]

@@ -1,0 +1,95 @@
+"""Fail fast while the event store is down: a circuit breaker in front of the routes.
+
+Why: the `eventsourcing` PostgreSQL recorder retries a failed statement ten times, each
+waiting up to the connect timeout for a pooled connection, so one request in an outage
+takes tens of seconds to become a 503. Without a breaker every request of an outage holds
+a worker thread that long, and the process stops answering even `/health`.
+
+After a store-outage answer (`trip`), requests get an immediate 503 problem; at most once a
+second one request probes the store (a fresh connection and `SELECT 1`), and when it answers
+the gate opens again. SQLite has no server to lose: its gate never probes anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import psycopg
+
+from api.settings import Settings
+
+OPEN_PATHS = ("/health", "/metrics", "/docs", "/openapi.json")
+PROBE_INTERVAL = 1.0
+
+
+class StoreGate:
+    def __init__(self, probe: Callable[[], None]) -> None:
+        self._probe = probe
+        self._down = False
+        self._next_probe = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> StoreGate:
+        if not settings.database_url.startswith(("postgresql:", "postgres:")):
+            return cls(lambda: None)
+        url, timeout = settings.database_url, settings.connect_timeout_seconds
+
+        def probe() -> None:
+            with psycopg.connect(url, connect_timeout=timeout, autocommit=True) as conn:
+                conn.execute("SELECT 1")
+
+        return cls(probe)
+
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    def trip(self) -> None:
+        with self._lock:
+            if not self._down:
+                self._down, self._next_probe = True, time.monotonic() + PROBE_INTERVAL
+
+    def may_pass(self) -> bool:
+        """True when the store is up, or this caller's probe found it up again."""
+        if not self._down:
+            return True
+        with self._lock:
+            if time.monotonic() < self._next_probe:
+                return False
+            self._next_probe = time.monotonic() + PROBE_INTERVAL  # one prober per interval
+        try:
+            self._probe()
+        except psycopg.Error:
+            return False
+        self._down = False
+        return True
+
+
+class StoreGateMiddleware:
+    """Answers 503 at once while the gate is shut; everything else passes through untouched."""
+
+    def __init__(self, app: Any, gate: StoreGate) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(OPEN_PATHS) or not self.gate.down:
+            await self.app(scope, receive, send)
+            return
+        if await anyio.to_thread.run_sync(self.gate.may_pass):
+            await self.app(scope, receive, send)
+            return
+        from api.errors import problem
+
+        response = problem(
+            503,
+            "the event store is unavailable; retry with the same Idempotency-Key",
+            kind="store-unavailable",
+            headers={"Retry-After": "2"},
+        )
+        await response(scope, receive, send)
