@@ -60,17 +60,20 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
         # Fail closed: a personal-data route that answers without a processing-log line is a bug.
         log.error("processing not noted", route=name)
         raise ProcessingNotNotedError(f"route {name} declares a processing activity but noted no processing")
+    entries = []
     for note in notes:
         if note is processing.NOTHING:
             continue
         op = _operation(name, activity_id, note, trace, started)
         if note.tenant is not None:
             # A record outside a plan: its tenant is known, its id stands for the data subject.
-            container.privacy.log.write(op, note.actor, note.tenant, note.plan_id, list(note.also))
+            entries.append((op, note.actor, note.tenant, note.plan_id, list(note.also)))
             continue
         plan = container.eenplan.plan(note.actor, note.plan_id)
         members = [*(note.member_ids if note.member_ids is not None else plan.members), *note.also]
-        container.privacy.log.write(op, note.actor, plan.tenant, note.plan_id, members)
+        entries.append((op, note.actor, plan.tenant, note.plan_id, members))
+    if entries:
+        container.privacy.log.write_all(entries)
 
 
 def _operation(name: str, activity_id: str, note: Noted, trace: dict[str, Any], started: Any) -> Operation:
