@@ -15,6 +15,7 @@ import json
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class Claim:
     reply: Reply | None
 
 
-class KeyStore:
+class KeyStore(ABC):
     """Claim, answer, release and purge keys. `sql` uses `?` placeholders."""
 
     blob = "BLOB"
@@ -72,10 +73,9 @@ class KeyStore:
     def __init__(self, ttl_seconds: int) -> None:
         self.ttl_seconds = ttl_seconds
 
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        raise NotImplementedError
-        yield
+    @abstractmethod
+    def _cursor(self) -> contextlib.AbstractContextManager[Any]:
+        """A cursor in a transaction on this store's database (SQLite or PostgreSQL)."""
 
     def _run(self, sql: str, *params: Any) -> tuple[int, list[tuple[Any, ...]]]:
         with self._cursor() as cursor:
@@ -151,8 +151,8 @@ class KeyStore:
         count, _ = self._run(f"DELETE FROM {TABLE} WHERE expires_at < ?", now or time.time())
         return max(count, 0)
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - optional hook: only stores with a pool have one to close
+        """Release connections; stores without a pool hold none."""
 
 
 class SqliteKeyStore(KeyStore):

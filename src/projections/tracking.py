@@ -17,6 +17,7 @@ still moves past them.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -48,15 +49,15 @@ class Tables:
         raise AttributeError(base)
 
 
-class Projection:
+class Projection(ABC):
     """A read model: its tables (DDL with `{t}` for the table name) and its event handlers."""
 
     name: ClassVar[str]
     tables: ClassVar[dict[str, list[str]]]
 
+    @abstractmethod
     def handlers(self) -> dict[str, Handler]:
         """Topic of a stored event → the function that applies it."""
-        raise NotImplementedError
 
     def names(self, generation: int) -> Tables:
         return Tables(list(self.tables), generation)
