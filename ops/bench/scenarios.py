@@ -18,8 +18,8 @@ from uuid import UUID, uuid4
 import httpx
 import loadgen
 from bench import Bench, Row
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.persistence import InfrastructureFactory, StoredEvent
+from eventsourcing.utils import Environment
 from peer import PeerApp
 from tests.factories import World, command, make_world
 
@@ -292,7 +292,7 @@ def volume(bench: Bench) -> None:
     empty.app.close()
 
 
-def _fill(app: Eenplan, total: int, per_plan: int = 100, batch: int = 10_000) -> None:
+def _fill(app: Eenplan, total: int, per_plan: int = 100, batch: int = 1_000) -> None:
     """Bulk-load filler events (copies of one real stored note) until the store holds `total`.
 
     The filler goes through the library's plain recorder on the same table: it is volume to
@@ -301,7 +301,7 @@ def _fill(app: Eenplan, total: int, per_plan: int = 100, batch: int = 10_000) ->
     """
     sample = next(e for e in app.recorder.select_events(_any_plan(app)) if e.topic.endswith("NoteAdded"))
     chained = app.recorder
-    plain = PostgresApplicationRecorder(chained.datastore, events_table_name=chained.events_table_name)  # type: ignore[attr-defined]
+    plain = _plain_recorder(app)
     have = chained.max_notification_id() or 0
     while have < total:
         rows = []
@@ -310,6 +310,12 @@ def _fill(app: Eenplan, total: int, per_plan: int = 100, batch: int = 10_000) ->
             rows += [StoredEvent(originator, v, sample.topic, sample.state) for v in range(1, per_plan + 1)]
         plain.insert_events(rows)
         have = chained.max_notification_id() or 0
+
+
+def _plain_recorder(app: Eenplan) -> Any:
+    """The library's own recorder on the same tables, with a connection pool of its own."""
+    env = {k: v for k, v in app.env.items() if k != "APPLICATION_RECORDER_TOPIC"}
+    return InfrastructureFactory.construct(Environment(app.name, env)).application_recorder()
 
 
 def _any_plan(app: Eenplan) -> UUID:
