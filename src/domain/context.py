@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -40,6 +40,10 @@ class CommandContext:
     trace_id: str | None = None
     today: date = field(default_factory=date.today)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_command_id(self, command_id: str | None) -> CommandContext:
+        """The same context under the client's own command id (body `command_id`), if it gave one."""
+        return replace(self, command_id=command_id) if command_id else self
 
     def meta(self) -> dict[str, Any]:
         """What every event records about its cause."""

@@ -107,8 +107,7 @@ def run_triage(
 ) -> TriageResult:
     """One triage step: assign, record_first_contact, resolve_simple, refer or open_plan."""
     require_role(ctx.actor, *INTAKE_ROLES)
-    if command.command_id:
-        ctx = ctx.__class__(ctx.actor, command.command_id, ctx.trace_id, ctx.today)
+    ctx = ctx.with_command_id(command.command_id)
     outcome = container.eenplan.triage(ctx, request_id, command)
     tenant = container.eenplan.help_request(ctx.actor, request_id).tenant
     note_record(ctx.actor, tenant, f"help-request:{request_id}", operation=command.type)

@@ -20,8 +20,7 @@ router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 def create_signal(body: PostSignal, ctx: OrganisationContextDep, container: ContainerDep) -> SignalPosted:
     """Record a partner's signal; no content beyond its type."""
     require_role(ctx.actor, Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD)
-    if body.command_id:
-        ctx = ctx.__class__(ctx.actor, body.command_id, ctx.trace_id, ctx.today)
+    ctx = ctx.with_command_id(body.command_id)
     posted = SignalPosted.model_validate(container.eenplan.post_signal(ctx, body))
     note_record(ctx.actor, body.tenant, f"signal:{posted.signal_id}")
     return posted
