@@ -26,7 +26,7 @@ from api.routes import (
     signals,
     views,
 )
-from api.storegate import StoreGate, StoreGateMiddleware
+from api.storegate import StoreGateMiddleware
 
 
 def create_app(container: Container) -> FastAPI:
@@ -52,7 +52,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     errors.install(app)
     # Fail fast (503) while the store is down; inside RequestContext, so 503s carry traceparent.
-    app.state.store_gate = StoreGate.for_settings(container.settings)
+    app.state.store_gate = container.store_gate
     app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)
     app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
     for router in (

@@ -15,6 +15,7 @@ from api.keys import master_key
 from api.keystore import KeyStore, build_keystore
 from api.observability import configure
 from api.settings import Settings
+from api.storegate import StoreGate
 from domain.app import Eenplan
 from domain.intake.signals import SignalTerms
 from privacy.audit import Audit
@@ -35,6 +36,7 @@ class Container:
     privacy: Privacy
     projections: Projections
     audit: Audit
+    store_gate: StoreGate
 
     def close(self) -> None:
         self.projections.close()
@@ -91,6 +93,9 @@ def build(settings: Settings | None = None) -> Container:
     configure(settings)
     verifier = TokenVerifier.from_settings(settings)
     eenplan, privacy = build_stack(settings)
+    # One breaker per process: requests and the store's own retries give up at once in an outage.
+    store_gate = StoreGate.for_settings(settings)
+    store_gate.guard(getattr(eenplan.factory, "datastore", None))
     keys = build_keystore(settings)
     reader = PlanReader(eenplan, privacy)
     return Container(
@@ -108,4 +113,5 @@ def build(settings: Settings | None = None) -> Container:
             processing_log=lambda plan_id, _version: privacy.log.for_plan(plan_id, limit=100_000),
             policy_version=lambda moment: privacy.policy_at(moment).version,
         ),
+        store_gate=store_gate,
     )

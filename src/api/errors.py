@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from api.auth import AuthError
 from api.middleware import BodyTooLargeError
+from api.storegate import StoreUnavailableError
 from domain import errors as d
 from projections.status import ProjectionLagError
 
@@ -42,6 +43,7 @@ STORE_OUTAGES = (
     OperationalError,
     InterfaceError,
     PoolTimeout,
+    StoreUnavailableError,
     psycopg.OperationalError,
     sqlite3.OperationalError,
 )

@@ -1,29 +1,44 @@
-"""Fail fast while the event store is down: a circuit breaker in front of the routes.
+"""Fail fast while the event store is down: a circuit breaker in front of the routes and the store.
 
 Why: the `eventsourcing` PostgreSQL recorder retries a failed statement ten times, each
-waiting up to the connect timeout for a pooled connection, so one request in an outage
-takes tens of seconds to become a 503. Without a breaker every request of an outage holds
-a worker thread that long, and the process stops answering even `/health`.
+waiting up to the connect timeout for a pooled connection, and one request makes several
+such calls, so without a breaker one request in an outage takes about a minute to become a
+503 (clients time out first). Meanwhile every request of the outage holds a worker thread
+that long, and the process stops answering even `/health`.
 
-After a store-outage answer (`trip`), requests get an immediate 503 problem; at most once a
-second one request probes the store (a fresh connection and `SELECT 1`), and when it answers
-the gate opens again. SQLite has no server to lose: its gate never probes anything.
+Two parts, one gate:
+- `guard` wraps the store's connection checkout. A checkout that finds no server within the
+  connect timeout trips the gate, and while it is shut a checkout raises
+  `StoreUnavailableError`, which the recorder's retry loop does not catch: a request already
+  inside the store gives up after one connect timeout, not ten. A connection that breaks
+  mid-statement is still retried on a fresh one, as the recorder intends.
+- `StoreGateMiddleware` answers new requests with an immediate 503 problem while it is shut.
+
+At most once a second one caller probes the store (a fresh connection and `SELECT 1`), and
+when it answers the gate opens again. SQLite has no server to lose: its gate never shuts.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import anyio
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresDatastore
 
 from api.settings import Settings
 
 OPEN_PATHS = ("/health", "/metrics", "/docs", "/openapi.json")
 PROBE_INTERVAL = 1.0
+
+
+class StoreUnavailableError(Exception):
+    """The store is known to be down; deliberately not one of the errors the recorder retries."""
 
 
 class StoreGate:
@@ -44,6 +59,28 @@ class StoreGate:
                 conn.execute("SELECT 1")
 
         return cls(probe)
+
+    def guard(self, datastore: object) -> None:
+        """Route the PostgreSQL datastore's connection checkouts through this gate (no-op for SQLite)."""
+        if not isinstance(datastore, PostgresDatastore):
+            return
+        checkout = datastore.get_connection
+        gate = self
+
+        @contextmanager
+        def get_connection(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            if not gate.may_pass():
+                raise StoreUnavailableError("the event store is unavailable")
+            with ExitStack() as stack:
+                try:
+                    connection = stack.enter_context(checkout(*args, **kwargs))
+                except (OperationalError, InterfaceError) as error:
+                    # No connection within the connect timeout: the server is gone, not a statement.
+                    gate.trip()
+                    raise StoreUnavailableError("the event store is unavailable") from error
+                yield connection
+
+        datastore.get_connection = get_connection  # type: ignore[method-assign]
 
     @property
     def down(self) -> bool:

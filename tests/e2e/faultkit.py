@@ -111,8 +111,10 @@ class Stream:
     household: Household
     clients: int = 1
     retry: bool = False
+    timeout: float = 60.0  # a request unanswered this long counts as a transport error (status 0)
     acked: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    transport_errors: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -123,7 +125,7 @@ class Stream:
         return threads
 
     def _client(self) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=60) as http:
+        with httpx.Client(base_url=self.base_url, timeout=self.timeout) as http:
             while not self.stop.is_set():
                 self._one_note(http, f"note-{uuid.uuid4().hex}")
 
@@ -132,12 +134,18 @@ class Stream:
         body = {"type": "add_note", "category": "general", "text": text}
         headers = {**self.household.headers, "Idempotency-Key": text}
         while True:
+            error = ""
+            started = time.monotonic()
             try:
                 status = http.post(url, json=body, headers=headers).status_code
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 status = 0  # connection refused or reset: the worker died under us
+                error = f"{type(exc).__name__}: {exc}"
+            took = time.monotonic() - started
             with self.lock:
                 self.statuses.append(status)
+                if error:
+                    self.transport_errors.append(f"{error} after {took:.1f}s")
                 if 200 <= status < 300:
                     self.acked.append(text)
             if 200 <= status < 300 or not self.retry or self.stop.is_set():
