@@ -173,6 +173,14 @@ def _jwks_keys(document: dict[str, Any]) -> dict[str, Any]:
     return keys
 
 
+@dataclass(frozen=True)
+class Session:
+    """A verified token: who calls, and until when (epoch seconds, leeway included)."""
+
+    actor: Actor
+    expires_at: float
+
+
 @dataclass
 class TokenVerifier:
     keys: dict[str, Any]
@@ -192,6 +200,10 @@ class TokenVerifier:
         return cls(keys, settings, jwks)
 
     def verify(self, token: str) -> Actor:
+        return self.session(token).actor
+
+    def session(self, token: str) -> Session:
+        """The verified caller and the moment the token stops being valid."""
         try:
             header = jwt.get_unverified_header(token)
             key = self._key_for(header.get("kid"))
@@ -208,7 +220,7 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, TypeError, ValueError) as e:
             raise AuthError(f"the token does not verify: {e}") from None
-        return _actor(claims)
+        return Session(_actor(claims), float(claims["exp"]) + self.settings.jwt_leeway_seconds)
 
     def _key_for(self, kid: str | None) -> Any:
         if kid in self.keys:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -67,13 +69,29 @@ def sse(change: dict[str, Any]) -> str:
     return f"id: {change['position']}\nevent: plan.changed\ndata: {json.dumps(change)}\n\n"
 
 
+STREAM_CLOSED = 'event: stream.closed\ndata: {"reason": "token_expired"}\n\n'
+
+
 async def stream(
-    feed: ChangeFeed, actor: Actor, after: int, poll_seconds: float, heartbeat_seconds: float
+    feed: ChangeFeed,
+    actor: Actor,
+    after: int,
+    poll_seconds: float,
+    heartbeat_seconds: float,
+    until: float = math.inf,
 ) -> AsyncIterator[str]:
-    """Server-Sent Events from `after` on, forever; a comment line as heartbeat when idle."""
+    """Server-Sent Events from `after` on; a comment line as heartbeat when idle.
+
+    The stream ends when the caller's token does (`until`, epoch seconds), with a
+    `stream.closed` event: what the caller may see is decided by a valid token, so the
+    client reconnects with a fresh one and `Last-Event-ID`, and misses nothing.
+    """
     yield "retry: 2000\n\n"
     idle = 0.0
     while True:
+        if time.time() >= until:
+            yield STREAM_CLOSED
+            return
         changes, after, more = await run_in_threadpool(feed.page, actor, after)
         for change in changes:
             yield sse(change)
@@ -82,4 +100,4 @@ async def stream(
             yield ": heartbeat\n\n"
             idle = 0.0
         if not more:
-            await anyio.sleep(poll_seconds)
+            await anyio.sleep(max(0.0, min(poll_seconds, until - time.time())))

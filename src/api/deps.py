@@ -41,11 +41,11 @@ async def get_caller(
     """The verified caller. Async, so the log context it binds reaches the access log."""
     if credentials is None:
         raise AuthError("send 'Authorization: Bearer <token>'")
-    actor = acting_for(
-        container.eenplan, container.verifier.verify(credentials.credentials), acting_for_header
-    )
+    session = container.verifier.session(credentials.credentials)
+    actor = acting_for(container.eenplan, session.actor, acting_for_header)
     structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
     request.state.caller = actor
+    request.state.token_expires_at = session.expires_at  # long streams end with their token
     return actor
 
 

@@ -42,7 +42,7 @@ def sse_items(client: httpx.Client, bearer: str, **headers: str) -> Iterator[Any
             if line.startswith(":"):
                 yield HEARTBEAT
             elif line == "" and "data" in fields:
-                yield {**json.loads(fields["data"]), "sse_id": fields["id"], "event": fields["event"]}
+                yield {**json.loads(fields["data"]), "sse_id": fields.get("id"), "event": fields["event"]}
                 fields = {}
             elif ": " in line:
                 name, _, value = line.partition(": ")
@@ -116,3 +116,26 @@ def test_a_client_of_another_organisation_sees_none_of_them(
         assert next(items) == HEARTBEAT  # idle: nothing else is coming
     assert {e["plan_id"] for e in events} == {plan_b}
     assert plan_a not in {e["plan_id"] for e in events}
+
+
+def test_the_stream_ends_with_its_token_and_a_new_token_resumes_where_it_ended(
+    settings: Settings, world: World, token: TokenFactory
+) -> None:
+    # No leeway, so a three-second token ends the stream after three seconds.
+    server = Server(settings, extra_env={**FAST, "EENPLAN_JWT_LEEWAY_SECONDS": "0"})
+    welfare = world.orgs["welfare"]
+    pro = world.pros[welfare][0]
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            plan = open_plan(client, world, token(pro, welfare))
+            items = list(sse_items(client, token(pro, welfare, ttl=3)))  # ends by itself
+            last = [i for i in items if i != HEARTBEAT and i["event"] == "plan.changed"][-1]
+            note = {"type": "add_note", "category": "general", "text": "na het verlopen"}
+            fresh = token(pro, welfare)
+            assert client.post(f"/plans/{plan}/commands", json=note, headers=auth(fresh)).status_code == 200
+            resumed = take(sse_items(client, fresh, **{"Last-Event-ID": last["sse_id"]}), 1)
+    finally:
+        server.stop()
+    assert items[-1] == {"reason": "token_expired", "sse_id": None, "event": "stream.closed"}
+    assert last["plan_id"] == plan
+    assert resumed[0]["type"] == "NoteAdded" and int(resumed[0]["sse_id"]) > int(last["sse_id"])

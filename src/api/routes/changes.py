@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.changefeed import ChangeFeed, stream
@@ -21,6 +21,7 @@ router = APIRouter(tags=["changes"])
 def changes(
     caller: CallerDep,
     container: ContainerDep,
+    request: Request,
     after: Annotated[int, Query(ge=0, description="the last position seen; 0 from the start")] = 0,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
@@ -28,6 +29,7 @@ def changes(
 
     Resume with `Last-Event-ID` (it wins over `after`). Comment lines are heartbeats.
     Read the plan again for what changed: the feed carries no personal data.
+    When the token expires the stream ends with `event: stream.closed`; reconnect with a new token.
     """
     if last_event_id is not None:
         if not last_event_id.strip().isdigit():
@@ -40,6 +42,7 @@ def changes(
         after,
         settings.changes_poll_seconds,
         settings.changes_heartbeat_seconds,
+        until=request.state.token_expires_at,
     )
     return StreamingResponse(
         events,
