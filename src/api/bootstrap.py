@@ -14,6 +14,7 @@ from api.instrumented import InstrumentedEenplan
 from api.keys import master_key
 from api.keystore import KeyStore, build_keystore
 from api.observability import configure
+from api.planlocks import AdvisoryPlanLocks
 from api.settings import Settings
 from api.storegate import StoreGate
 from domain.app import Eenplan
@@ -37,10 +38,13 @@ class Container:
     projections: Projections
     audit: Audit
     store_gate: StoreGate
+    plan_locks: AdvisoryPlanLocks | None = None
 
     def close(self) -> None:
         self.projections.close()
         self.keys.close()
+        if self.plan_locks is not None:
+            self.plan_locks.close()
         self.eenplan.close()
 
 
@@ -96,6 +100,9 @@ def build(settings: Settings | None = None) -> Container:
     # One breaker per process: requests and the store's own retries give up at once in an outage.
     store_gate = StoreGate.for_settings(settings)
     store_gate.guard(getattr(eenplan.factory, "datastore", None))
+    # API workers share PostgreSQL: one plan's writers take turns across processes (api/planlocks.py).
+    plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres else None
+    eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
     reader = PlanReader(eenplan, privacy)
     return Container(
@@ -114,4 +121,5 @@ def build(settings: Settings | None = None) -> Container:
             policy_version=lambda moment: privacy.policy_at(moment).version,
         ),
         store_gate=store_gate,
+        plan_locks=plan_locks,
     )

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         return self.mode == "production"
 
     @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql:", "postgres:"))
+
+    @property
     def dev_signing_key_file(self) -> Path:
         return self.data_dir / "dev-signing-key.pem"
 

@@ -50,7 +50,7 @@ class StoreGate:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> StoreGate:
-        if not settings.database_url.startswith(("postgresql:", "postgres:")):
+        if not settings.is_postgres:
             return cls(lambda: None)
         url, timeout = settings.database_url, settings.connect_timeout_seconds
 

@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,15 @@ def _plan_lock(plan_id: str | UUID) -> threading.Lock:
     return _PLAN_LOCKS[hash(str(plan_id)) % len(_PLAN_LOCKS)]
 
 
+# Serialises one plan's writers across processes too; the composition root wires one in where
+# several processes share a store (api/planlocks.py: a PostgreSQL advisory lock).
+PlanGuard = Callable[[str], AbstractContextManager[object]]
+
+
+def _unguarded(_plan_id: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
 def _backoff(attempt: int) -> None:
     """Jittered exponential backoff, so writers in other processes stop colliding."""
     time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # noqa: S311 - jitter, not crypto
@@ -57,6 +67,7 @@ class PlanCommands:
     organisation: Any
     team: Any
     current_team_ids: Any
+    plan_guard: PlanGuard | None = None
 
     # --- queries -----------------------------------------------------------------------
 
@@ -165,7 +176,7 @@ class PlanCommands:
 
         A failing command's error carries its `index` (when `numbered`), and nothing is saved.
         """
-        with _plan_lock(plan_id):
+        with _plan_lock(plan_id), (self.plan_guard or _unguarded)(str(_uuid(plan_id))):
             for attempt in range(RETRIES):
                 plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
                 if if_match is not None and plan.version != if_match:
