@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import httpx
 import psycopg
@@ -14,7 +13,7 @@ from api.settings import Settings
 from tests.conftest import STORE
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
-from tests.integration.test_plan_locks import someone_waits_for
+from tests.integration.test_plan_locks import wait_until_queued
 
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="advisory locks are PostgreSQL's")
 
@@ -40,10 +39,7 @@ def test_a_command_waits_for_the_plan_lock_another_process_holds_then_runs(
                 other_worker.execute("SELECT pg_advisory_lock(%s, %s)", (PLAN_WRITERS, plan_key(plan)))
                 sender = threading.Thread(target=send)
                 sender.start()
-                deadline = time.monotonic() + 30
-                while not someone_waits_for(settings.database_url, plan) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                assert someone_waits_for(settings.database_url, plan), "the server did not queue for the lock"
+                wait_until_queued(settings.database_url, plan)
                 assert answers == []  # still waiting its turn
                 other_worker.execute("SELECT pg_advisory_unlock(%s, %s)", (PLAN_WRITERS, plan_key(plan)))
                 sender.join(timeout=30)

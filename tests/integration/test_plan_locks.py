@@ -44,6 +44,14 @@ def someone_waits_for(url: str, plan_id: str) -> bool:
     return bool(row and row[0])
 
 
+def wait_until_queued(url: str, plan_id: str) -> None:
+    """Until some session queues for the plan's lock; fails after 30 s."""
+    deadline = time.monotonic() + 30
+    while not someone_waits_for(url, plan_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert someone_waits_for(url, plan_id), "no session queued for the plan's lock"
+
+
 def test_a_second_writer_of_the_same_plan_waits_its_turn_while_other_plans_go_ahead(
     workers: tuple[AdvisoryPlanLocks, AdvisoryPlanLocks], settings: Settings
 ) -> None:
@@ -59,10 +67,7 @@ def test_a_second_writer_of_the_same_plan_waits_its_turn_while_other_plans_go_ah
         with first(plan):
             waiter = threading.Thread(target=later)
             waiter.start()
-            deadline = time.monotonic() + 30
-            while not someone_waits_for(settings.database_url, plan) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert someone_waits_for(settings.database_url, plan), "the second writer never queued"
+            wait_until_queued(settings.database_url, plan)
             with workers[1](other):  # another plan is not held up (this one gives up after 1 s)
                 order.append("other plan")
             order.append("first")
