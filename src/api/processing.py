@@ -65,9 +65,10 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
         if note is processing.NOTHING:
             continue
         op = _operation(name, activity_id, note, trace, started)
-        if note.tenant is not None:
-            # A record outside a plan: its tenant is known, its id stands for the data subject.
-            entries.append((op, note.actor, note.tenant, note.plan_id, list(note.also)))
+        if note.tenant is not None and note.member_ids is not None:
+            # Tenant and subjects known: a record outside a plan (its id stands for the data subject,
+            # in `also`), a listed plan (members from the view) or a plan the route already loaded.
+            entries.append((op, note.actor, note.tenant, note.plan_id, [*note.member_ids, *note.also]))
             continue
         plan = container.eenplan.plan(note.actor, note.plan_id)
         members = [*(note.member_ids if note.member_ids is not None else plan.members), *note.also]

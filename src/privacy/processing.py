@@ -50,7 +50,8 @@ class Noted:
     relation: str | None = None
     activity: str | None = None  # overrides the route's activity, e.g. an auditor's read is "audit"
     also: list[str] = field(default_factory=list)  # subjects besides the plan's current members
-    tenant: str | None = None  # set for records outside a plan (help requests, signals): no plan lookup
+    # Set with member_ids when both are known (records outside a plan, listed or loaded plans): no lookup.
+    tenant: str | None = None
 
 
 # The explicit "nothing personal was processed" note: it writes no line.

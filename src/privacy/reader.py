@@ -66,6 +66,7 @@ class PlanReader:
             actor,
             str(current.id),
             [m["member_id"] for m in state["members"]],
+            tenant=current.tenant,  # the plan is loaded: the log needs no second load
             relation=view["relation"],
             activity=OVERSIGHT_ACTIVITY.get(view["relation"]),
         )
@@ -87,7 +88,7 @@ class PlanReader:
         visible = filter_history(caller, state, entries, self.privacy.policy, now)
         if visible is None:
             raise PlanNotFoundError(plan_id)
-        note_processing(actor, str(current.id), list(current.members))
+        note_processing(actor, str(current.id), list(current.members), tenant=current.tenant)
         return visible
 
     def _entries(
@@ -139,7 +140,9 @@ class PlanReader:
             self.privacy.organisation_kind(organisation_id),
             whole_organisation=True,
         )
-        note_processing(actor, str(current.id), list(current.members), activity="audit")
+        note_processing(
+            actor, str(current.id), list(current.members), tenant=current.tenant, activity="audit"
+        )
         return (
             current,
             self.privacy.state(then, as_of.date(), current),

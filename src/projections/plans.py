@@ -6,6 +6,12 @@ addresses, reasons, note, goal or agreement text: only ids, statuses, dates,
 risk levels, life domains and scores. Crypto-shredding a household therefore
 needs no purge here: nothing in these rows is readable as the person.
 
+`members` holds the member ids (the data subjects) of each plan, as the plan has
+them now: a list read writes its processing-log lines from it instead of loading
+every listed plan from the event store. Member ids are random ids, not personal
+values; an erasure blanks a member's values but keeps the member in the plan
+(and the log keeps naming it, pseudonymised), so erasure changes nothing here.
+
 Overdue is not stored: an agreement is overdue when it is open and its due date
 is before today, decided at read time.
 """
@@ -25,8 +31,12 @@ def _at(event: Any) -> str:
     return str(event.timestamp.isoformat())
 
 
+MEMBERS_SINCE = 2  # the first version with the members table
+
+
 class PlansProjection(Projection):
     name = "plans"
+    version = 2  # 2: the members table (runners rebuild a version-1 view beside the serving one)
     tables = {
         "plans": [
             "CREATE TABLE IF NOT EXISTS {t} (plan_id TEXT PRIMARY KEY, tenant TEXT NOT NULL,"
@@ -67,11 +77,17 @@ class PlansProjection(Projection):
             " to_professional_id TEXT NOT NULL, proposed_at TEXT NOT NULL, accepted_at TEXT,"
             " outcome TEXT, PRIMARY KEY (plan_id, proposed_position))",
         ],
+        "members": [
+            "CREATE TABLE IF NOT EXISTS {t} (plan_id TEXT NOT NULL, member_id TEXT NOT NULL,"
+            " PRIMARY KEY (plan_id, member_id))",
+        ],
     }
 
     def handlers(self) -> dict[str, Handler]:
         specific: dict[type, Handler] = {
             ev.Opened: _opened,
+            ev.MemberAdded: _member_added,
+            ev.MemberRemoved: _member_removed,
             ev.CareTeamJoined: _joined,
             ev.CareTeamLeft: _left,
             ev.RegisseurAssigned: _regisseur,
@@ -117,6 +133,26 @@ def _opened(tx: Tx, t: Tables, e: Any, position: int) -> None:
         f"INSERT INTO {t.plans} (plan_id, tenant, team_id, legal_basis, status, opened_at,"
         " last_activity, version) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
         (str(e.originator_id), e.tenant, e.team_id, e.legal_basis, _at(e), _at(e), e.originator_version),
+    )
+    for member in e.members:
+        _add_member(tx, t, e, member["member_id"])
+
+
+def _add_member(tx: Tx, t: Tables, e: Any, member_id: str) -> None:
+    tx.execute(
+        f"INSERT INTO {t.members} (plan_id, member_id) VALUES (?, ?)"
+        " ON CONFLICT (plan_id, member_id) DO NOTHING",
+        (str(e.originator_id), member_id),
+    )
+
+
+def _member_added(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    _add_member(tx, t, e, e.member["member_id"])
+
+
+def _member_removed(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    tx.execute(
+        f"DELETE FROM {t.members} WHERE plan_id = ? AND member_id = ?", (str(e.originator_id), e.member_id)
     )
 
 

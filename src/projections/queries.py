@@ -3,6 +3,9 @@
 Order is stable: by opening time, then plan id (both never change), and the
 cursor is the last row's pair, so pages neither repeat nor skip a plan while
 others are written. Agreement counts and overdue are computed against `today`.
+
+A page also carries the member ids of its plans, read in the same snapshot, for
+the processing log (one line per data subject) without loading each plan.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from domain.context import Actor
 from domain.errors import NotAllowedError
 from domain.values import Role
 from projections.db import Tx, ViewDB
+from projections.plans import MEMBERS_SINCE, PlansProjection
 from projections.tracking import Tables
 from projections.visibility import Scope, relation_sql, tenant_sql
 
@@ -58,15 +62,36 @@ class Filters:
 class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
+    # plan id -> its member ids now; None when the serving view predates them (the log then loads).
+    subjects: dict[str, list[str]] | None = None
 
 
 def scope_of(tx: Tx) -> Scope:
     """The generations that serve reads now (read in the same snapshot as the rows)."""
-    active = dict(tx.rows("SELECT name, generation FROM eenplan_projections"))
-    return Scope(
-        plans=Tables(["plans", "care_team", "mandates", "agreements", "goals", "handovers"], active["plans"]),
-        directory=Tables(["organisations", "teams", "professionals", "team_members"], active["directory"]),
+    rows = tx.rows(
+        "SELECT p.name, p.generation, v.version FROM eenplan_projections p"
+        " LEFT JOIN eenplan_projection_versions v ON v.name = p.name AND v.generation = p.generation"
     )
+    active = {name: int(generation) for name, generation, _ in rows}
+    versions = {name: int(version or 1) for name, _, version in rows}
+    return Scope(
+        plans=Tables(list(PlansProjection.tables), active["plans"]),
+        directory=Tables(["organisations", "teams", "professionals", "team_members"], active["directory"]),
+        plans_version=versions["plans"],
+    )
+
+
+def subjects(tx: Tx, scope: Scope, plan_ids: list[str]) -> dict[str, list[str]] | None:
+    """The member ids of these plans, in one query; None if the serving generation has no members."""
+    if scope.plans_version < MEMBERS_SINCE:
+        return None
+    found: dict[str, list[str]] = {plan_id: [] for plan_id in plan_ids}
+    if plan_ids:
+        marks = ", ".join("?" * len(plan_ids))
+        sql = f"SELECT plan_id, member_id FROM {scope.plans.members} WHERE plan_id IN ({marks})"
+        for plan_id, member_id in tx.rows(sql, plan_ids):
+            found[plan_id].append(member_id)
+    return found
 
 
 def encode_cursor(row: dict[str, Any]) -> str:
@@ -119,9 +144,8 @@ def _agreement_columns(scope: Scope) -> str:
 
 
 def _select(
-    tx: Tx, actor: Actor, today: date, f: Filters, after: tuple[str, str] | None, limit: int
+    tx: Tx, scope: Scope, actor: Actor, today: date, f: Filters, after: tuple[str, str] | None, limit: int
 ) -> list[Any]:
-    scope = scope_of(tx)
     relation, relation_params = relation_sql(actor, scope, today)
     tenants, tenant_params = tenant_sql(actor)
     where, params = _where(scope, f, today)
@@ -145,13 +169,15 @@ def list_plans(
     """Plans the caller works on (or oversees), filtered, in a stable order, one page."""
     after = decode_cursor(cursor) if cursor else None
     with db.read() as tx:
-        rows = _select(tx, actor, today, f, after, limit + 1)
+        scope = scope_of(tx)
+        rows = _select(tx, scope, actor, today, f, after, limit + 1)
+        members = subjects(tx, scope, [str(r[0]) for r in rows[:limit]])
     items = [dict(zip(COLUMNS, r, strict=True)) for r in rows[:limit]]
     for item in items:
         item["version"] = int(item["version"])
         for key in ("open_agreements", "overdue_agreements"):
             item[key] = int(item[key])
-    return Page(items, encode_cursor(items[-1]) if len(rows) > limit else None)
+    return Page(items, encode_cursor(items[-1]) if len(rows) > limit else None, members)
 
 
 def caseload(

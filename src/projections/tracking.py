@@ -12,6 +12,11 @@ is never waited for and a later id is never skipped.
 
 Event types a projection does not handle are not even decoded, but the position
 still moves past them.
+
+Each generation records the `version` of the projection that created it. When the
+code's version is newer than the serving generation's (an upgrade changed the view),
+the runner fills a replacement generation beside it, batch by batch, and swaps it in
+when caught up; the old one keeps serving meanwhile, and its readers check its version.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ STATE_DDL = [
     " name TEXT NOT NULL, generation INTEGER NOT NULL, position BIGINT NOT NULL,"
     " updated_at DOUBLE PRECISION, events_per_second DOUBLE PRECISION,"
     " PRIMARY KEY (name, generation))",
+    # Added later: a generation without a row here was made by version 1 of its projection.
+    "CREATE TABLE IF NOT EXISTS eenplan_projection_versions ("
+    " name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL,"
+    " PRIMARY KEY (name, generation))",
 ]
 
 
@@ -54,6 +63,8 @@ class Projection(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[dict[str, list[str]]]
+    # Raise it when the tables or what the handlers keep change: runners then rebuild the view.
+    version: ClassVar[int] = 1
 
     @abstractmethod
     def handlers(self) -> dict[str, Handler]:
@@ -90,20 +101,46 @@ def create_generation(tx: Tx, projection: Projection, generation: int) -> None:
         "INSERT INTO eenplan_projection_tracking (name, generation, position) VALUES (?, ?, 0)",
         (projection.name, generation),
     )
+    tx.execute(
+        "INSERT INTO eenplan_projection_versions (name, generation, version) VALUES (?, ?, ?)",
+        (projection.name, generation, projection.version),
+    )
 
 
 def drop_generation(tx: Tx, projection: Projection, generation: int) -> None:
     for base in projection.tables:
         tx.execute(f"DROP TABLE IF EXISTS pv_{base}_g{generation}")
-    tx.execute(
-        "DELETE FROM eenplan_projection_tracking WHERE name = ? AND generation = ?",
-        (projection.name, generation),
-    )
+    for table in ("eenplan_projection_tracking", "eenplan_projection_versions"):
+        tx.execute(f"DELETE FROM {table} WHERE name = ? AND generation = ?", (projection.name, generation))
 
 
 def active_generation(tx: Tx, name: str) -> int | None:
     rows = tx.rows("SELECT generation FROM eenplan_projections WHERE name = ?", (name,))
     return int(rows[0][0]) if rows else None
+
+
+def generation_version(tx: Tx, name: str, generation: int) -> int:
+    """The projection version a generation was made by (1: made before versions were recorded)."""
+    sql = "SELECT version FROM eenplan_projection_versions WHERE name = ? AND generation = ?"
+    rows = tx.rows(sql, (name, generation))
+    return int(rows[0][0]) if rows else 1
+
+
+def upgrade_generation(db: ViewDB, projection: Projection) -> int:
+    """The generation of the current version that will replace an older serving one; made if none."""
+    with db.write() as tx:
+        if db.is_postgres:
+            tx.rows("SELECT pg_advisory_xact_lock(?)", (lock_key("schema"),))
+        active = active_generation(tx, projection.name)
+        sql = "SELECT generation, version FROM eenplan_projection_versions WHERE name = ?"
+        found = [int(g) for g, v in tx.rows(sql, (projection.name,)) if int(v) == projection.version]
+        candidates = [g for g in found if g != active]
+        if candidates:
+            return max(candidates)
+        sql = "SELECT generation FROM eenplan_projection_tracking WHERE name = ?"
+        new = max([int(g) for (g,) in tx.rows(sql, (projection.name,))], default=0) + 1
+        create_generation(tx, projection, new)
+        return new
 
 
 def position(tx: Tx, name: str, generation: int, *, for_update: bool = False) -> int:
@@ -170,10 +207,19 @@ class Applier:
         )
 
     def active_batch(self) -> Batch:
-        """One batch into the generation that currently serves reads."""
+        """One batch into the generation that currently serves reads; while that one is of an older
+        version, also one into its replacement, which is swapped in once it has caught up."""
+        name = self.projection.name
         with self.db.read() as tx:
-            generation = active_generation(tx, self.projection.name)
+            generation = active_generation(tx, name)
+            stale = (
+                generation is not None and generation_version(tx, name, generation) < self.projection.version
+            )
         if generation is None:
             ensure_schema(self.db, self.projection)
             generation = 1
-        return self.next_batch(generation)
+        batch = self.next_batch(generation)
+        if not stale:
+            return batch
+        upgrade = self.next_batch(upgrade_generation(self.db, self.projection), swap_when_caught_up=True)
+        return Batch(batch.position, batch.applied + upgrade.applied, batch.caught_up and upgrade.caught_up)

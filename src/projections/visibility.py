@@ -28,6 +28,7 @@ class Scope:
 
     plans: Tables
     directory: Tables
+    plans_version: int = 1  # the plans projection version of the serving generation
 
 
 def oversight_role(actor: Actor) -> str | None:

@@ -34,8 +34,18 @@ def raise_validation(where: str, message: str) -> None:
 
 
 def _page(caller: Actor, page: Page) -> PlanSummaries:
-    """The page, with one processing-log note per listed plan: a summary is data about a household."""
-    _note_plans(caller, [item["plan_id"] for item in page.items])
+    """The page, with one processing-log note per listed plan: a summary is data about a household.
+
+    The view gives each plan's tenant and members, so the log needs no event-store load per plan.
+    """
+    if page.subjects is None:  # a view from before members were kept: the log loads each plan
+        _note_plans(caller, [item["plan_id"] for item in page.items])
+    else:
+        for item in page.items:
+            plan_id = item["plan_id"]
+            note_processing(caller, plan_id, page.subjects[plan_id], tenant=item["tenant"])
+        if not page.items:
+            note_nothing()
     return PlanSummaries.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
 
