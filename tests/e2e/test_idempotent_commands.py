@@ -16,6 +16,7 @@ import pytest
 
 from api.bootstrap import Container, build
 from api.settings import Settings
+from tests.e2e import privacy_world
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.test_intake_http import TENANT, Admin, bearer
 from tests.factories import household, uid
@@ -238,3 +239,28 @@ def test_a_signal_posted_twice_with_one_key_is_one_signal_in_the_match(
     assert matched.json()["matched"] is True
     assert sorted(match["signal_ids"]) == sorted([posted[0].json()["signal_id"], matched.json()["signal_id"]])
     assert match["organisation_ids"] == sorted([housing, energy])
+
+
+def test_an_erasure_and_a_break_the_glass_repeated_with_their_key_answer_as_the_first_and_record_once(
+    server: Server, client: httpx.Client, store: Container, token: TokenFactory
+) -> None:
+    world = privacy_world.setup(client, token, "welfare", "police")
+    opened = privacy_world.open_plan(world, "welfare")
+    glass = f"/plans/{opened['plan_id']}/emergency-access"
+    police = {**world.auth("police"), "Idempotency-Key": "glass-1"}
+    grants = [client.post(glass, json={"reason": "acute zorgen"}, headers=police) for _ in range(2)]
+    other_grant = client.post(glass, json={"reason": "iets anders"}, headers=police)
+    erasure = f"/subjects/{opened['member_ids'][0]}/erasure"
+    officer = {**world.officer(), "Idempotency-Key": "erase-1"}
+    body = {"reason": "verzoek", "legal_ground": "avg.17"}
+    erased = client.post(erasure, json=body, headers=officer)
+    after_first = recorded(store)
+    again = client.post(erasure, json=body, headers=officer)
+    other = client.post(erasure, json={**body, "legal_ground": "avg.17.1"}, headers=officer)
+    review = client.get("/privacy/emergency-access", headers=world.officer()).json()["grants"]
+
+    assert [g.status_code for g in grants] == [200, 200] and grants[0].content == grants[1].content
+    assert len([g for g in review if g["plan_id"] == opened["plan_id"]]) == 1
+    assert (erased.status_code, again.status_code) == (200, 200), erased.text
+    assert again.content == erased.content and recorded(store) == after_first
+    assert (other_grant.status_code, other.status_code) == (422, 422)
