@@ -4,9 +4,13 @@ The key is the client's `Idempotency-Key` header or `command_id` in the body
 (for CloudEvents: `source` + `id`), scoped to the caller (`org`, `sub`). The
 request's fingerprint (path, body, acting-for) is kept with the key: the same
 key with another request is refused (422). Duplicates arriving while the first
-still runs wait for its answer (bounded, then 409 "in progress"). A claim left
-unanswered by a crashed process is taken over after a while, and answered from
-the events that carry the command id, or else run.
+still runs wait for its answer (bounded, then 409 "in progress").
+
+A claim left unanswered by a crashed process is taken over after a while and
+settled by the command's `Recovery`: re-run when re-running cannot record twice;
+else, as saves are atomic and every event carries the command id, run when the
+command recorded no event, and answer from the events it recorded when it did
+(`recall`). A command whose answer cannot be rebuilt answers 409.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
 from fastapi.exceptions import RequestValidationError
@@ -27,8 +32,8 @@ from api.auth import AuthError
 from api.errors import ProblemError
 from api.keystore import Claim, KeyStore, Reply
 from api.settings import Settings
-from domain.app import Eenplan, Outcome
-from domain.app.effects import recorded_outcome
+from domain.app import Eenplan
+from domain.app.effects import Recorded, plan_outcome, recorded_events
 from domain.context import CommandContext
 from domain.errors import DomainError
 
@@ -36,6 +41,20 @@ log = structlog.get_logger("eenplan.idempotency")
 POLL_SECONDS = 0.05
 # Refusals that happen before anything is saved: the key is given back for a corrected retry.
 NOTHING_SAVED = (DomainError, RequestValidationError, AuthError, ProblemError)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Recovery(Generic[T]):
+    """How a claim left unanswered by a dead process is settled (see the module docstring)."""
+
+    # Rebuilds the result from the events the command recorded; None: it cannot be rebuilt.
+    recall: Callable[[list[Recorded]], T | None] | None = None
+    # The command only does what is still to do (e.g. expiry): running it again records nothing twice.
+    rerun_safe: bool = False
+
+
+PLAN_RECOVERY: Recovery[Any] = Recovery(recall=plan_outcome)
 
 
 def fingerprint(path: str, body: Any, acting_for: str | None) -> str:
@@ -55,10 +74,14 @@ class Idempotency:
         ctx: CommandContext,
         keyed: bool,
         print_: str,
-        execute: Callable[[], Outcome],
-        render: Callable[[Outcome], Reply],
+        execute: Callable[[], T],
+        render: Callable[[T], Reply],
+        recovery: Recovery[T] = PLAN_RECOVERY,
     ) -> Reply:
-        """Run `execute` once per key; `ctx.command_id` is the key when `keyed`."""
+        """Run `execute` once per key; `ctx.command_id` is the key when `keyed`.
+
+        `render` turns the result into the reply that is stored and given to every repeat.
+        """
         if not keyed:
             return render(execute())
         key, deadline = self._scoped(ctx), time.monotonic() + self.wait_seconds
@@ -69,7 +92,7 @@ class Idempotency:
                 return reply
             taken = self._take_if_stale(claim)
             if taken is not None:
-                return self._recover(taken, ctx, execute, render)
+                return self._recover(taken, ctx, execute, render, recovery)
             time.sleep(POLL_SECONDS)
             found = self.store.get(key)
             owned, claim = (False, found) if found else self.store.claim(key, print_, self._position())
@@ -104,9 +127,7 @@ class Idempotency:
             return None
         return self.store.take_over(claim)
 
-    def _execute(
-        self, claim: Claim, execute: Callable[[], Outcome], render: Callable[[Outcome], Reply]
-    ) -> Reply:
+    def _execute(self, claim: Claim, execute: Callable[[], T], render: Callable[[T], Reply]) -> Reply:
         try:
             outcome = execute()
         except NOTHING_SAVED:
@@ -122,15 +143,31 @@ class Idempotency:
         self,
         claim: Claim,
         ctx: CommandContext,
-        execute: Callable[[], Outcome],
-        render: Callable[[Outcome], Reply],
+        execute: Callable[[], T],
+        render: Callable[[T], Reply],
+        recovery: Recovery[T],
     ) -> Reply:
-        outcome = recorded_outcome(self.eenplan, ctx.actor, ctx.command_id, claim.position)
-        if outcome is None:
+        if recovery.rerun_safe:
             return self._execute(claim, execute, render)
-        reply = render(outcome)
+        if recovery.recall is None:  # it records outside the event store: what it did is not known
+            raise _outcome_unknown()
+        recorded = recorded_events(self.eenplan, ctx.actor, ctx.command_id, claim.position)
+        if not recorded:  # saves are atomic: the dead process saved nothing, so run it now
+            return self._execute(claim, execute, render)
+        result = recovery.recall(recorded)
+        if result is None:
+            raise _outcome_unknown()
+        reply = render(result)
         self.store.answer(claim, reply)
         return reply
+
+
+def _outcome_unknown() -> ProblemError:
+    return ProblemError(
+        409,
+        "idempotency-outcome-unknown",
+        "this request may have been recorded but its answer was lost; read the resource to see the result",
+    )
 
 
 async def purge_periodically(store: KeyStore, every_seconds: float) -> None:

@@ -19,6 +19,7 @@ class TriageResult(Public):
     status: str
     position: int | None
     plan_id: str | None = None
+    tenant: str
 
 
 class HelpRequestPublic(Public):

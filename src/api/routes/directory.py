@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from api import replies
+from api.commanding import created, once
 from api.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from api.replies import organisation_public as _organisation
+from api.replies import professional_public as _professional
+from api.replies import team_public as _team
 from api.schemas import OrganisationPublic, ProfessionalPublic, TeamPublic
 from domain.directory import (
     Organisation,
@@ -20,35 +25,21 @@ from domain.values import Role
 router = APIRouter(tags=["directory"])
 
 
-def _organisation(o: Organisation) -> OrganisationPublic:
-    return OrganisationPublic(id=o.key, name=o.name, kind=o.kind, tenants=o.tenants)
-
-
-def _professional(p: Professional) -> ProfessionalPublic:
-    return ProfessionalPublic(
-        id=p.key,
-        organisation_id=p.organisation_id,
-        name=p.name,
-        disciplines=p.disciplines,
-        expertise=p.expertise,
-        team_ids=p.team_ids,
-        capacity=p.capacity,
-    )
-
-
-def _team(t: Team) -> TeamPublic:
-    return TeamPublic(id=t.key, name=t.name, tenant=t.tenant, areas=t.areas)
-
-
 @router.post("/organisations", status_code=201, response_model=OrganisationPublic)
 def create_organisation(
-    body: RegisterOrganisation, ctx: CommandContextDep, container: ContainerDep, response: Response
-) -> OrganisationPublic:
+    body: RegisterOrganisation, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Register an organisation (role admin)."""
     require_role(ctx.actor, Role.ADMIN)
-    org = container.eenplan.register_organisation(ctx, body)
-    response.headers["Location"] = f"/organisations/{body.id}"
-    return _organisation(org)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_organisation(c, body),
+        lambda org: created(_organisation(org), f"/organisations/{body.id}"),
+        replies.recall_latest(container, Organisation),
+    )
 
 
 @router.get("/organisations", response_model=list[OrganisationPublic])
@@ -63,14 +54,20 @@ def create_professional(
     body: RegisterProfessional,
     ctx: CommandContextDep,
     container: ContainerDep,
-    response: Response,
-) -> ProfessionalPublic:
+    request: Request,
+) -> Response:
     """Register a professional of an organisation (role admin)."""
     require_role(ctx.actor, Role.ADMIN)
     _check_serves(container, ctx.actor, org_id)
-    professional = container.eenplan.register_professional(ctx, org_id, body)
-    response.headers["Location"] = f"/professionals/{body.id}"
-    return _professional(professional)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_professional(c, org_id, body),
+        lambda professional: created(_professional(professional), f"/professionals/{body.id}"),
+        replies.recall_latest(container, Professional),
+    )
 
 
 @router.get("/professionals/{professional_id}", response_model=ProfessionalPublic)
@@ -86,13 +83,19 @@ def read_professional(professional_id: str, caller: CallerDep, container: Contai
 
 @router.post("/teams", status_code=201, response_model=TeamPublic)
 def create_team(
-    body: RegisterTeam, ctx: CommandContextDep, container: ContainerDep, response: Response
-) -> TeamPublic:
+    body: RegisterTeam, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Register a team for a tenant (role admin)."""
     require_role(ctx.actor, Role.ADMIN)
-    team = container.eenplan.register_team(ctx, body)
-    response.headers["Location"] = f"/teams/{body.id}"
-    return _team(team)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_team(c, body),
+        lambda team: created(_team(team), f"/teams/{body.id}"),
+        replies.recall_latest(container, Team),
+    )
 
 
 @router.get("/teams", response_model=list[TeamPublic])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
+from api import replies
+from api.commanding import answered, once
 from api.deps import CallerDep, CommandContextDep, ContainerDep, require_role
 from api.intake_schemas import (
     ActivityPublic,
@@ -16,6 +18,7 @@ from api.intake_schemas import (
     WaitingTimeRow,
 )
 from api.processing import LoggedRoute, activity
+from domain.app.effects import triage_outcome
 from domain.intake.activity import Activity
 from domain.intake.commands import HelpRequestCommand, ReferPlan, RegisterActivity, SubmitHelpRequest
 from domain.intake.values import Topic
@@ -26,33 +29,25 @@ router = APIRouter(tags=["intake"], route_class=LoggedRoute)
 INTAKE_ROLES = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.PARTNER_SYSTEM)
 
 
-def _activity(a: Activity) -> ActivityPublic:
-    return ActivityPublic(
-        id=a.key,
-        tenant=a.tenant,
-        name=a.name,
-        provider=a.provider,
-        topics=a.topics,
-        location=a.location,
-        times=a.times,
-        referrals=a.referrals,
-    )
-
-
 @router.post(
     "/help-requests", status_code=201, response_model=HelpRequestCreated, openapi_extra=activity("intake")
 )
 def create_help_request(
-    body: SubmitHelpRequest, ctx: CommandContextDep, container: ContainerDep, response: Response
-) -> HelpRequestCreated:
-    """Record a help request from any channel."""
+    body: SubmitHelpRequest, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """Record a help request from any channel; once per idempotency key."""
     require_role(ctx.actor, *INTAKE_ROLES)
-    outcome = container.eenplan.submit_help_request(ctx, body)
-    note_record(ctx.actor, body.tenant, f"help-request:{outcome.request_id}")
-    response.headers["Location"] = f"/help-requests/{outcome.request_id}"
-    return HelpRequestCreated(
-        request_id=outcome.request_id, version=outcome.version, position=outcome.position
+    response = once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.submit_help_request(c, body),
+        replies.help_request_created,
+        replies.recall(container, triage_outcome),
     )
+    note_record(ctx.actor, body.tenant, f"help-request:{answered(response)['request_id']}")
+    return response
 
 
 @router.get("/help-requests/waiting-times", response_model=list[WaitingTimeRow])
@@ -89,11 +84,9 @@ def read_help_request(request_id: str, caller: CallerDep, container: ContainerDe
 def read_candidates(request_id: str, caller: CallerDep, container: ContainerDep) -> list[CandidatePublic]:
     """Professionals of all the tenant's teams, best first, with the parts of their score."""
     require_role(caller, *INTAKE_ROLES)
-    ranked = container.eenplan.candidates(caller, request_id)
-    note_record(
-        caller, container.eenplan.help_request(caller, request_id).tenant, f"help-request:{request_id}"
-    )
-    return [CandidatePublic.model_validate(c, from_attributes=True) for c in ranked]
+    ranking = container.eenplan.ranking(caller, request_id)
+    note_record(caller, ranking.tenant, f"help-request:{request_id}")
+    return [CandidatePublic.model_validate(c, from_attributes=True) for c in ranking.candidates]
 
 
 @router.post(
@@ -104,25 +97,39 @@ def run_triage(
     command: Annotated[HelpRequestCommand, Body()],
     ctx: CommandContextDep,
     container: ContainerDep,
-) -> TriageResult:
+    request: Request,
+) -> Response:
     """One triage step: assign, record_first_contact, resolve_simple, refer or open_plan."""
     require_role(ctx.actor, *INTAKE_ROLES)
-    ctx = ctx.with_command_id(command.command_id)
-    outcome = container.eenplan.triage(ctx, request_id, command)
-    tenant = container.eenplan.help_request(ctx.actor, request_id).tenant
+    response = once(
+        request,
+        container,
+        ctx,
+        command,
+        lambda c: container.eenplan.triage(c, request_id, command),
+        replies.triage_result,
+        replies.recall(container, triage_outcome),
+    )
+    tenant = answered(response)["tenant"]
     note_record(ctx.actor, tenant, f"help-request:{request_id}", operation=command.type)
-    return TriageResult.model_validate(outcome, from_attributes=True)
+    return response
 
 
 @router.post("/activities", status_code=201, response_model=ActivityPublic)
 def create_activity(
-    body: RegisterActivity, ctx: CommandContextDep, container: ContainerDep, response: Response
-) -> ActivityPublic:
+    body: RegisterActivity, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Add a welfare activity to the sociale kaart (role admin)."""
     require_role(ctx.actor, Role.ADMIN)
-    activity = container.eenplan.register_activity(ctx, body)
-    response.headers["Location"] = f"/activities/{body.id}"
-    return _activity(activity)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_activity(c, body),
+        replies.activity_created,
+        replies.recall_latest(container, Activity),
+    )
 
 
 @router.get("/activities", response_model=list[ActivityPublic])
@@ -131,13 +138,21 @@ def read_activities(
 ) -> list[ActivityPublic]:
     """The welfare offer of the caller's tenants, optionally for one topic."""
     found = container.eenplan.activities(caller, topic.value if topic else None)
-    return [_activity(a) for a in found]
+    return [replies.activity_public(a) for a in found]
 
 
 @router.post("/activities/{activity_id}/referrals", status_code=201, response_model=ActivityPublic)
 def create_referral(
-    activity_id: str, body: ReferPlan, ctx: CommandContextDep, container: ContainerDep
-) -> ActivityPublic:
+    activity_id: str, body: ReferPlan, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Record that a plan's household was referred to this activity."""
     require_role(ctx.actor, Role.PROFESSIONAL, Role.TEAM_LEAD)
-    return _activity(container.eenplan.refer_plan(ctx, body.plan_id, activity_id))
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.refer_plan(c, body.plan_id, activity_id),
+        replies.referral_created,
+        replies.recall_latest(container, Activity),
+    )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from api import replies
+from api.commanding import ok, once
+from api.deps import CallerDep, CommandContextDep, ContainerDep, OrganisationContextDep, require_role
+from api.idempotency import Recovery
 from api.privacy_schemas import (
     EmergencyGrant,
     EmergencyReview,
@@ -20,7 +23,7 @@ from api.processing import LoggedRoute, activity
 from domain.values import Role
 from privacy import rights
 from privacy.policy import activities
-from privacy.processing import note_processing
+from privacy.processing import note_nothing, note_processing
 
 router = APIRouter(tags=["privacy"], route_class=LoggedRoute)
 
@@ -62,24 +65,48 @@ def export_subject(member_id: str, caller: CallerDep, container: ContainerDep) -
 
 @router.post("/subjects/{member_id}/erasure", openapi_extra=activity("erasure"))
 def erase_subject(
-    member_id: str, body: ErasureRequest, ctx: CommandContextDep, container: ContainerDep
-) -> ErasureReceipt:
+    member_id: str, body: ErasureRequest, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Art. 17: crypto-shred the person's data; the receipt holds no personal data."""
     require_role(ctx.actor, Role.PRIVACY_OFFICER)
-    return ErasureReceipt.model_validate(
-        rights.erase_subject(container.privacy, ctx, member_id, body.legal_ground)
+    response = once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: ErasureReceipt.model_validate(
+            rights.erase_subject(container.privacy, c, member_id, body.legal_ground)
+        ),
+        ok,
+        replies.UNLESS_RECORDED,  # the receipt is not rebuilt from the erasure event
     )
+    note_nothing()  # a repeat processed nothing; a first run noted the erasure itself
+    return response
 
 
 @router.post("/plans/{plan_id}/emergency-access", openapi_extra=activity("emergency_access"))
 def break_the_glass(
-    plan_id: str, body: EmergencyRequest, request: Request, caller: CallerDep, container: ContainerDep
-) -> EmergencyGrant:
+    plan_id: str,
+    body: EmergencyRequest,
+    request: Request,
+    ctx: OrganisationContextDep,
+    container: ContainerDep,
+) -> Response:
     """Regisseur-level reads for a limited time, with a stated reason; logged and reviewed."""
-    trace_id = (getattr(request.state, "trace", None) or {}).get("trace_id")
-    return EmergencyGrant.model_validate(
-        container.privacy.grant_emergency(caller, plan_id, body.reason, trace_id)
+    response = once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: EmergencyGrant.model_validate(
+            container.privacy.grant_emergency(c.actor, plan_id, body.reason, c.trace_id)
+        ),
+        ok,
+        # The grant is kept outside the event store: what a dead process did there is not known.
+        Recovery(),
     )
+    note_nothing()  # a repeat processed nothing; a first run noted the access itself
+    return response
 
 
 @router.get("/privacy/emergency-access")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
+from api import replies
+from api.commanding import ok, once
 from api.deps import CommandContextDep, ContainerDep, require_role
 from api.intake_schemas import ReorganisationResult
 from domain.reorganisation import Reorganisation
@@ -14,8 +16,16 @@ router = APIRouter(prefix="/teams", tags=["directory"])
 
 @router.post("/reorganisations", response_model=ReorganisationResult)
 def create_reorganisation(
-    body: Reorganisation, ctx: CommandContextDep, container: ContainerDep
-) -> ReorganisationResult:
+    body: Reorganisation, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
     """Apply a reorganisation (role admin); `dry_run` shows what would move. Safe to re-run."""
     require_role(ctx.actor, Role.ADMIN)
-    return ReorganisationResult.model_validate(container.eenplan.reorganise(ctx, body))
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: ReorganisationResult.model_validate(container.eenplan.reorganise(c, body)),
+        ok,
+        replies.RERUN,  # each plan moves once, whatever moved before
+    )

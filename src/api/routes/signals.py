@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
+from api import replies
+from api.commanding import answered, ok, once
 from api.deps import CallerDep, CommandContextDep, ContainerDep, OrganisationContextDep, require_role
 from api.intake_schemas import MatchPublic, SignalPosted, SignalsErased
 from api.processing import LoggedRoute, activity
+from domain.app.effects import signal_posted
 from domain.intake.commands import PostSignal
 from domain.values import Role
 from privacy.processing import note_nothing, note_record
@@ -17,13 +20,22 @@ router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 
 
 @router.post("", status_code=201, response_model=SignalPosted, openapi_extra=activity("intake"))
-def create_signal(body: PostSignal, ctx: OrganisationContextDep, container: ContainerDep) -> SignalPosted:
-    """Record a partner's signal; no content beyond its type."""
+def create_signal(
+    body: PostSignal, ctx: OrganisationContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """Record a partner's signal, once per idempotency key; no content beyond its type."""
     require_role(ctx.actor, Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD)
-    ctx = ctx.with_command_id(body.command_id)
-    posted = SignalPosted.model_validate(container.eenplan.post_signal(ctx, body))
-    note_record(ctx.actor, body.tenant, f"signal:{posted.signal_id}")
-    return posted
+    response = once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.post_signal(c, body),
+        replies.signal_posted,
+        replies.recall(container, signal_posted),
+    )
+    note_record(ctx.actor, body.tenant, f"signal:{answered(response)['signal_id']}")
+    return response
 
 
 @router.get(
@@ -47,10 +59,22 @@ def read_matches(
 
 @router.post("/expiry", response_model=SignalsErased, openapi_extra=activity("erasure"))
 def erase_expired_signals(
-    ctx: CommandContextDep, container: ContainerDep, tenant: Annotated[str, Query(pattern=r"^GM[0-9]{4}$")]
-) -> SignalsErased:
+    ctx: CommandContextDep,
+    container: ContainerDep,
+    request: Request,
+    tenant: Annotated[str, Query(pattern=r"^GM[0-9]{4}$")],
+) -> Response:
     """Erase the tenant's signals past their active term (role admin); run it daily."""
     require_role(ctx.actor, Role.ADMIN)
-    erased = container.eenplan.expire_signals(ctx, tenant)
+    response = once(
+        request,
+        container,
+        ctx,
+        None,
+        lambda c: SignalsErased(tenant=tenant, erased=container.eenplan.expire_signals(c, tenant)),
+        ok,
+        replies.RERUN,  # it erases only what is still there
+    )
+    erased = answered(response)["erased"]
     note_record(ctx.actor, tenant, f"signal-expiry:{tenant}", operation=f"erased:{erased}")
-    return SignalsErased(tenant=tenant, erased=erased)
+    return response

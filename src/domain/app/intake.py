@@ -35,6 +35,16 @@ class TriageOutcome:
     status: str
     position: int | None
     plan_id: str | None = None
+    # The request's tenant: the processing-log line names it, without loading the request again.
+    tenant: str = ""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A help request's candidates, best first, and the request's tenant."""
+
+    tenant: str
+    candidates: list[allocation.Candidate]
 
 
 class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
@@ -73,6 +83,10 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
 
     def candidates(self, actor: Actor, request_id: str) -> list[allocation.Candidate]:
         """Professionals of all the tenant's teams, best first, with the parts of their score."""
+        return self.ranking(actor, request_id).candidates
+
+    def ranking(self, actor: Actor, request_id: str) -> Ranking:
+        """The candidates, with the request's tenant, from one load of the request."""
         request = self.help_request(actor, request_id)
         teams = self.active_teams(request.tenant)
         requests = self.request_facts(request.tenant)
@@ -85,7 +99,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             works_in = tuple(sorted(self.current_team_ids(p.team_ids) & set(waiting)))
             if works_in:
                 candidacies.append(allocation.Candidacy(p.key, works_in, frozenset(p.expertise), p.capacity))
-        return allocation.rank(request.topics, candidacies, self.loads(request.tenant), waiting, near)
+        ranked = allocation.rank(request.topics, candidacies, self.loads(request.tenant), waiting, near)
+        return Ranking(request.tenant, ranked)
 
     def active_teams(self, tenant: str) -> list[Any]:
         return [t for t in self.list_entries("team") if t.tenant == tenant and not t.dissolved_into]
@@ -111,9 +126,9 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         raise errors.ConcurrencyError(f"help request {request_id} kept changing; try again")
 
     def _assign(self, ctx: CommandContext, request_id: str, cmd: ic.Assign) -> Callable[[HelpRequest], None]:
-        ranked = self.candidates(ctx.actor, request_id)
+        ranking = self.ranking(ctx.actor, request_id)
+        ranked, tenant = ranking.candidates, ranking.tenant
         top = ranked[0].professional_id if ranked else None
-        tenant = self.help_request(ctx.actor, request_id).tenant
         self.professional_ref(cmd.professional_id, tenant)
         team_id = next((c.team_id for c in ranked if c.professional_id == cmd.professional_id), None)
         teams = self.current_team_ids(self.professional(cmd.professional_id).team_ids)
@@ -165,7 +180,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             except IntegrityError:
                 continue  # the request changed meanwhile: look again
             return TriageOutcome(
-                str(request.id), request.version, request.status, plan.position, plan.plan_id
+                str(request.id), request.version, request.status, plan.position, plan.plan_id, request.tenant
             )
         raise errors.ConcurrencyError(f"help request {request_id} kept changing; try again")
 
@@ -250,4 +265,4 @@ def _uuid(value: str | UUID) -> UUID:
 
 def _outcome(request: HelpRequest, recordings: list[Any]) -> TriageOutcome:
     position = max((r.notification.id for r in recordings), default=None)
-    return TriageOutcome(str(request.id), request.version, request.status, position)
+    return TriageOutcome(str(request.id), request.version, request.status, position, tenant=request.tenant)

@@ -1,0 +1,144 @@
+"""A claim left unanswered by a dead process, for commands other than plan commands, on a real store.
+
+Each kind of `Recovery`: answered from the recorded events (help requests,
+signals), run again where that cannot record twice, refused (409) where the
+answer cannot be known.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from api import replies
+from api.bootstrap import Container, build
+from api.commanding import ok
+from api.errors import ProblemError
+from api.idempotency import Recovery, fingerprint
+from api.intake_schemas import SignalsErased
+from api.settings import Settings
+from domain.app.effects import signal_posted, triage_outcome
+from domain.intake.commands import PostSignal, SubmitHelpRequest
+from tests.factories import World, command, ctx_for, make_world
+
+PRINT = fingerprint("/x", {}, None)
+
+
+class StoreWentAway(Exception):
+    """Stands in for a process dying after the events were saved, before the answer was."""
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = build(
+        settings.model_copy(update={"idempotency_stale_seconds": 0.3, "idempotency_wait_seconds": 0.1})
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    return make_world(container.eenplan)
+
+
+def _never() -> Any:
+    raise AssertionError("the command ran a second time")
+
+
+def _crashed(container: Container, ctx: Any, run: Any, recovery: Recovery[Any]) -> list[Any]:
+    """Run the command, lose its answer as a dying process would, and let the claim go stale."""
+    saved: list[Any] = []
+
+    def run_then_crash() -> Any:
+        saved.append(run())
+        raise StoreWentAway
+
+    with pytest.raises(StoreWentAway):
+        container.idempotency.run(ctx, True, PRINT, run_then_crash, ok, recovery)
+    time.sleep(0.4)
+    return saved
+
+
+def test_a_help_request_whose_answer_was_lost_is_answered_from_its_events_not_submitted_again(
+    container: Container, world: World
+) -> None:
+    ctx = replace(world.ctx(world.pros[world.orgs["welfare"]][0]), command_id="lost-help-1")
+    body = SubmitHelpRequest.model_validate(
+        {
+            "tenant": world.tenant,
+            "channel": "phone",
+            "topics": ["money"],
+            "summary": "rekeningen",
+            "contact": {"given_name": "Sam", "family_name": "Jansen"},
+        }
+    )
+    recovery = replies.recall(container, triage_outcome)
+    saved = _crashed(container, ctx, lambda: container.eenplan.submit_help_request(ctx, body), recovery)
+    reply = container.idempotency.run(ctx, True, PRINT, _never, replies.help_request_created, recovery)
+    assert reply == replies.help_request_created(saved[0])
+
+
+def test_a_signal_whose_answer_was_lost_is_answered_from_its_events_not_recorded_again(
+    container: Container, world: World
+) -> None:
+    ctx = replace(world.ctx(world.pros[world.orgs["welfare"]][0]), command_id="lost-signal-1")
+    person = {"given_name": "Noa", "family_name": "de Vries", "birth_date": "1990-03-01"}
+    body = PostSignal.model_validate({"tenant": world.tenant, "type": "rent_arrears", "person": person})
+    recovery = replies.recall(container, signal_posted)
+    saved = _crashed(container, ctx, lambda: container.eenplan.post_signal(ctx, body), recovery)
+    reply = container.idempotency.run(ctx, True, PRINT, _never, replies.signal_posted, recovery)
+    assert reply == replies.signal_posted(saved[0])
+
+
+def test_a_stale_claim_of_a_command_safe_to_rerun_runs_it_again(container: Container, world: World) -> None:
+    admin_ctx = ctx_for("admin", "gemeente", "admin", tenants=(world.tenant,))
+    admin = replace(admin_ctx, command_id="lost-expiry-1")
+    runs: list[int] = []
+
+    def expire() -> SignalsErased:
+        runs.append(container.eenplan.expire_signals(admin, world.tenant))
+        return SignalsErased(tenant=world.tenant, erased=runs[-1])
+
+    _crashed(container, admin, expire, replies.RERUN)
+    reply = container.idempotency.run(admin, True, PRINT, expire, ok, replies.RERUN)
+    assert reply == ok(SignalsErased(tenant=world.tenant, erased=0))
+    assert runs == [0, 0]
+
+
+def test_a_stale_claim_whose_answer_cannot_be_known_is_refused_with_409_and_never_run_again(
+    container: Container, world: World
+) -> None:
+    ctx = replace(world.ctx(world.pros[world.orgs["welfare"]][0]), command_id="lost-grant-1")
+    _crashed(container, ctx, lambda: SignalsErased(tenant="GM0687", erased=0), Recovery())
+    with pytest.raises(ProblemError) as refused:
+        container.idempotency.run(ctx, True, PRINT, _never, ok, Recovery())
+    assert (refused.value.status, refused.value.kind) == (409, "idempotency-outcome-unknown")
+
+
+def test_a_command_not_rebuilt_from_its_events_runs_again_only_when_it_recorded_none(
+    container: Container, world: World
+) -> None:
+    pro = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(pro).plan_id
+    recorded = replace(world.ctx(pro), command_id="erased-then-lost")
+    nothing = replace(world.ctx(pro), command_id="lost-before-saving")
+    note = command(type="add_note", category="general", text="huisbezoek")
+    _crashed(
+        container,
+        recorded,
+        lambda: container.eenplan.execute(recorded, plan_id, note),
+        replies.UNLESS_RECORDED,
+    )
+    _crashed(container, nothing, lambda: SignalsErased(tenant="GM0687", erased=0), replies.UNLESS_RECORDED)
+    with pytest.raises(ProblemError) as refused:
+        container.idempotency.run(recorded, True, PRINT, _never, ok, replies.UNLESS_RECORDED)
+    rerun = container.idempotency.run(
+        nothing, True, PRINT, lambda: SignalsErased(tenant="GM0687", erased=1), ok, replies.UNLESS_RECORDED
+    )
+    assert refused.value.status == 409
+    assert rerun == ok(SignalsErased(tenant="GM0687", erased=1))
