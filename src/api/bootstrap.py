@@ -101,7 +101,7 @@ def build(settings: Settings | None = None) -> Container:
     store_gate = StoreGate.for_settings(settings)
     store_gate.guard(getattr(eenplan.factory, "datastore", None))
     # API workers share PostgreSQL: one plan's writers take turns across processes (api/planlocks.py).
-    plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres else None
+    plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres and settings.plan_locks else None
     eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
     reader = PlanReader(eenplan, privacy)

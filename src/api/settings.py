@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     pool_timeout_seconds: float = Field(default=5.0, gt=0)
     connect_timeout_seconds: int = Field(default=5, ge=1)
     lock_timeout_seconds: int = Field(default=5, ge=0)
+    # PostgreSQL: one plan's writers in different API processes take turns (api/planlocks.py).
+    # Costs a lock round trip per command; a single API process may turn it off.
+    plan_locks: bool = True
 
     jwt_issuer: str = "eenplan-dev"
     jwt_audience: str = "eenplan"

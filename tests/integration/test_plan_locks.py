@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from api.bootstrap import build
 from api.planlocks import PLAN_WRITERS, AdvisoryPlanLocks, plan_key
 from api.settings import Settings
 from domain.errors import ConcurrencyError
@@ -86,3 +87,13 @@ def test_a_writer_that_waits_past_the_lock_timeout_gets_a_concurrency_error(
         pass
     with impatient(plan):  # given back once the holder is done, and the refused session is clean
         pass
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_composition_root_wires_plan_locks_as_the_setting_says(settings: Settings, enabled: bool) -> None:
+    container = build(settings.model_copy(update={"plan_locks": enabled, "projections_in_process": False}))
+    try:
+        assert (container.eenplan.plan_guard is not None) is enabled
+        assert container.eenplan.plan_guard is container.plan_locks
+    finally:
+        container.close()
