@@ -8,6 +8,7 @@ from domain.context import Actor
 from projections.db import ViewDB
 from projections.service import Projections
 from projections.tracking import Projection
+from tests.factories import World
 
 
 def catch_up(projections: Projections, names: list[str] | None = None) -> None:
@@ -43,3 +44,8 @@ def active(db: ViewDB, name: str) -> tuple[int, int]:
 
 def actor(sub: str, org: str, *roles: str, tenants: tuple[str, ...] = ("GM0687",)) -> Actor:
     return Actor(sub, org, frozenset(roles or ("professional",)), frozenset(tenants))
+
+
+def regisseur(world: World) -> str:
+    """The first welfare professional of a test world, who opens and coordinates its plans."""
+    return world.pros[world.orgs["welfare"]][0]

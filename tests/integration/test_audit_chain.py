@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
@@ -18,24 +17,12 @@ from tests.factories import World, make_world
 from tests.integration.tamper import RawStore
 
 
-@pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build(settings)
-    yield built
-    built.close()
-
-
 def plan_with_notes(world: World, notes: int = 4) -> str:
     regisseur = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(regisseur).plan_id
     for n in range(notes):
         world.run(regisseur, plan_id, type="add_note", category="general", text=f"note {n}")
     return plan_id
-
-
-@pytest.fixture
-def world(container: Container) -> World:
-    return make_world(container.eenplan)
 
 
 def test_an_untouched_store_verifies_intact_with_every_record_counted(

@@ -4,42 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from api.bootstrap import Container, build
+from api.bootstrap import Container
 from api.commanding import command_reply, opened_reply
 from api.errors import ProblemError
 from api.idempotency import fingerprint
 from api.settings import Settings
 from domain.app import Outcome
-from tests.factories import World, command, make_world, open_plan_body
+from tests.factories import World, command, open_plan_body
+from tests.integration.crash import StoreWentAway, fast_stale, never
 
 NOTE = command(type="add_note", category="general", text="huisbezoek")
 
 
-class StoreWentAway(Exception):
-    """Stands in for a process dying after the events were saved, before the answer was."""
-
-
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build(
-        settings.model_copy(update={"idempotency_stale_seconds": 0.3, "idempotency_wait_seconds": 0.1})
-    )
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def world(container: Container) -> World:
-    return make_world(container.eenplan)
-
-
-def _never() -> Outcome:
-    raise AssertionError("the command ran a second time")
+def container_settings(settings: Settings) -> Settings:
+    return fast_stale(settings)
 
 
 def test_a_command_whose_answer_was_lost_is_answered_from_its_events_not_run_again(
@@ -58,7 +41,7 @@ def test_a_command_whose_answer_was_lost_is_answered_from_its_events_not_run_aga
     with pytest.raises(StoreWentAway):
         container.idempotency.run(ctx, True, print_, save_then_crash, command_reply)
     time.sleep(0.4)  # the claim goes stale
-    reply = container.idempotency.run(ctx, True, print_, _never, command_reply)
+    reply = container.idempotency.run(ctx, True, print_, never, command_reply)
     assert reply == command_reply(saved[0])
     assert container.eenplan.plan(ctx.actor, plan_id).version == saved[0].version
 
@@ -79,7 +62,7 @@ def test_an_opened_plan_whose_answer_was_lost_is_answered_from_its_events(
     with pytest.raises(StoreWentAway):
         container.idempotency.run(ctx, True, print_, open_then_crash, opened_reply)
     time.sleep(0.4)
-    assert container.idempotency.run(ctx, True, print_, _never, opened_reply) == opened_reply(saved[0])
+    assert container.idempotency.run(ctx, True, print_, never, opened_reply) == opened_reply(saved[0])
 
 
 def test_a_stale_claim_without_events_runs_the_command(container: Container, world: World) -> None:
@@ -117,7 +100,7 @@ def test_a_duplicate_waits_for_the_first_and_gets_409_in_progress_when_it_takes_
     first.start()
     time.sleep(0.05)
     with pytest.raises(ProblemError) as refused:
-        container.idempotency.run(ctx, True, print_, _never, command_reply)
+        container.idempotency.run(ctx, True, print_, never, command_reply)
     release.set()
     first.join()
     assert (refused.value.status, refused.value.kind) == (409, "idempotency-in-progress")

@@ -8,14 +8,13 @@ answer cannot be known.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from api import replies
-from api.bootstrap import Container, build
+from api.bootstrap import Container
 from api.commanding import ok
 from api.errors import ProblemError
 from api.idempotency import Recovery, fingerprint
@@ -23,31 +22,15 @@ from api.intake_schemas import SignalsErased
 from api.settings import Settings
 from domain.app.effects import signal_posted, triage_outcome
 from domain.intake.commands import PostSignal, SubmitHelpRequest
-from tests.factories import World, command, ctx_for, make_world
+from tests.factories import World, command, ctx_for
+from tests.integration.crash import StoreWentAway, fast_stale, never
 
 PRINT = fingerprint("/x", {}, None)
 
 
-class StoreWentAway(Exception):
-    """Stands in for a process dying after the events were saved, before the answer was."""
-
-
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build(
-        settings.model_copy(update={"idempotency_stale_seconds": 0.3, "idempotency_wait_seconds": 0.1})
-    )
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def world(container: Container) -> World:
-    return make_world(container.eenplan)
-
-
-def _never() -> Any:
-    raise AssertionError("the command ran a second time")
+def container_settings(settings: Settings) -> Settings:
+    return fast_stale(settings)
 
 
 def _crashed(container: Container, ctx: Any, run: Any, recovery: Recovery[Any]) -> list[Any]:
@@ -79,7 +62,7 @@ def test_a_help_request_whose_answer_was_lost_is_answered_from_its_events_not_su
     )
     recovery = replies.recall(container, triage_outcome)
     saved = _crashed(container, ctx, lambda: container.eenplan.submit_help_request(ctx, body), recovery)
-    reply = container.idempotency.run(ctx, True, PRINT, _never, replies.help_request_created, recovery)
+    reply = container.idempotency.run(ctx, True, PRINT, never, replies.help_request_created, recovery)
     assert reply == replies.help_request_created(saved[0])
 
 
@@ -91,7 +74,7 @@ def test_a_signal_whose_answer_was_lost_is_answered_from_its_events_not_recorded
     body = PostSignal.model_validate({"tenant": world.tenant, "type": "rent_arrears", "person": person})
     recovery = replies.recall(container, signal_posted)
     saved = _crashed(container, ctx, lambda: container.eenplan.post_signal(ctx, body), recovery)
-    reply = container.idempotency.run(ctx, True, PRINT, _never, replies.signal_posted, recovery)
+    reply = container.idempotency.run(ctx, True, PRINT, never, replies.signal_posted, recovery)
     assert reply == replies.signal_posted(saved[0])
 
 
@@ -116,7 +99,7 @@ def test_a_stale_claim_whose_answer_cannot_be_known_is_refused_with_409_and_neve
     ctx = replace(world.ctx(world.pros[world.orgs["welfare"]][0]), command_id="lost-grant-1")
     _crashed(container, ctx, lambda: SignalsErased(tenant="GM0687", erased=0), Recovery())
     with pytest.raises(ProblemError) as refused:
-        container.idempotency.run(ctx, True, PRINT, _never, ok, Recovery())
+        container.idempotency.run(ctx, True, PRINT, never, ok, Recovery())
     assert (refused.value.status, refused.value.kind) == (409, "idempotency-outcome-unknown")
 
 
@@ -136,7 +119,7 @@ def test_a_command_not_rebuilt_from_its_events_runs_again_only_when_it_recorded_
     )
     _crashed(container, nothing, lambda: SignalsErased(tenant="GM0687", erased=0), replies.UNLESS_RECORDED)
     with pytest.raises(ProblemError) as refused:
-        container.idempotency.run(recorded, True, PRINT, _never, ok, replies.UNLESS_RECORDED)
+        container.idempotency.run(recorded, True, PRINT, never, ok, replies.UNLESS_RECORDED)
     rerun = container.idempotency.run(
         nothing, True, PRINT, lambda: SignalsErased(tenant="GM0687", erased=1), ok, replies.UNLESS_RECORDED
     )

@@ -11,41 +11,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
-
-from api.bootstrap import Container, build
+from api.bootstrap import Container
 from api.processing import _write
 from api.routes.views import _page
 from domain.context import Actor
 from privacy import processing
 from projections.plans import PlansProjection
 from projections.queries import Filters, Page, caseload
-from tests.factories import World, make_world
-from tests.integration.projection_helpers import active, catch_up
+from tests.factories import World
+from tests.integration.projection_helpers import active, catch_up, regisseur
 
 CHILD = {"given_name": "Bo", "family_name": "Jansen", "birth_date": "2015-01-01", "role": "child"}
 VARYING = ("id", "span_id", "start_time", "end_time")
-
-
-@pytest.fixture
-def container(settings: Any) -> Iterator[Container]:
-    c = build(settings.model_copy(update={"projections_in_process": False}))
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def world(container: Container) -> World:
-    return make_world(container.eenplan)
-
-
-def regisseur(world: World) -> str:
-    return world.pros[world.orgs["welfare"]][0]
 
 
 def write_lines(container: Container, notes: list[processing.Noted], plan_ids: list[str]) -> list[str]:

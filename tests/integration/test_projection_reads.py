@@ -3,13 +3,11 @@ monitoring, overdue against today, and need-to-know filtering in SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
-from api.bootstrap import Container, build
-from api.settings import Settings
+from api.bootstrap import Container
 from domain.directory import RegisterTeam
 from domain.errors import NotAllowedError, NotFoundError
 from domain.reorganisation import Reorganisation
@@ -17,22 +15,10 @@ from projections import queries
 from projections.aggregates import dashboard
 from projections.monitoring import monitoring
 from projections.queries import Filters, InvalidCursorError, caseload, list_plans
-from tests.factories import World, command, ctx_for, make_world, uid
+from tests.factories import World, command, ctx_for, uid
 from tests.integration.projection_helpers import actor, catch_up
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    c = build(settings.model_copy(update={"projections_in_process": False}))
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def world(container: Container) -> World:
-    return make_world(container.eenplan)
 
 
 def do(world: World, who: str, plan_id: str, **fields: object) -> None:

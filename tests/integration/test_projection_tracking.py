@@ -4,7 +4,6 @@ appliers, gaps in notification ids, blue-green rebuild under reads, lag, metrics
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,7 @@ from eventsourcing.utils import get_topic
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from api.bootstrap import Container, build, build_application
+from api.bootstrap import Container, build_application
 from api.settings import Settings
 from domain.plan.events import RiskAssessed
 from projections.plans import PlansProjection
@@ -23,24 +22,8 @@ from projections.rebuild import rebuild
 from projections.status import ProjectionLagError, register_metrics
 from projections.tracking import Applier, Handler
 from tests.conftest import STORE
-from tests.factories import World, command, make_world
-from tests.integration.projection_helpers import active, actor, catch_up, snapshot
-
-
-@pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    c = build(settings.model_copy(update={"projections_in_process": False}))
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def world(container: Container) -> World:
-    return make_world(container.eenplan)
-
-
-def regisseur(world: World) -> str:
-    return world.pros[world.orgs["welfare"]][0]
+from tests.factories import World, command
+from tests.integration.projection_helpers import active, actor, catch_up, regisseur, snapshot
 
 
 def note(world: World, plan_id: str) -> None:
