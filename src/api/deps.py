@@ -86,10 +86,11 @@ def command_context(ctx: OrganisationContextDep) -> CommandContext:
     return ctx
 
 
-def raise_validation(where: str, message: str) -> None:
+def raise_validation(where: str, message: str, part: str = "header") -> None:
+    """A 422 for a request header (or `part="query"`: a query parameter) that FastAPI cannot check."""
     from fastapi.exceptions import RequestValidationError
 
-    raise RequestValidationError([{"loc": ["header", where], "msg": message, "type": "value_error"}])
+    raise RequestValidationError([{"loc": [part, where], "msg": message, "type": "value_error"}])
 
 
 CommandContextDep = Annotated[CommandContext, Depends(command_context)]

@@ -24,6 +24,7 @@ from api.auth import AuthError
 from api.middleware import BodyTooLargeError
 from api.storegate import StoreUnavailableError
 from domain import errors as d
+from projections.queries import InvalidCursorError
 from projections.status import ProjectionLagError
 
 PROBLEM = "application/problem+json"
@@ -147,6 +148,11 @@ async def _store_outage(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _bad_cursor(request: Request, error: Exception) -> JSONResponse:
+    line = {"loc": ["query", "cursor"], "msg": str(error), "type": "value_error"}
+    return await _validation_error(request, RequestValidationError([line]))
+
+
 async def _projection_lag(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ProjectionLagError)
     return problem(503, error.detail, kind="projection-lagging", headers={"Retry-After": "1"})
@@ -171,4 +177,5 @@ def install(app: FastAPI) -> None:
     for outage in STORE_OUTAGES:
         app.add_exception_handler(outage, _store_outage)
     app.add_exception_handler(ProjectionLagError, _projection_lag)
+    app.add_exception_handler(InvalidCursorError, _bad_cursor)
     app.add_exception_handler(Exception, _bug)

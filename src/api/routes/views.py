@@ -10,16 +10,15 @@ from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.exceptions import RequestValidationError
 
-from api.deps import CallerDep, ContainerDep
+from api.deps import CallerDep, ContainerDep, raise_validation
 from api.processing import LoggedRoute, activity
 from api.view_schemas import Dashboard, Monitoring, PlanSummaries
 from domain.commands import Id, TenantCode
 from domain.context import Actor
 from domain.values import RiskLevel
 from privacy.processing import note_nothing, note_processing
-from projections.queries import Filters, InvalidCursorError, Page
+from projections.queries import Filters, Page
 
 router = APIRouter(tags=["views"], route_class=LoggedRoute)
 
@@ -27,10 +26,6 @@ MinPosition = Annotated[
     int | None, Query(ge=0, description="wait until the views have applied this position (then 503)")
 ]
 Cursor = Annotated[str | None, Query(max_length=500)]
-
-
-def raise_validation(where: str, message: str) -> None:
-    raise RequestValidationError([{"loc": ["query", where], "msg": message, "type": "value_error"}])
 
 
 def _page(caller: Actor, page: Page) -> PlanSummaries:
@@ -56,10 +51,6 @@ def _note_plans(caller: Actor, plan_ids: list[str]) -> None:
         note_nothing()
 
 
-def _bad_cursor(error: InvalidCursorError) -> None:
-    raise_validation("cursor", str(error))
-
-
 @router.get("/plans", response_model=PlanSummaries, openapi_extra=activity("plan_coordination"))
 def list_plans(
     caller: CallerDep,
@@ -74,11 +65,7 @@ def list_plans(
 ) -> PlanSummaries:
     """Plans the caller works on (auditors and admins: all of their tenants'), in a stable order."""
     filters = Filters(team_id=team_id, status=status, risk_level=risk_level, overdue=overdue)
-    try:
-        return _page(caller, container.projections.plans(caller, filters, cursor, limit, min_position))
-    except InvalidCursorError as error:
-        _bad_cursor(error)
-        raise
+    return _page(caller, container.projections.plans(caller, filters, cursor, limit, min_position))
 
 
 @router.get("/caseload", response_model=PlanSummaries, openapi_extra=activity("plan_coordination"))
@@ -96,7 +83,7 @@ def read_caseload(
 ) -> PlanSummaries:
     """Active plans of a professional (default: the caller), a team or an organisation."""
     if sum(x is not None for x in (professional_id, team_id, organisation_id)) > 1:
-        raise_validation("query", "give at most one of professional_id, team_id, organisation_id")
+        raise_validation("query", "give at most one of professional_id, team_id, organisation_id", "query")
     filters = Filters(
         professional_id=professional_id,
         team_id=team_id,
@@ -104,11 +91,7 @@ def read_caseload(
         risk_level=risk_level,
         overdue=overdue,
     )
-    try:
-        return _page(caller, container.projections.caseload(caller, filters, cursor, limit, min_position))
-    except InvalidCursorError as error:
-        _bad_cursor(error)
-        raise
+    return _page(caller, container.projections.caseload(caller, filters, cursor, limit, min_position))
 
 
 @router.get("/teams/{team_id}/dashboard", response_model=Dashboard, openapi_extra=activity("monitoring"))
@@ -134,6 +117,6 @@ def read_monitoring(
     end = end or date.today()
     start = start or end - timedelta(days=365)
     if start > end:
-        raise_validation("from", "`from` must not be after `to`")
+        raise_validation("from", "`from` must not be after `to`", "query")
     report = container.projections.monitoring(caller, tenant, start, end, min_position)
     return Monitoring.model_validate(report)
