@@ -15,6 +15,7 @@ from api.keys import master_key
 from api.keystore import KeyStore, build_keystore
 from api.observability import configure
 from api.planlocks import AdvisoryPlanLocks
+from api.schemalock import schema_lock
 from api.settings import Settings
 from api.storegate import StoreGate
 from domain.app import Eenplan
@@ -54,26 +55,28 @@ def build_application(settings: Settings) -> Eenplan:
 
 def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
     """The application with field encryption wired in: personal values never reach the store in clear."""
-    # The instrumented subclass: same application, with a span and metrics per command.
-    eenplan = InstrumentedEenplan(env={**settings.store_env(), **MAPPER_ENV})
-    eenplan.signal_terms = SignalTerms(
-        key=settings.signal_key.get_secret_value().encode(),
-        active_days=settings.signal_active_days,
-        window_days=settings.signal_match_window_days,
-    )
-    # Regisseur load for allocation: the log scan; build_projections swaps in the caseload view.
-    eenplan.regisseur_load = eenplan.regisseur_load_from_log
-    config = PrivacyConfig(
-        master_key=master_key(settings),
-        policy_file=settings.privacy_policy_file,
-        emergency_hours=settings.emergency_access_hours,
-        retention_years={
-            "jeugdwet": settings.retention_jeugdwet_years,
-            "default": settings.retention_wmo_years,
-        },
-    )
-    privacy = Privacy.attach(eenplan, config)
-    eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
+    # Processes that start together create their tables in turn (api/schemalock.py).
+    with schema_lock(settings):
+        # The instrumented subclass: same application, with a span and metrics per command.
+        eenplan = InstrumentedEenplan(env={**settings.store_env(), **MAPPER_ENV})
+        eenplan.signal_terms = SignalTerms(
+            key=settings.signal_key.get_secret_value().encode(),
+            active_days=settings.signal_active_days,
+            window_days=settings.signal_match_window_days,
+        )
+        # Regisseur load for allocation: the log scan; build_projections swaps in the caseload view.
+        eenplan.regisseur_load = eenplan.regisseur_load_from_log
+        config = PrivacyConfig(
+            master_key=master_key(settings),
+            policy_file=settings.privacy_policy_file,
+            emergency_hours=settings.emergency_access_hours,
+            retention_years={
+                "jeugdwet": settings.retention_jeugdwet_years,
+                "default": settings.retention_wmo_years,
+            },
+        )
+        privacy = Privacy.attach(eenplan, config)
+        eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
     return eenplan, privacy
 
 

@@ -26,6 +26,7 @@ from uuid import uuid4
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from api.schemalock import schema_lock
 from api.settings import Settings
 
 TABLE = "eenplan_idempotency_keys"
@@ -229,5 +230,6 @@ def build_keystore(settings: Settings) -> KeyStore:
         )
     else:
         store = PostgresKeyStore(settings.database_url, settings.idempotency_ttl_seconds, settings)
-    store.create_table()
+    with schema_lock(settings):  # processes that start together create it in turn
+        store.create_table()
     return store

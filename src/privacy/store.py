@@ -9,10 +9,8 @@ in-memory store (tests) gets a private in-memory SQLite database.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteDatastore
 
 SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgres": "BIGSERIAL PRIMARY KEY"}
@@ -71,11 +69,11 @@ class PrivacyStore:
 
     def create_tables(self) -> None:
         statements = [t.format(serial=SERIAL[self.dialect]) for t in TABLES] + APPEND_ONLY[self.dialect]
+        # Processes that start together run this in turn (the composition root holds
+        # api/schemalock.py's lock), so a failure here is real: the append-only trigger
+        # not installed must stop the start, not pass unnoticed.
         for statement in statements:
-            # Several workers may start at once; PostgreSQL can then report the
-            # table another worker just created. It exists either way.
-            with contextlib.suppress(PersistenceError):
-                self.execute(statement)
+            self.execute(statement)
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.dialect == "postgres" else statement
