@@ -57,3 +57,16 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=tmp_path / "data", log_json=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test that ran projection workers shows their logs (see `tests.processes`)."""
+    outcome = yield
+    report = outcome.get_result()
+    settings = getattr(item, "funcargs", {}).get("settings")
+    if report.failed and isinstance(settings, Settings):
+        from tests.processes import worker_logs
+
+        for name, text in worker_logs(settings.data_dir):
+            report.sections.append((f"Captured {name}", text))

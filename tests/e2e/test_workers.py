@@ -23,7 +23,7 @@ from tests.conftest import STORE
 from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, Stream, household
 from tests.integration.projection_helpers import active, snapshot
-from tests.integration.test_projection_workers import stop, until, worker
+from tests.processes import started, stop, until, worker
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,6 +42,7 @@ def workers(settings: Settings) -> Iterator[Server]:
     srv = Server(settings, workers=2, extra_env=env)
     projectors = [worker(settings), worker(settings)]
     try:
+        until(lambda: all(started(settings, p) for p in projectors), what="both projection workers running")
         yield srv
     finally:
         srv.stop()

@@ -3,13 +3,8 @@ handing a projection over when one dies. Waits are bounded polls, never timing a
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -22,8 +17,8 @@ from projections.runner import LISTEN_APPLICATION_NAME, LOCK_APPLICATION_NAME
 from tests.conftest import STORE
 from tests.factories import World, command, make_world
 from tests.integration.projection_helpers import active, snapshot
+from tests.processes import started, stop, until, worker
 
-EENPLAN = Path(sys.executable).parent / "eenplan"
 postgres_only = pytest.mark.skipif(
     STORE != "postgres", reason="LISTEN/NOTIFY and advisory locks exist only on PostgreSQL"
 )
@@ -45,37 +40,8 @@ def fill(container: Container, plans: int) -> World:
     return world
 
 
-def worker(settings: Settings, *names: str, **env: str) -> subprocess.Popen[bytes]:
-    environment = {
-        **os.environ,
-        "EENPLAN_DATABASE_URL": settings.database_url,
-        "EENPLAN_DATA_DIR": str(settings.data_dir),
-        **{f"EENPLAN_{k.upper()}": v for k, v in env.items()},
-    }
-    return subprocess.Popen(
-        [str(EENPLAN), "project", "run", *names],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def until(condition: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for: {what}")
-        time.sleep(0.05)
-
-
 def head(container: Container) -> int:
     return int(container.eenplan.recorder.max_notification_id() or 0)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_a_worker_killed_mid_batch_resumes_to_the_same_view_as_a_rebuild(
@@ -147,6 +113,7 @@ def test_two_workers_never_run_one_projection_and_a_survivor_takes_over(
     workers = {p.pid: p for p in (worker(settings), worker(settings))}
     db = container.projections.db
     try:
+        until(lambda: all(started(settings, p) for p in workers.values()), what="both workers running")
         until(lambda: len(lock_holders(settings)) == 2, what="both projections locked")
         holders = lock_holders(settings)
         assert all(len(pids) == 1 for pids in holders.values()), "one worker per projection"
@@ -163,12 +130,14 @@ def test_two_workers_never_run_one_projection_and_a_survivor_takes_over(
 
 
 def lock_holders(settings: Settings) -> dict[int, list[int]]:
-    """Advisory lock key → worker process ids holding it (the pid is in the session's name)."""
+    """Advisory lock key → worker process ids holding it in this test's database (the pid is in the
+    session's name; advisory locks are per database, and other databases may have workers too)."""
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT (l.classid::bigint << 32) | l.objid::bigint, a.application_name FROM pg_locks l"
             " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE %s",
+            " WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE %s"
+            " AND a.datname = current_database()",
             (LOCK_APPLICATION_NAME + ":%",),
         ).fetchall()
     holders: dict[int, list[int]] = {}
