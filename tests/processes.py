@@ -61,6 +61,13 @@ def until(condition: Callable[[], bool], timeout: float = 60.0, what: str = "con
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
+    """SIGTERM, as a supervisor stops a worker; one that ignores it is killed and fails the test."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
         process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"worker {process.pid} did not stop within 20 s of SIGTERM") from None
