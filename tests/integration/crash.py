@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import pytest
+
+from api.bootstrap import Container
+from api.idempotency import PLAN_RECOVERY, Recovery
+from api.keystore import Reply
 from api.settings import Settings
+from domain.context import CommandContext
+
+T = TypeVar("T")
 
 STALE_SECONDS = 0.3  # a claim left this long by a "dead" process is taken over
 
@@ -21,3 +31,26 @@ def fast_stale(settings: Settings) -> Settings:
 
 def never() -> Any:
     raise AssertionError("the command ran a second time")
+
+
+def lose_the_answer(
+    container: Container,
+    ctx: CommandContext,
+    print_: str,
+    run: Callable[[], T],
+    render: Callable[[T], Reply],
+    recovery: Recovery[T] = PLAN_RECOVERY,
+) -> list[T]:
+    """Run the command under its key, die before its answer is stored, and let the claim go stale.
+
+    Returns what the command returned (nothing when it died before that)."""
+    saved: list[T] = []
+
+    def run_then_die() -> T:
+        saved.append(run())
+        raise StoreWentAway
+
+    with pytest.raises(StoreWentAway):
+        container.idempotency.run(ctx, True, print_, run_then_die, render, recovery)
+    time.sleep(STALE_SECONDS + 0.1)
+    return saved

@@ -15,7 +15,7 @@ from api.idempotency import fingerprint
 from api.settings import Settings
 from domain.app import Outcome
 from tests.factories import World, command, open_plan_body
-from tests.integration.crash import StoreWentAway, fast_stale, never
+from tests.integration.crash import StoreWentAway, fast_stale, lose_the_answer, never
 
 NOTE = command(type="add_note", category="general", text="huisbezoek")
 
@@ -32,15 +32,9 @@ def test_a_command_whose_answer_was_lost_is_answered_from_its_events_not_run_aga
     plan_id = world.open(pro).plan_id
     ctx = replace(world.ctx(pro), command_id="lost-answer-1")
     print_ = fingerprint("/plans/x/commands", {"text": "huisbezoek"}, None)
-    saved: list[Outcome] = []
-
-    def save_then_crash() -> Outcome:
-        saved.append(container.eenplan.execute(ctx, plan_id, NOTE))
-        raise StoreWentAway
-
-    with pytest.raises(StoreWentAway):
-        container.idempotency.run(ctx, True, print_, save_then_crash, command_reply)
-    time.sleep(0.4)  # the claim goes stale
+    saved = lose_the_answer(
+        container, ctx, print_, lambda: container.eenplan.execute(ctx, plan_id, NOTE), command_reply
+    )
     reply = container.idempotency.run(ctx, True, print_, never, command_reply)
     assert reply == command_reply(saved[0])
     assert container.eenplan.plan(ctx.actor, plan_id).version == saved[0].version
@@ -53,15 +47,9 @@ def test_an_opened_plan_whose_answer_was_lost_is_answered_from_its_events(
     ctx = replace(world.ctx(pro), command_id="lost-open-1")
     body = open_plan_body(world.team_id)
     print_ = fingerprint("/plans", body.model_dump(mode="json"), None)
-    saved: list[Outcome] = []
-
-    def open_then_crash() -> Outcome:
-        saved.append(container.eenplan.open_plan(ctx, body))
-        raise StoreWentAway
-
-    with pytest.raises(StoreWentAway):
-        container.idempotency.run(ctx, True, print_, open_then_crash, opened_reply)
-    time.sleep(0.4)
+    saved = lose_the_answer(
+        container, ctx, print_, lambda: container.eenplan.open_plan(ctx, body), opened_reply
+    )
     assert container.idempotency.run(ctx, True, print_, never, opened_reply) == opened_reply(saved[0])
 
 
@@ -74,9 +62,7 @@ def test_a_stale_claim_without_events_runs_the_command(container: Container, wor
     def crash() -> Outcome:
         raise StoreWentAway
 
-    with pytest.raises(StoreWentAway):
-        container.idempotency.run(ctx, True, print_, crash, command_reply)
-    time.sleep(0.4)
+    assert lose_the_answer(container, ctx, print_, crash, command_reply) == []
     reply = container.idempotency.run(
         ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, NOTE), command_reply
     )

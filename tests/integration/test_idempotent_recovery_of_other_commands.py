@@ -7,7 +7,6 @@ answer cannot be known.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +22,7 @@ from api.settings import Settings
 from domain.app.effects import signal_posted, triage_outcome
 from domain.intake.commands import PostSignal, SubmitHelpRequest
 from tests.factories import World, command, ctx_for
-from tests.integration.crash import StoreWentAway, fast_stale, never
+from tests.integration.crash import fast_stale, lose_the_answer, never
 
 PRINT = fingerprint("/x", {}, None)
 
@@ -34,17 +33,7 @@ def container_settings(settings: Settings) -> Settings:
 
 
 def _crashed(container: Container, ctx: Any, run: Any, recovery: Recovery[Any]) -> list[Any]:
-    """Run the command, lose its answer as a dying process would, and let the claim go stale."""
-    saved: list[Any] = []
-
-    def run_then_crash() -> Any:
-        saved.append(run())
-        raise StoreWentAway
-
-    with pytest.raises(StoreWentAway):
-        container.idempotency.run(ctx, True, PRINT, run_then_crash, ok, recovery)
-    time.sleep(0.4)
-    return saved
+    return lose_the_answer(container, ctx, PRINT, run, ok, recovery)
 
 
 def test_a_help_request_whose_answer_was_lost_is_answered_from_its_events_not_submitted_again(
