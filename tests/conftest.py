@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 
 STORE = os.environ.get("EENPLAN_TEST_STORE", "sqlite")
 POSTGRES_URL = os.environ.get("EENPLAN_TEST_POSTGRES_URL", "")

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from domain import commands as c
-from domain.app import Eenplan, Outcome
-from domain.context import Actor, CommandContext
-from domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
-from domain.values import OrganisationKind
+from eenplan.domain import commands as c
+from eenplan.domain.app import Eenplan, Outcome
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.values import OrganisationKind
 
 COMMAND = TypeAdapter(c.PlanCommand)
 VALID_BSNS = ["111222333", "123456782", "999999990"]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 
 EENPLAN = Path(sys.executable).parent / "eenplan"
 

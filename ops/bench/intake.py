@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.e2e.test_reorganisation_http import OLD, SPEC, TENANT, load_store
 from tests.factories import ctx_for
 
-from api.bootstrap import build_application
-from api.settings import Settings
-from domain.intake.commands import SubmitHelpRequest
-from domain.reorganisation import Reorganisation
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
+from eenplan.domain.intake.commands import SubmitHelpRequest
+from eenplan.domain.reorganisation import Reorganisation
 
 
 def timed(label: str, fn: object) -> object:

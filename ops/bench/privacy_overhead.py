@@ -19,10 +19,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from tests.factories import make_world  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
-from domain.app import Eenplan  # noqa: E402
-from privacy.reader import PlanReader  # noqa: E402
-from privacy.service import MAPPER_ENV, Privacy, PrivacyConfig  # noqa: E402
+from eenplan.api.settings import Settings  # noqa: E402
+from eenplan.domain.app import Eenplan  # noqa: E402
+from eenplan.privacy.reader import PlanReader  # noqa: E402
+from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig  # noqa: E402
 
 
 def run(encrypted: bool, plans: int, commands: int) -> dict[str, float]:

@@ -22,10 +22,10 @@ from typing import Any  # noqa: E402
 
 from tests.factories import command, make_world  # noqa: E402
 
-from api.bootstrap import build  # noqa: E402 - after the path set-up above
-from api.settings import Settings  # noqa: E402
-from domain.context import Actor  # noqa: E402
-from projections.queries import Filters  # noqa: E402
+from eenplan.api.bootstrap import build  # noqa: E402 - after the path set-up above
+from eenplan.api.settings import Settings  # noqa: E402
+from eenplan.domain.context import Actor  # noqa: E402
+from eenplan.projections.queries import Filters  # noqa: E402
 
 
 def load(container: object, plans: int) -> int:

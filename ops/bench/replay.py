@@ -28,8 +28,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from tests.factories import make_world  # noqa: E402
 
-from api.bootstrap import build_application  # noqa: E402  (after the path set-up above)
-from api.settings import Settings  # noqa: E402
+from eenplan.api.bootstrap import build_application  # noqa: E402  (after the path set-up above)
+from eenplan.api.settings import Settings  # noqa: E402
 
 
 def timed(action: Callable[[], object], repeat: int) -> float:

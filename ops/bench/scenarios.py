@@ -23,10 +23,10 @@ from eventsourcing.utils import Environment
 from peer import PeerApp
 from tests.factories import World, command, make_world
 
-from api.auth import mint_dev_token
-from api.bootstrap import build_application
-from api.settings import Settings
-from domain.app import Eenplan
+from eenplan.api.bootstrap import build_application
+from eenplan.api.http.auth import mint_dev_token
+from eenplan.api.settings import Settings
+from eenplan.domain.app import Eenplan
 
 EENPLAN = str(Path(sys.executable).parent / "eenplan")
 NOTE = {"type": "add_note", "category": "general", "text": "Huisbezoek afgelegd, afspraken gemaakt."}
@@ -236,7 +236,7 @@ def _notification_log(app: Eenplan) -> float:
 def _catch_up(bench: Bench, settings: Settings, baseline: float) -> None:
     figure, unit, against = "projection catch-up (rebuild plans view)", "events/s", "read + decode the log"
     try:
-        from api.bootstrap import build
+        from eenplan.api.bootstrap import build
 
         container = build(settings)
         projections = container.projections  # type: ignore[attr-defined]

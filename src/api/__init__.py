@@ -1,1 +1,8 @@
-"""The HTTP API, the CLI and the composition root that wires eenplan together."""
+"""The outer ring: HTTP, the CLI, SQL beside the event store and telemetry, wired by one root.
+
+- `http/`: the FastAPI application, its routes, schemas and wire formats.
+- `cli/`: the `eenplan` command and the demo.
+- `store/`: SQL beside the event store: chained recorders, idempotency keys, locks, the store gate.
+- `telemetry/`: logs, traces, metrics and the instrumented application.
+- `bootstrap.py` (the composition root) and `settings.py` stay at the top.
+"""

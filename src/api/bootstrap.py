@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.auth import TokenVerifier
-from api.idempotency import Idempotency
-from api.instrumented import InstrumentedEenplan
-from api.keys import master_key
-from api.keystore import KeyStore, build_keystore
-from api.observability import configure
-from api.planlocks import AdvisoryPlanLocks
-from api.schemalock import schema_lock
-from api.settings import Settings
-from api.storegate import StoreGate
-from domain.app import Eenplan
-from domain.intake.signals import SignalTerms
-from privacy.audit import Audit
-from privacy.reader import PlanReader
-from privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
-from projections.service import ProjectionConfig, Projections
-from projections.status import publish_metrics
+from fastapi import FastAPI
+
+from eenplan.api.http.app import create_app
+from eenplan.api.http.auth import TokenVerifier
+from eenplan.api.http.idempotency import Idempotency
+from eenplan.api.settings import Settings
+from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.idempotency_keys import KeyStore, build_keystore
+from eenplan.api.store.master_key import master_key
+from eenplan.api.store.planlocks import AdvisoryPlanLocks
+from eenplan.api.store.schemalock import schema_lock
+from eenplan.api.telemetry.instrumented import InstrumentedEenplan
+from eenplan.api.telemetry.logs import configure
+from eenplan.domain.app import Eenplan
+from eenplan.domain.intake.signals import SignalTerms
+from eenplan.privacy.audit import Audit
+from eenplan.privacy.reader import PlanReader
+from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
+from eenplan.projections.service import ProjectionConfig, Projections
+from eenplan.projections.status import publish_metrics
 
 
 @dataclass
@@ -126,3 +129,8 @@ def build(settings: Settings | None = None) -> Container:
         store_gate=store_gate,
         plan_locks=plan_locks,
     )
+
+
+def app_factory() -> FastAPI:
+    """For uvicorn `--factory`: the HTTP API on settings from the environment."""
+    return create_app(build())

@@ -138,7 +138,7 @@ class Settings(BaseSettings):
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout_seconds or 5),
                 # The audit hash chain is written with the events, in the same transaction.
-                "APPLICATION_RECORDER_TOPIC": "api.chain_recorders:ChainedSQLiteRecorder",
+                "APPLICATION_RECORDER_TOPIC": "eenplan.api.store.chain:ChainedSQLiteRecorder",
             }
         if url.scheme in ("postgresql", "postgres"):
             return {
@@ -156,6 +156,6 @@ class Settings(BaseSettings):
                 "POSTGRES_PRE_PING": "y",
                 "POSTGRES_CONN_MAX_AGE": "600",
                 # The audit hash chain is written with the events, in the same transaction.
-                "APPLICATION_RECORDER_TOPIC": "api.chain_recorders:ChainedPostgresRecorder",
+                "APPLICATION_RECORDER_TOPIC": "eenplan.api.store.chain:ChainedPostgresRecorder",
             }
         raise ValueError(f"EENPLAN_DATABASE_URL must be sqlite:/// or postgresql://, not {url.scheme}")

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.values import (
+from eenplan.domain.values import (
     POSTAL_CODE,
     DataCategory,
     GoalOutcome,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from domain.values import Role
+from eenplan.domain.values import Role
 
 
 @dataclass(frozen=True)

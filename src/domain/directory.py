@@ -13,8 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from pydantic import Field
 
-from domain.commands import Id, Model, Name, TenantCode
-from domain.values import OrganisationKind
+from eenplan.domain.commands import Id, Model, Name, TenantCode
+from eenplan.domain.values import OrganisationKind
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://eenplan.nl/directory")
 

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from domain import errors
-from domain.commands import Id, Model, Name, TenantCode
+from eenplan.domain import errors
+from eenplan.domain.commands import Id, Model, Name, TenantCode
 
 
 class NewTeam(Model):

@@ -15,14 +15,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.app import Eenplan
-from domain.audit import verify as v
-from domain.audit.export import FORMAT, record_entry
-from domain.audit.snapshots import check_snapshots
-from domain.context import Actor
-from domain.errors import NotAllowedError, PlanNotFoundError
-from domain.values import Role
-from privacy.reader import PlanReader
+from eenplan.domain.app import Eenplan
+from eenplan.domain.audit import verify as v
+from eenplan.domain.audit.export import FORMAT, record_entry
+from eenplan.domain.audit.snapshots import check_snapshots
+from eenplan.domain.context import Actor
+from eenplan.domain.errors import NotAllowedError, PlanNotFoundError
+from eenplan.domain.values import Role
+from eenplan.privacy.reader import PlanReader
 
 # (plan id, up to version) -> LDV lines for that plan; the processing log plugs in here.
 ProcessingLog = Callable[[str, int], list[dict[str, Any]]]

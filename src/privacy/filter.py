@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.context import Actor
-from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
-from domain.plan.personal import personal_values
-from domain.values import Role
-from privacy.policy import RELATIONS, Policy
+from eenplan.domain.context import Actor
+from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
+from eenplan.domain.plan.personal import personal_values
+from eenplan.domain.values import Role
+from eenplan.privacy.policy import RELATIONS, Policy
 
 CATEGORISED_RECORDS = ("goals", "agreements", "notes")
 

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from privacy.store import PrivacyStore
+from eenplan.privacy.store import PrivacyStore
 
 ENVELOPE = "$enc"
 CACHE_SIZE = 10_000

@@ -16,16 +16,14 @@ from typing import Any
 
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import get_topic
 
-from domain.intake import categories as intake_categories
-from domain.plan import HouseholdPlan
-from domain.plan import events as plan_events
-from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
-from domain.plan.personal import ERASED, personal_values
-from privacy.keys import ENVELOPE, Keyring
-
-PLAN_TOPIC = get_topic(HouseholdPlan)
+from eenplan.domain import intake, topics
+from eenplan.domain.intake import categories as intake_categories
+from eenplan.domain.plan import HouseholdPlan
+from eenplan.domain.plan import events as plan_events
+from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
+from eenplan.domain.plan.personal import ERASED, personal_values
+from eenplan.privacy.keys import ENVELOPE, Keyring
 
 
 def key_id(plan_id: Any, subject: str | None) -> str:
@@ -36,11 +34,12 @@ def key_id(plan_id: Any, subject: str | None) -> str:
 def personal_paths(event: Any) -> dict[str, str]:
     """Where the personal values of this event (or snapshot) are."""
     if isinstance(event, Snapshot):
-        return {f"state.{p}": c for p, c in STATE_FIELDS.items()} if event.topic == PLAN_TOPIC else {}
+        is_plan = topics.is_of(event.topic, HouseholdPlan)
+        return {f"state.{p}": c for p, c in STATE_FIELDS.items()} if is_plan else {}
     module = type(event).__module__
     if module == plan_events.__name__:
         return PERSONAL_FIELDS.get(type(event).__name__, {})
-    if module.startswith("domain.intake."):
+    if module.startswith(f"{intake.__name__}."):
         # A help request's contact and a signal's person: keyed by their own aggregate's id.
         return intake_categories.PERSONAL_FIELDS.get(type(event).__name__, {})
     return {}

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from domain.values import DataCategory, OrganisationKind
+from eenplan.domain.values import DataCategory, OrganisationKind
 
 DEFAULT_FILE = Path(__file__).with_name("policy.yaml")
 ACTIVITIES_FILE = Path(__file__).with_name("activities.yaml")

@@ -25,9 +25,9 @@ from typing import Any
 
 from opentelemetry import metrics
 
-from domain.context import Actor
-from privacy.policy import Policy, activities
-from privacy.store import PrivacyStore
+from eenplan.domain.context import Actor
+from eenplan.privacy.policy import Policy, activities
+from eenplan.privacy.store import PrivacyStore
 
 SUBJECT_ID_TYPE = "eenplan.member-pseudonym.hmac-sha256"
 # LDV `resource`, with the NEN 7513 source-system fields in the `nen7513` namespace.
@@ -105,7 +105,7 @@ class Operation:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# The same instrument as api.metrics.processing_log_writes (one instrument per name and meter).
+# The same instrument as api.telemetry.metrics.processing_log_writes (one instrument per name and meter).
 _WRITES = metrics.get_meter("eenplan").create_counter(
     "eenplan.processing_log.writes",
     unit="{entry}",

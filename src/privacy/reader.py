@@ -11,16 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.app import Eenplan
-from domain.context import Actor
-from domain.errors import NotAllowedError, PlanNotFoundError
-from domain.plan.categories import PERSONAL_FIELDS
-from domain.plan.personal import erase
-from domain.values import Role
-from privacy.filter import Caller, can_see, filter_history, filter_plan
-from privacy.processing import note_processing
-from privacy.service import Privacy
-from privacy.views import history_entry
+from eenplan.domain.app import Eenplan
+from eenplan.domain.context import Actor
+from eenplan.domain.errors import NotAllowedError, PlanNotFoundError
+from eenplan.domain.plan.categories import PERSONAL_FIELDS
+from eenplan.domain.plan.personal import erase
+from eenplan.domain.values import Role
+from eenplan.privacy.filter import Caller, can_see, filter_history, filter_plan
+from eenplan.privacy.processing import note_processing
+from eenplan.privacy.service import Privacy
+from eenplan.privacy.views import history_entry
 
 OVERSIGHT_ACTIVITY = {"auditor": "audit", "admin": "audit", "emergency": "emergency_access"}
 

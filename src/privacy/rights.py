@@ -16,19 +16,19 @@ from typing import Any
 from uuid import uuid4
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
-from domain import errors
-from domain.context import Actor, CommandContext
-from domain.plan import HouseholdPlan
-from domain.plan import events as ev
-from domain.plan.categories import PERSONAL_FIELDS
-from domain.plan.personal import erase, personal_values
-from domain.plan.registry import MemberRegistration
-from privacy.mapper import key_id
-from privacy.processing import note_processing
-from privacy.service import Privacy
-from privacy.views import history_entry
+from eenplan.domain import errors
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.plan import HouseholdPlan
+from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.categories import PERSONAL_FIELDS
+from eenplan.domain.plan.personal import erase, personal_values
+from eenplan.domain.plan.registry import MemberRegistration
+from eenplan.domain.topics import stored_topics
+from eenplan.privacy.mapper import key_id
+from eenplan.privacy.processing import note_processing
+from eenplan.privacy.service import Privacy
+from eenplan.privacy.views import history_entry
 
 
 @dataclass(frozen=True)
@@ -214,11 +214,11 @@ def expire(privacy: Privacy, ctx: CommandContext, today: date) -> list[dict[str,
 
 def _closed_plans(privacy: Privacy, actor: Actor) -> list[HouseholdPlan]:
     recorder = privacy.eenplan.recorder
-    topic = get_topic(ev.PlanClosed)
+    closed = stored_topics(ev.PlanClosed)
     plan_ids: set[Any] = set()
     start = 1
     while True:
-        batch = recorder.select_notifications(start=start, limit=1000, topics=[topic])
+        batch = recorder.select_notifications(start=start, limit=1000, topics=closed)
         if not batch:
             break
         plan_ids |= {n.originator_id for n in batch}

@@ -13,22 +13,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from domain import errors
-from domain.app import Eenplan
-from domain.context import Actor
-from domain.plan import HouseholdPlan
-from domain.plan.categories import STATE_FIELDS
-from domain.plan.personal import ERASED, erase
-from domain.values import Role
-from privacy.filter import Caller
-from privacy.keys import Keyring, derive
-from privacy.mapper import FieldCipherMapper
-from privacy.policy import Policy, load_policy
-from privacy.processing import ProcessingLog, note_processing
-from privacy.store import PrivacyStore
-from privacy.views import plan_view
+from eenplan.domain import errors
+from eenplan.domain.app import Eenplan
+from eenplan.domain.context import Actor
+from eenplan.domain.plan import HouseholdPlan
+from eenplan.domain.plan.categories import STATE_FIELDS
+from eenplan.domain.plan.personal import ERASED, erase
+from eenplan.domain.values import Role
+from eenplan.privacy.filter import Caller
+from eenplan.privacy.keys import Keyring, derive
+from eenplan.privacy.mapper import FieldCipherMapper
+from eenplan.privacy.policy import Policy, load_policy
+from eenplan.privacy.processing import ProcessingLog, note_processing
+from eenplan.privacy.store import PrivacyStore
+from eenplan.privacy.views import plan_view
 
-MAPPER_ENV = {"MAPPER_TOPIC": "privacy.mapper:FieldCipherMapper"}
+MAPPER_ENV = {"MAPPER_TOPIC": "eenplan.privacy.mapper:FieldCipherMapper"}
 
 
 @dataclass(frozen=True)

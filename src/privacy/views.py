@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain.plan import HouseholdPlan
+from eenplan.domain.plan import HouseholdPlan
 
 
 def plan_view(plan: HouseholdPlan, relation: str, today: date) -> dict[str, Any]:

@@ -15,12 +15,12 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.context import Actor
-from domain.errors import NotAllowedError, NotFoundError
-from domain.values import Role
-from projections.db import Tx, ViewDB
-from projections.queries import scope_of
-from projections.visibility import Scope, relation_sql
+from eenplan.domain.context import Actor
+from eenplan.domain.errors import NotAllowedError, NotFoundError
+from eenplan.domain.values import Role
+from eenplan.projections.db import Tx, ViewDB
+from eenplan.projections.queries import scope_of
+from eenplan.projections.visibility import Scope, relation_sql
 
 SUPPRESS_BELOW = 5
 OVERDUE_LISTED = 100

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
-from domain.directory import Organisation, Professional, Team
-from projections.db import Tx
-from projections.tracking import Handler, Projection, Tables
+from eenplan.domain.directory import Organisation, Professional, Team
+from eenplan.projections.db import Tx
+from eenplan.projections.tracking import Handler, Projection, Tables
 
 
 class DirectoryProjection(Projection):
@@ -37,13 +35,13 @@ class DirectoryProjection(Projection):
         ],
     }
 
-    def handlers(self) -> dict[str, Handler]:
+    def handlers(self) -> dict[type, Handler]:
         return {
-            get_topic(Organisation.Registered): _organisation,  # type: ignore[attr-defined]
-            get_topic(Team.Registered): _team,  # type: ignore[attr-defined]
-            get_topic(Professional.Registered): _professional,  # type: ignore[attr-defined]
-            get_topic(Team.AreasReassigned): _areas,  # type: ignore[attr-defined]
-            get_topic(Team.Dissolved): _dissolved,  # type: ignore[attr-defined]
+            Organisation.Registered: _organisation,  # type: ignore[attr-defined]
+            Team.Registered: _team,  # type: ignore[attr-defined]
+            Professional.Registered: _professional,  # type: ignore[attr-defined]
+            Team.AreasReassigned: _areas,  # type: ignore[attr-defined]
+            Team.Dissolved: _dissolved,  # type: ignore[attr-defined]
         }
 
 

@@ -15,11 +15,11 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from domain.context import Actor
-from projections.aggregates import SUPPRESS_BELOW, _days, may_monitor, period
-from projections.db import Tx, ViewDB
-from projections.queries import scope_of
-from projections.visibility import Scope
+from eenplan.domain.context import Actor
+from eenplan.projections.aggregates import SUPPRESS_BELOW, _days, may_monitor, period
+from eenplan.projections.db import Tx, ViewDB
+from eenplan.projections.queries import scope_of
+from eenplan.projections.visibility import Scope
 
 
 class Cells:

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
-from domain.plan import events as ev
-from projections.db import Tx
-from projections.tracking import Handler, Projection, Tables
+from eenplan.domain.plan import events as ev
+from eenplan.projections.db import Tx
+from eenplan.projections.tracking import Handler, Projection, Tables
 
 
 def _at(event: Any) -> str:
@@ -83,7 +81,7 @@ class PlansProjection(Projection):
         ],
     }
 
-    def handlers(self) -> dict[str, Handler]:
+    def handlers(self) -> dict[type, Handler]:
         specific: dict[type, Handler] = {
             ev.Opened: _opened,
             ev.MemberAdded: _member_added,
@@ -109,9 +107,7 @@ class PlansProjection(Projection):
             ev.PlanMovedToTeam: _moved,
         }
         every = [c for c in vars(ev).values() if isinstance(c, type) and issubclass(c, ev.PlanEvent)]
-        return {get_topic(c): _touching(specific.get(c)) for c in every if c is not ev.PlanEvent} | {
-            get_topic(ev.Opened): _opened
-        }
+        return {c: _touching(specific.get(c)) for c in every if c is not ev.PlanEvent} | {ev.Opened: _opened}
 
 
 def _touching(handler: Handler | None) -> Handler:

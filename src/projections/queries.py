@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.context import Actor
-from domain.errors import NotAllowedError
-from domain.values import Role
-from projections.db import Tx, ViewDB
-from projections.plans import MEMBERS_SINCE, PlansProjection
-from projections.tracking import Tables
-from projections.visibility import Scope, relation_sql, tenant_sql
+from eenplan.domain.context import Actor
+from eenplan.domain.errors import NotAllowedError
+from eenplan.domain.values import Role
+from eenplan.projections.db import Tx, ViewDB
+from eenplan.projections.plans import MEMBERS_SINCE, PlansProjection
+from eenplan.projections.tracking import Tables
+from eenplan.projections.visibility import Scope, relation_sql, tenant_sql
 
 COLUMNS = [
     "plan_id",

@@ -14,9 +14,15 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from projections.db import ViewDB, lock_key
-from projections.tracking import Applier, Projection, active_generation, create_generation, drop_generation
-from projections.tracking import ensure_schema as ensure
+from eenplan.projections.db import ViewDB, lock_key
+from eenplan.projections.tracking import (
+    Applier,
+    Projection,
+    active_generation,
+    create_generation,
+    drop_generation,
+)
+from eenplan.projections.tracking import ensure_schema as ensure
 
 Progress = Callable[[int, int, int], None]  # position, head, events applied in the batch
 

@@ -25,8 +25,8 @@ import psycopg
 import structlog
 from eventsourcing.application import Application
 
-from projections.db import ViewDB, lock_key
-from projections.tracking import Applier, Projection
+from eenplan.projections.db import ViewDB, lock_key
+from eenplan.projections.tracking import Applier, Projection
 
 log = structlog.get_logger("eenplan.projections")
 LISTEN_APPLICATION_NAME = "eenplan-projections-listen"

@@ -12,16 +12,16 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from domain.app.scan import RegisseurLoad
-from domain.context import Actor
-from projections import aggregates, monitoring, queries
-from projections.db import ViewDB
-from projections.directory import DirectoryProjection
-from projections.plans import PlansProjection
-from projections.rebuild import Progress, rebuild
-from projections.runner import Runner
-from projections.status import ProjectionLagError, ProjectionStatus, statuses, wait_for
-from projections.tracking import Projection, ensure_schema
+from eenplan.domain.app.scan import RegisseurLoad
+from eenplan.domain.context import Actor
+from eenplan.projections import aggregates, monitoring, queries
+from eenplan.projections.db import ViewDB
+from eenplan.projections.directory import DirectoryProjection
+from eenplan.projections.plans import PlansProjection
+from eenplan.projections.rebuild import Progress, rebuild
+from eenplan.projections.runner import Runner
+from eenplan.projections.status import ProjectionLagError, ProjectionStatus, statuses, wait_for
+from eenplan.projections.tracking import Projection, ensure_schema
 
 
 @dataclass(frozen=True)

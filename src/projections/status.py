@@ -17,7 +17,7 @@ from eventsourcing.application import Application
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
-from projections.db import ViewDB
+from eenplan.projections.db import ViewDB
 
 
 class ProjectionLagError(Exception):

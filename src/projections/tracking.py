@@ -29,7 +29,8 @@ from typing import Any, ClassVar
 
 from eventsourcing.application import Application
 
-from projections.db import Tx, ViewDB, lock_key
+from eenplan.domain import topics
+from eenplan.projections.db import Tx, ViewDB, lock_key
 
 Handler = Callable[[Tx, "Tables", Any, int], None]
 
@@ -67,8 +68,8 @@ class Projection(ABC):
     version: ClassVar[int] = 1
 
     @abstractmethod
-    def handlers(self) -> dict[str, Handler]:
-        """Topic of a stored event → the function that applies it."""
+    def handlers(self) -> dict[type, Handler]:
+        """Event class → the function that applies it (stored topics are resolved by the registry)."""
 
     def names(self, generation: int) -> Tables:
         return Tables(list(self.tables), generation)
@@ -175,11 +176,12 @@ class Applier:
         if not notifications and not swap_when_caught_up:
             return Batch(start, 0, True)
         handlers = self.projection.handlers()
-        events = [
-            (n.id, handlers[n.topic], self.app.mapper.to_domain_event(n))
-            for n in notifications
-            if n.topic in handlers
-        ]
+        events = []
+        for n in notifications:
+            cls = topics.known(n.topic)
+            handler = handlers.get(cls) if cls else None
+            if handler:
+                events.append((n.id, handler, self.app.mapper.to_domain_event(n)))
         end = notifications[-1].id if notifications else start
         with self.db.write() as tx:
             if position(tx, self.projection.name, generation, for_update=self.db.is_postgres) != start:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.context import Actor
-from domain.values import Role
-from projections.tracking import Tables
+from eenplan.domain.context import Actor
+from eenplan.domain.values import Role
+from eenplan.projections.tracking import Tables
 
 OVERSIGHT = (Role.AUDITOR, Role.ADMIN)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.auth import mint_dev_token
-from api.settings import Settings
+from eenplan.api.http.auth import mint_dev_token
+from eenplan.api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 EENPLAN = Path(sys.executable).parent / "eenplan"

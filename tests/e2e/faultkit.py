@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 
-from api.auth import mint_dev_token
-from api.bootstrap import build_application
-from api.settings import Settings
+from eenplan.api.bootstrap import build_application
+from eenplan.api.http.auth import mint_dev_token
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import ROOT
 from tests.factories import World, make_world
 

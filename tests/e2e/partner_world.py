@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
 from tests.factories import World, household, make_world
 
 

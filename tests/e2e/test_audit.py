@@ -13,8 +13,8 @@ from uuid import UUID
 import httpx
 import pytest
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, TokenFactory
 from tests.factories import World, make_world
 from tests.integration.tamper import RawStore
@@ -125,7 +125,7 @@ def test_the_cli_verifies_anchors_exports_and_checks_an_export_offline(
     assert document["processing_log"] == [] and "policy_version" in document
     assert eenplan(settings, "verify-export", str(out)).returncode == 0
 
-    document["records"][3]["topic"] = "domain.plan.events:GoalSet"
+    document["records"][3]["topic"] = "eenplan.domain.plan.events:GoalSet"
     out.write_text(json.dumps(document))
     rejected = eenplan(settings, "verify-export", str(out))
     assert rejected.returncode == 1 and json.loads(rejected.stdout)["broken"]["version"] == 4

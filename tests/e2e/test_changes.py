@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
 from tests.factories import World

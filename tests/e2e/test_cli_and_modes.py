@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, ROOT, Server
 
 

@@ -8,7 +8,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
 from tests.factories import World

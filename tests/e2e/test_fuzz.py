@@ -17,8 +17,8 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from api.auth import mint_dev_token
-from api.settings import Settings
+from eenplan.api.http.auth import mint_dev_token
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, household
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.bootstrap import Container, build
-from api.settings import Settings
+from eenplan.api.bootstrap import Container, build
+from eenplan.api.settings import Settings
 from tests.e2e import privacy_world
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.test_intake_http import TENANT, Admin, bearer

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"

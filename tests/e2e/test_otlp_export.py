@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server
 
 

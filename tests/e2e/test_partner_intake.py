@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.cloudevents import TYPE_TO_COMMAND
-from api.settings import Settings
+from eenplan.api.http.formats.cloudevents import TYPE_TO_COMMAND
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
 from tests.factories import World

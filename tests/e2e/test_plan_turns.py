@@ -8,8 +8,8 @@ import httpx
 import psycopg
 import pytest
 
-from api.planlocks import PLAN_WRITERS, plan_key
-from api.settings import Settings
+from eenplan.api.settings import Settings
+from eenplan.api.store.planlocks import PLAN_WRITERS, plan_key
 from tests.conftest import STORE
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed

@@ -1,7 +1,7 @@
 """The processing log over HTTP: every route that touches personal data writes LDV lines.
 
 The OpenAPI walk makes a new route fail until it declares its processing
-activity (and so is logged by `api.processing.LoggedRoute`); the calls below
+activity (and so is logged by `api.http.processing.LoggedRoute`); the calls below
 then show the declared routes really write one line per data subject, linked
 to the caller's traceparent, before the response arrives.
 """

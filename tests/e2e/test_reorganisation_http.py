@@ -11,12 +11,12 @@ import httpx
 import pytest
 import yaml
 
-from api.bootstrap import build_application
-from api.settings import Settings
-from domain.app import Eenplan
-from domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
-from domain.plan.events import PlanMovedToTeam
-from domain.values import OrganisationKind
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
+from eenplan.domain.app import Eenplan
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.plan.events import PlanMovedToTeam
+from eenplan.domain.values import OrganisationKind
 from tests.e2e.conftest import EENPLAN, ROOT, Server, TokenFactory
 from tests.factories import ctx_for, household, open_plan_body
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e import conftest
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.settings import Settings
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, Server, TokenFactory
 from tests.factories import household, uid
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.bootstrap import build
-from api.settings import Settings
-from projections.rebuild import rebuild
+from eenplan.api.bootstrap import build
+from eenplan.api.settings import Settings
+from eenplan.projections.rebuild import rebuild
 from tests.conftest import STORE
 from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, Stream, household

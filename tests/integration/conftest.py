@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.bootstrap import Container, build
-from api.settings import Settings
+from eenplan.api.bootstrap import Container, build
+from eenplan.api.settings import Settings
 from tests.factories import World, make_world
 
 

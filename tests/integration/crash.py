@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from api.bootstrap import Container
-from api.idempotency import PLAN_RECOVERY, Recovery
-from api.keystore import Reply
-from api.settings import Settings
-from domain.context import CommandContext
+from eenplan.api.bootstrap import Container
+from eenplan.api.http.idempotency import PLAN_RECOVERY, Recovery
+from eenplan.api.settings import Settings
+from eenplan.api.store.idempotency_keys import Reply
+from eenplan.domain.context import CommandContext
 
 T = TypeVar("T")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.context import Actor
-from projections.db import ViewDB
-from projections.service import Projections
-from projections.tracking import Projection
+from eenplan.domain.context import Actor
+from eenplan.projections.db import ViewDB
+from eenplan.projections.service import Projections
+from eenplan.projections.tracking import Projection
 from tests.factories import World
 
 

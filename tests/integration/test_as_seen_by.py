@@ -13,10 +13,10 @@ from uuid import UUID
 
 import pytest
 
-from api.bootstrap import build_stack
-from api.settings import Settings
-from domain.errors import PlanNotFoundError
-from privacy.reader import PlanReader
+from eenplan.api.bootstrap import build_stack
+from eenplan.api.settings import Settings
+from eenplan.domain.errors import PlanNotFoundError
+from eenplan.privacy.reader import PlanReader
 from tests.factories import World, command, ctx_for, make_world
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

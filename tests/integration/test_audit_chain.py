@@ -8,11 +8,11 @@ from uuid import UUID
 
 import pytest
 
-from api.bootstrap import Container, build
-from api.settings import Settings
-from domain.app import Eenplan
-from domain.audit.verify import Anchor
-from domain.errors import RuleViolationError
+from eenplan.api.bootstrap import Container, build
+from eenplan.api.settings import Settings
+from eenplan.domain.app import Eenplan
+from eenplan.domain.audit.verify import Anchor
+from eenplan.domain.errors import RuleViolationError
 from tests.factories import World, make_world
 from tests.integration.tamper import RawStore
 
@@ -186,7 +186,7 @@ def test_erasing_a_person_leaves_the_chain_intact_and_their_values_unreadable(
     container: Container, world: World
 ) -> None:
     """Erasure destroys keys and appends a receipt event; no stored record is rewritten."""
-    from privacy.rights import erase_subject
+    from eenplan.privacy.rights import erase_subject
     from tests.factories import ctx_for
 
     plan_id = plan_with_notes(world)

@@ -12,10 +12,10 @@ import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from api.bootstrap import Container, build
-from api.settings import Settings
-from domain.plan.personal import ERASED
-from privacy import rights
+from eenplan.api.bootstrap import Container, build
+from eenplan.api.settings import Settings
+from eenplan.domain.plan.personal import ERASED
+from eenplan.privacy import rights
 from tests.factories import ctx_for, make_world
 
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
@@ -47,7 +47,7 @@ def open_household(container: Container) -> tuple[str, str, str, str, str]:
     address = {"street": STREET, "house_number": "7", "postal_code": "3512 AB", "city": "Utrecht"}
     outcome = container.eenplan.open_plan(
         world.ctx(pro),
-        __import__("domain.commands", fromlist=["OpenPlan"]).OpenPlan.model_validate(
+        __import__("eenplan.domain.commands", fromlist=["OpenPlan"]).OpenPlan.model_validate(
             {
                 "tenant": "GM0687",
                 "team_id": world.team_id,

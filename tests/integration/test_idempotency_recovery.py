@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from api.bootstrap import Container
-from api.commanding import command_reply, opened_reply
-from api.errors import ProblemError
-from api.idempotency import fingerprint
-from api.settings import Settings
-from domain.app import Outcome
+from eenplan.api.bootstrap import Container
+from eenplan.api.http.commanding import command_reply, opened_reply
+from eenplan.api.http.idempotency import fingerprint
+from eenplan.api.http.problems import ProblemError
+from eenplan.api.settings import Settings
+from eenplan.domain.app import Outcome
 from tests.factories import World, command, open_plan_body
 from tests.integration.crash import StoreWentAway, fast_stale, lose_the_answer, never
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from api import replies
-from api.bootstrap import Container
-from api.commanding import ok
-from api.errors import ProblemError
-from api.idempotency import Recovery, fingerprint
-from api.intake_schemas import SignalsErased
-from api.settings import Settings
-from domain.app.effects import signal_posted, triage_outcome
-from domain.intake.commands import PostSignal, SubmitHelpRequest
+from eenplan.api.bootstrap import Container
+from eenplan.api.http import replies
+from eenplan.api.http.commanding import ok
+from eenplan.api.http.idempotency import Recovery, fingerprint
+from eenplan.api.http.problems import ProblemError
+from eenplan.api.http.schemas.intake import SignalsErased
+from eenplan.api.settings import Settings
+from eenplan.domain.app.effects import signal_posted, triage_outcome
+from eenplan.domain.intake.commands import PostSignal, SubmitHelpRequest
 from tests.factories import World, command, ctx_for
 from tests.integration.crash import fast_stale, lose_the_answer, never
 

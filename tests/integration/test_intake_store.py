@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from api.bootstrap import build_application
-from api.settings import Settings
-from domain.intake.commands import PostSignal
-from domain.intake.signals import SignalRecorded
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
+from eenplan.domain.intake.commands import PostSignal
+from eenplan.domain.intake.signals import SignalRecorded
 from tests.factories import ctx_for, make_world
 
 PERSON = {"given_name": "Noa", "family_name": "de Vries", "birth_date": "1990-03-01", "bsn": "111222333"}
@@ -60,7 +60,7 @@ def test_a_help_request_contact_and_a_signal_person_never_reach_the_store_in_cle
     settings: Settings,
 ) -> None:
     """Intake events go through the same field encryption as plan events; expiry shreds the person."""
-    from domain.intake.commands import SubmitHelpRequest
+    from eenplan.domain.intake.commands import SubmitHelpRequest
     from tests.integration.test_erasure import whole_database
 
     app = build_application(settings)

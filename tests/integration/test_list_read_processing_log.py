@@ -15,13 +15,13 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from api.bootstrap import Container
-from api.processing import _write
-from api.routes.views import _page
-from domain.context import Actor
-from privacy import processing
-from projections.plans import PlansProjection
-from projections.queries import Filters, Page, caseload
+from eenplan.api.bootstrap import Container
+from eenplan.api.http.processing import _write
+from eenplan.api.http.routes.views import _page
+from eenplan.domain.context import Actor
+from eenplan.privacy import processing
+from eenplan.projections.plans import PlansProjection
+from eenplan.projections.queries import Filters, Page, caseload
 from tests.factories import World
 from tests.integration.projection_helpers import active, catch_up, regisseur
 

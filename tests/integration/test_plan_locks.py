@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from api.bootstrap import build
-from api.planlocks import PLAN_WRITERS, AdvisoryPlanLocks, plan_key
-from api.settings import Settings
-from domain.errors import ConcurrencyError
+from eenplan.api.bootstrap import build
+from eenplan.api.settings import Settings
+from eenplan.api.store.planlocks import PLAN_WRITERS, AdvisoryPlanLocks, plan_key
+from eenplan.domain.errors import ConcurrencyError
 from tests.conftest import STORE
 
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="advisory locks are PostgreSQL's")

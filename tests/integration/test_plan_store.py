@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from api.bootstrap import build_application
-from api.settings import Settings
-from domain import errors
-from domain.app import Eenplan
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
+from eenplan.domain import errors
+from eenplan.domain.app import Eenplan
 from tests.factories import command, make_world
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.bootstrap import build
-from api.settings import Settings
-from domain.plan.personal import ERASED
-from privacy import rights
-from privacy.policy import DEFAULT_FILE
+from eenplan.api.bootstrap import build
+from eenplan.api.settings import Settings
+from eenplan.domain.plan.personal import ERASED
+from eenplan.privacy import rights
+from eenplan.privacy.policy import DEFAULT_FILE
 from tests.factories import ctx_for, make_world
 
 

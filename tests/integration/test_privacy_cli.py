@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from api.bootstrap import build
-from api.settings import Settings
-from domain.plan.personal import ERASED
+from eenplan.api.bootstrap import build
+from eenplan.api.settings import Settings
+from eenplan.domain.plan.personal import ERASED
 from tests.factories import ctx_for, make_world
 
 EENPLAN = Path(sys.executable).parent / "eenplan"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from eventsourcing.persistence import PersistenceError
 
-from api.bootstrap import build
-from api.settings import Settings
-from privacy.processing import Operation
+from eenplan.api.bootstrap import build
+from eenplan.api.settings import Settings
+from eenplan.privacy.processing import Operation
 from tests.factories import ctx_for
 
 

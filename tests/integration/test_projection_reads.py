@@ -7,14 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from api.bootstrap import Container
-from domain.directory import RegisterTeam
-from domain.errors import NotAllowedError, NotFoundError
-from domain.reorganisation import Reorganisation
-from projections import queries
-from projections.aggregates import dashboard
-from projections.monitoring import monitoring
-from projections.queries import Filters, InvalidCursorError, caseload, list_plans
+from eenplan.api.bootstrap import Container
+from eenplan.domain.directory import RegisterTeam
+from eenplan.domain.errors import NotAllowedError, NotFoundError
+from eenplan.domain.reorganisation import Reorganisation
+from eenplan.projections import queries
+from eenplan.projections.aggregates import dashboard
+from eenplan.projections.monitoring import monitoring
+from eenplan.projections.queries import Filters, InvalidCursorError, caseload, list_plans
 from tests.factories import World, command, ctx_for, uid
 from tests.integration.projection_helpers import actor, catch_up
 

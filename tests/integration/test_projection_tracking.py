@@ -13,14 +13,14 @@ from eventsourcing.utils import get_topic
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from api.bootstrap import Container, build_application
-from api.settings import Settings
-from domain.plan.events import RiskAssessed
-from projections.plans import PlansProjection
-from projections.queries import Filters, list_plans
-from projections.rebuild import rebuild
-from projections.status import ProjectionLagError, register_metrics
-from projections.tracking import Applier, Handler
+from eenplan.api.bootstrap import Container, build_application
+from eenplan.api.settings import Settings
+from eenplan.domain.plan.events import RiskAssessed
+from eenplan.projections.plans import PlansProjection
+from eenplan.projections.queries import Filters, list_plans
+from eenplan.projections.rebuild import rebuild
+from eenplan.projections.status import ProjectionLagError, register_metrics
+from eenplan.projections.tracking import Applier, Handler
 from tests.conftest import STORE
 from tests.factories import World, command
 from tests.integration.projection_helpers import active, actor, catch_up, regisseur, snapshot

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from api.bootstrap import Container, build
-from api.settings import Settings
-from projections.db import lock_key
-from projections.rebuild import rebuild
-from projections.runner import LISTEN_APPLICATION_NAME, LOCK_APPLICATION_NAME
+from eenplan.api.bootstrap import Container, build
+from eenplan.api.settings import Settings
+from eenplan.projections.db import lock_key
+from eenplan.projections.rebuild import rebuild
+from eenplan.projections.runner import LISTEN_APPLICATION_NAME, LOCK_APPLICATION_NAME
 from tests.conftest import STORE
 from tests.factories import World, command, make_world
 from tests.integration.projection_helpers import active, snapshot

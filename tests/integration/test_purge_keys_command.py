@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.keystore import build_keystore
-from api.settings import Settings
+from eenplan.api.settings import Settings
+from eenplan.api.store.idempotency_keys import build_keystore
 
 EENPLAN = Path(sys.executable).parent / "eenplan"
 

@@ -8,12 +8,12 @@ from uuid import UUID
 
 import pytest
 
-from api.bootstrap import build_application
-from api.settings import Settings
-from domain.app import Eenplan
-from domain.errors import PlanNotFoundError
-from domain.plan import HouseholdPlan
-from privacy.views import plan_view
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
+from eenplan.domain.app import Eenplan
+from eenplan.domain.errors import PlanNotFoundError
+from eenplan.domain.plan import HouseholdPlan
+from eenplan.privacy.views import plan_view
 from tests.factories import make_world
 
 EVENTS = 1000

@@ -16,15 +16,18 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from api import schemalock
-from api.bootstrap import build
-from api.schemalock import SCHEMA_DDL, SchemaLockTimeoutError
-from api.settings import Settings
+from eenplan.api.bootstrap import build
+from eenplan.api.settings import Settings
+from eenplan.api.store import schemalock
+from eenplan.api.store.schemalock import SCHEMA_DDL, SchemaLockTimeoutError
 from tests.conftest import STORE
 from tests.processes import until
 
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="concurrent DDL is PostgreSQL's problem")
-BUILD = "from api.bootstrap import build; from api.settings import Settings; build(Settings()).close()"
+BUILD = (
+    "from eenplan.api.bootstrap import build; from eenplan.api.settings import Settings; "
+    "build(Settings()).close()"
+)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import retry
 
-from api.storegate import StoreGate, StoreUnavailableError
+from eenplan.api.store.gate import StoreGate, StoreUnavailableError
 
 
 def _closed_port() -> int:

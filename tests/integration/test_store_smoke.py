@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from eenplan.api.bootstrap import build_application
+from eenplan.api.settings import Settings
 from tests.factories import make_world
 
 

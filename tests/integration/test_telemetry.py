@@ -16,12 +16,12 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from api.app import create_app
-from api.auth import mint_dev_token
-from api.bootstrap import build
-from api.instrumented import InstrumentedEenplan
-from api.settings import Settings
-from domain.app import Eenplan
+from eenplan.api.bootstrap import build
+from eenplan.api.http.app import create_app
+from eenplan.api.http.auth import mint_dev_token
+from eenplan.api.settings import Settings
+from eenplan.api.telemetry.instrumented import InstrumentedEenplan
+from eenplan.domain.app import Eenplan
 from tests.conftest import STORE
 from tests.factories import World, make_world
 
@@ -32,7 +32,7 @@ EXPORTER = InMemorySpanExporter()
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider), "api.telemetry.setup installs the SDK provider"
+    assert isinstance(provider, TracerProvider), "api.telemetry.providers.setup installs the SDK provider"
     if not getattr(provider, "_eenplan_test_exporter", False):
         provider.add_span_processor(SimpleSpanProcessor(EXPORTER))
         provider._eenplan_test_exporter = True  # type: ignore[attr-defined]

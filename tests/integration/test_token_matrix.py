@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api.app import create_app
-from api.bootstrap import build
-from api.settings import Settings
+from eenplan.api.bootstrap import build
+from eenplan.api.http.app import create_app
+from eenplan.api.settings import Settings
 
 ISSUER, AUDIENCE = "https://idp.example.test", "eenplan"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain import errors
-from domain.directory import RegisterOrganisation, RegisterProfessional
-from domain.values import OrganisationKind
+from eenplan.domain import errors
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional
+from eenplan.domain.values import OrganisationKind
 from tests.factories import World, command, ctx_for, in_memory_app, make_world, open_plan_body, uid
 
 
@@ -71,7 +71,7 @@ def test_a_member_id_is_unique_within_a_tenant_but_not_across_tenants(world: Wor
     regisseur = world.pros[world.orgs["welfare"]][0]
     body = open_plan_body(world.team_id, world.tenant).model_dump(mode="json")
     body["household"]["members"][0]["member_id"] = "bsn-less-1"
-    from domain.commands import OpenPlan
+    from eenplan.domain.commands import OpenPlan
 
     world.app.open_plan(world.ctx(regisseur), OpenPlan.model_validate(body))
     with pytest.raises(errors.AlreadyExistsError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.intake.allocation import Candidacy, rank, team_waiting_days, waiting_times
+from eenplan.domain.intake.allocation import Candidacy, rank, team_waiting_days, waiting_times
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

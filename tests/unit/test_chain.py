@@ -9,16 +9,17 @@ from typing import Any
 
 import pytest
 
-from domain.audit.chain import GENESIS, ChainRow, StoredRecord, check_row, next_links
-from domain.audit.export import FORMAT, verify_export
-from domain.audit.verify import Anchor
+from eenplan.domain.audit.chain import GENESIS, ChainRow, StoredRecord, check_row, next_links
+from eenplan.domain.audit.export import FORMAT, verify_export
+from eenplan.domain.audit.verify import Anchor
 
 PLAN = str(uuid.uuid4())
 
 
 def chained(count: int) -> list[ChainRow]:
     records = [
-        (PLAN, v, 10 + v, "domain.plan.events:NoteAdded", f"state {v}".encode()) for v in range(1, count + 1)
+        (PLAN, v, 10 + v, "eenplan.domain.plan.events:NoteAdded", f"state {v}".encode())
+        for v in range(1, count + 1)
     ]
     links = next_links((0, GENESIS), {}, records)
     rows = []
@@ -53,7 +54,7 @@ def test_the_same_records_after_another_head_get_other_chain_hashes() -> None:
     ("change", "what"),
     [
         ({"state": b"state X"}, "differs from what was hashed"),
-        ({"topic": "domain.plan.events:GoalSet"}, "differs from what was hashed"),
+        ({"topic": "eenplan.domain.plan.events:GoalSet"}, "differs from what was hashed"),
         ({"notification_id": 99}, "reordered"),
     ],
 )

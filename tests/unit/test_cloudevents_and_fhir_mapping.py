@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from api.cloudevents import BATCH, STRUCTURED, TYPE_TO_COMMAND, parse
-from api.errors import ProblemError
-from api.fhir import achievement
-from domain.commands import COMMAND_TYPES
+from eenplan.api.http.formats.cloudevents import BATCH, STRUCTURED, TYPE_TO_COMMAND, parse
+from eenplan.api.http.formats.fhir import achievement
+from eenplan.api.http.problems import ProblemError
+from eenplan.domain.commands import COMMAND_TYPES
 
 
 def _event(**changes: object) -> dict[str, object]:

@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from api.auth import dev_private_key
-from api.settings import Settings
+from eenplan.api.http.auth import dev_private_key
+from eenplan.api.settings import Settings
 
 
 def race(settings: Settings, callers: int = 8) -> list[Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain import errors
-from domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
-from domain.values import OrganisationKind
+from eenplan.domain import errors
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.values import OrganisationKind
 from tests.factories import ctx_for, in_memory_app, make_world, open_plan_body
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain import errors
+from eenplan.domain import errors
 from tests.factories import command, in_memory_app, make_world
 
 

@@ -6,11 +6,11 @@ from uuid import UUID
 
 import pytest
 
-from api.settings import Settings
-from domain.app import Eenplan
-from domain.plan.personal import ERASED
-from privacy.policy import Policy, PolicyError, load_policy
-from privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
+from eenplan.api.settings import Settings
+from eenplan.domain.app import Eenplan
+from eenplan.domain.plan.personal import ERASED
+from eenplan.privacy.policy import Policy, PolicyError, load_policy
+from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
 from tests.factories import ctx_for, make_world
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from domain import errors
-from domain.intake.commands import HelpRequestCommand, SubmitHelpRequest
-from domain.intake.request import HelpRequest
+from eenplan.domain import errors
+from eenplan.domain.intake.commands import HelpRequestCommand, SubmitHelpRequest
+from eenplan.domain.intake.request import HelpRequest
 from tests.factories import ctx_for, household, in_memory_app, make_world
 
 TRIAGE = TypeAdapter(HelpRequestCommand)

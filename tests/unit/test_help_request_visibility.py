@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter
 
-from domain import errors
-from domain.directory import RegisterProfessional, RegisterTeam
-from domain.intake.commands import HelpRequestCommand
+from eenplan.domain import errors
+from eenplan.domain.directory import RegisterProfessional, RegisterTeam
+from eenplan.domain.intake.commands import HelpRequestCommand
 from tests.factories import World, ctx_for, in_memory_app, make_world, uid
 from tests.unit.test_help_request_triage import submit
 

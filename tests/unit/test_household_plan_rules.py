@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain import errors
+from eenplan.domain import errors
 from tests.factories import World, ctx_for, in_memory_app, make_world, open_plan_body
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import inspect
 import typing
 
-from domain.plan import events as ev
-from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
-from domain.plan.personal import personal_values
+from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
+from eenplan.domain.plan.personal import personal_values
 
 STRUCTURE = {
     "meta",

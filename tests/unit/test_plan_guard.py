@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from domain import errors
+from eenplan.domain import errors
 from tests.factories import in_memory_app, make_world
 
 

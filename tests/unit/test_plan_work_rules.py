@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from domain import errors
+from eenplan.domain import errors
 from tests.factories import World, command, in_memory_app, make_world
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.context import Actor
-from privacy.filter import Caller, filter_plan, visible_plan_ids
-from privacy.policy import load_policy
+from eenplan.domain.context import Actor
+from eenplan.privacy.filter import Caller, filter_plan, visible_plan_ids
+from eenplan.privacy.policy import load_policy
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 POLICY = load_policy()

@@ -17,12 +17,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.context import Actor
-from domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
-from domain.plan.personal import personal_values
-from domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, OrganisationKind
-from privacy.filter import Caller, filter_history, filter_plan, relations
-from privacy.policy import RELATIONS, Policy
+from eenplan.domain.context import Actor
+from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
+from eenplan.domain.plan.personal import personal_values
+from eenplan.domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, OrganisationKind
+from eenplan.privacy.filter import Caller, filter_history, filter_plan, relations
+from eenplan.privacy.policy import RELATIONS, Policy
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CATEGORIES = [c.value for c in DataCategory]

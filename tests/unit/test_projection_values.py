@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from projections.aggregates import waiting
-from projections.db import lock_key
-from projections.monitoring import Cells
-from projections.queries import InvalidCursorError, decode_cursor, encode_cursor
+from eenplan.projections.aggregates import waiting
+from eenplan.projections.db import lock_key
+from eenplan.projections.monitoring import Cells
+from eenplan.projections.queries import InvalidCursorError, decode_cursor, encode_cursor
 
 
 def test_a_cursor_round_trips_and_a_forged_one_is_refused() -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from domain import errors
-from domain.directory import RegisterTeam
-from domain.reorganisation import PlanFacts, Reorganisation, areas_after, check, decide
+from eenplan.domain import errors
+from eenplan.domain.directory import RegisterTeam
+from eenplan.domain.reorganisation import PlanFacts, Reorganisation, areas_after, check, decide
 from tests.factories import ctx_for, in_memory_app, make_world, open_plan_body
 
 SPEC = Reorganisation.model_validate(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from domain.context import CommandContext
-from domain.intake.commands import Person
-from domain.intake.signals import SignalFile, SignalTerms, person_key
-from domain.intake.values import SignalType
+from eenplan.domain.context import CommandContext
+from eenplan.domain.intake.commands import Person
+from eenplan.domain.intake.signals import SignalFile, SignalTerms, person_key
+from eenplan.domain.intake.values import SignalType
 from tests.factories import ctx_for
 
 TERMS = SignalTerms(key=b"test-key", active_days=730, window_days=365)

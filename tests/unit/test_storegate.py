@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from api import storegate
-from api.storegate import StoreGate
+from eenplan.api.store import gate as storegate
+from eenplan.api.store.gate import StoreGate
 
 
 def test_a_tripped_gate_refuses_until_a_probe_finds_the_store_up(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,11 +7,11 @@ and signal matches must follow the team the old one went into.
 
 from __future__ import annotations
 
-from domain.directory import RegisterTeam
-from domain.intake.commands import PostSignal, SubmitHelpRequest
-from domain.intake.signals import SignalTerms
-from domain.reorganisation import Reorganisation
-from domain.values import Role
+from eenplan.domain.directory import RegisterTeam
+from eenplan.domain.intake.commands import PostSignal, SubmitHelpRequest
+from eenplan.domain.intake.signals import SignalTerms
+from eenplan.domain.reorganisation import Reorganisation
+from eenplan.domain.values import Role
 from tests.factories import World, ctx_for, in_memory_app, make_world
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from domain.commands import Address, Member, TenantCode
-from domain.values import is_valid_bsn
+from eenplan.domain.commands import Address, Member, TenantCode
+from eenplan.domain.values import is_valid_bsn
 
 
 @pytest.mark.parametrize("bsn", ["111222333", "123456782", "999999990"])

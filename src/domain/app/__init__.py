@@ -11,10 +11,10 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from domain.app.directory import DirectoryCommands
-from domain.app.intake import IntakeCommands
-from domain.app.plans import Outcome, PlanCommands
-from domain.plan import HouseholdPlan
+from eenplan.domain.app.directory import DirectoryCommands
+from eenplan.domain.app.intake import IntakeCommands
+from eenplan.domain.app.plans import Outcome, PlanCommands
+from eenplan.domain.plan import HouseholdPlan
 
 __all__ = ["Eenplan", "Outcome"]
 

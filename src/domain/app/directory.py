@@ -9,9 +9,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError
 
-from domain import errors
-from domain.context import Actor, CommandContext, ProfessionalRef
-from domain.directory import (
+from eenplan.domain import errors
+from eenplan.domain.context import Actor, CommandContext, ProfessionalRef
+from eenplan.domain.directory import (
     DirectoryIndex,
     Organisation,
     Professional,

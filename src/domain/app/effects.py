@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 
 from eventsourcing.application import Application
 
-from domain.app.intake import TriageOutcome
-from domain.app.plans import Outcome
-from domain.context import Actor
-from domain.intake.request import HelpRequest
-from domain.intake.signals import SignalFile, SignalRecorded
+from eenplan.domain.app.intake import TriageOutcome
+from eenplan.domain.app.plans import Outcome
+from eenplan.domain.context import Actor
+from eenplan.domain.intake.request import HelpRequest
+from eenplan.domain.intake.signals import SignalFile, SignalRecorded
+from eenplan.domain.plan.events import PLAN_EVENTS
 
-PLAN_TOPIC = "domain.plan.events:"
 PAGE = 500
 A = TypeVar("A")
 
@@ -52,7 +52,7 @@ def recorded_outcome(app: Application[Any], actor: Actor, command_id: str, after
 
 def plan_outcome(recorded: list[Recorded]) -> Outcome | None:
     """A plan command's outcome, from the events it recorded; None when it recorded no plan event."""
-    plan_events = [r.event for r in recorded if r.topic.startswith(PLAN_TOPIC)]
+    plan_events = [r.event for r in recorded if isinstance(r.event, PLAN_EVENTS)]
     if not plan_events:
         return None
     opened = [e for e in plan_events if type(e).__name__ == "Opened"]
@@ -69,7 +69,7 @@ def state_after(app: Application[Any], recorded: list[Recorded], kind: type[A]) 
     """The `kind` aggregate the command changed, as the command left it, and its last position."""
     versions: dict[Any, int] = {}
     for r in recorded:
-        if r.topic.startswith(f"{kind.__module__}:"):
+        if type(r.event).__module__ == kind.__module__:
             versions[r.event.originator_id] = r.event.originator_version
     for originator_id, version in versions.items():
         aggregate: Any = app.repository.get(originator_id, version=version)
@@ -111,7 +111,7 @@ def _caused_by(event: Any, actor: Actor, command_id: str) -> bool:
 
 
 def _saved_with(event: Any, found: list[Recorded]) -> bool:
-    plans = [r.event for r in found if r.topic.startswith(PLAN_TOPIC)]
+    plans = [r.event for r in found if isinstance(r.event, PLAN_EVENTS)]
     plan_id = getattr(event, "plan_id", None)
     return bool(plans) and plan_id == str(plans[-1].originator_id)
 

@@ -15,15 +15,15 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain import errors
-from domain.app.reorganise import ReorganisationCommands
-from domain.app.scan import LogScans, RegisseurLoad
-from domain.app.signals import SignalCommands
-from domain.context import Actor, CommandContext
-from domain.intake import allocation
-from domain.intake import commands as ic
-from domain.intake.activity import Activity
-from domain.intake.request import HelpRequest
+from eenplan.domain import errors
+from eenplan.domain.app.reorganise import ReorganisationCommands
+from eenplan.domain.app.scan import LogScans, RegisseurLoad
+from eenplan.domain.app.signals import SignalCommands
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.intake import allocation
+from eenplan.domain.intake import commands as ic
+from eenplan.domain.intake.activity import Activity
+from eenplan.domain.intake.request import HelpRequest
 
 RETRIES = 20
 

@@ -15,14 +15,14 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError, Recording
 
-from domain import commands as c
-from domain import errors
-from domain.audit import replay as audit_replay
-from domain.context import Actor, CommandContext
-from domain.plan import HouseholdPlan
-from domain.plan.events import Opened
-from domain.plan.registry import MemberRegistration
-from domain.values import Role
+from eenplan.domain import commands as c
+from eenplan.domain import errors
+from eenplan.domain.audit import replay as audit_replay
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.plan import HouseholdPlan
+from eenplan.domain.plan.events import Opened
+from eenplan.domain.plan.registry import MemberRegistration
+from eenplan.domain.values import Role
 
 RETRIES = 50
 # Commands on one plan queue up per process instead of racing to the store; striped

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain import errors
-from domain import reorganisation as ro
-from domain.context import CommandContext
-from domain.directory import RegisterTeam
-from domain.plan import HouseholdPlan
+from eenplan.domain import errors
+from eenplan.domain import reorganisation as ro
+from eenplan.domain.context import CommandContext
+from eenplan.domain.directory import RegisterTeam
+from eenplan.domain.plan import HouseholdPlan
 
 RETRIES = 20
 Progress = Callable[[int], None]

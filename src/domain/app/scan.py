@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from eventsourcing.utils import get_topic
-
-from domain.intake import request as hr
-from domain.plan import events as pe
-from domain.reorganisation import PlanFacts
+from eenplan.domain.intake import request as hr
+from eenplan.domain.plan import events as pe
+from eenplan.domain.reorganisation import PlanFacts
+from eenplan.domain.topics import stored_topics
 
 PAGE = 1000
 PLAN_FACT_EVENTS = (
@@ -49,7 +48,7 @@ class LogScans:
 
     def scan(self, *event_classes: type) -> Iterator[Any]:
         """Every stored event of these classes, in log order."""
-        topics = [get_topic(cls) for cls in event_classes]
+        topics = stored_topics(*event_classes)
         start = 1
         while True:
             page = self.recorder.select_notifications(start, PAGE, topics=topics)

@@ -8,10 +8,10 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain import errors
-from domain.context import Actor, CommandContext
-from domain.intake.commands import PostSignal
-from domain.intake.signals import (
+from eenplan.domain import errors
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.intake.commands import PostSignal
+from eenplan.domain.intake.signals import (
     SignalFile,
     SignalFileOpened,
     SignalsMatched,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from domain.audit.chain import GENESIS, Break, ChainRow, chain_link, record_digest, record_link
+from eenplan.domain.audit.chain import GENESIS, Break, ChainRow, chain_link, record_digest, record_link
 
 FORMAT = "eenplan.audit-export/1"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.audit.chain import Break, canonical_id
+from eenplan.domain.audit.chain import Break, canonical_id
 
 
 def state_of(aggregate: Any) -> dict[str, Any]:

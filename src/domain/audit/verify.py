@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.audit.chain import Break, ChainRow, check_row
+from eenplan.domain.audit.chain import Break, ChainRow, check_row
 
 PAGE = 1000
 Progress = Callable[[int, int], None]

@@ -5,9 +5,9 @@ requests from every channel, simple answers, referrals, allocation by expertise
 and free capacity (seed 003), and partner signals matched per person (seed 001).
 """
 
-from domain.intake.activity import Activity
-from domain.intake.categories import PERSONAL_FIELDS, SUBJECT_FIELDS
-from domain.intake.request import HelpRequest
-from domain.intake.signals import SignalFile
+from eenplan.domain.intake.activity import Activity
+from eenplan.domain.intake.categories import PERSONAL_FIELDS, SUBJECT_FIELDS
+from eenplan.domain.intake.request import HelpRequest
+from eenplan.domain.intake.signals import SignalFile
 
 __all__ = ["PERSONAL_FIELDS", "SUBJECT_FIELDS", "Activity", "HelpRequest", "SignalFile"]

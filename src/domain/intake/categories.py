@@ -9,7 +9,7 @@ of theirs is personal. Event class names here do not collide with plan events.
 
 from __future__ import annotations
 
-from domain.plan.categories import BSN, GENERAL, IDENTITY
+from eenplan.domain.plan.categories import BSN, GENERAL, IDENTITY
 
 _CONTACT = {"given_name": IDENTITY, "family_name": IDENTITY, "phone": IDENTITY, "email": IDENTITY}
 _PERSON = {"given_name": IDENTITY, "family_name": IDENTITY, "birth_date": IDENTITY, "bsn": BSN}

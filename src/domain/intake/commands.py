@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from domain.commands import (
+from eenplan.domain.commands import (
     BirthDate,
     Bsn,
     Id,
@@ -22,7 +22,7 @@ from domain.commands import (
     Text,
     _no_control_characters,
 )
-from domain.intake.values import Channel, SignalType, Topic
+from eenplan.domain.intake.values import Channel, SignalType, Topic
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
 Email = Annotated[

@@ -20,10 +20,10 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain import errors
-from domain.context import Actor, CommandContext
-from domain.intake.commands import SubmitHelpRequest
-from domain.values import Role
+from eenplan.domain import errors
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.intake.commands import SubmitHelpRequest
+from eenplan.domain.values import Role
 
 OPEN = "open"
 

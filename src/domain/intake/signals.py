@@ -22,9 +22,9 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.context import Actor, CommandContext
-from domain.intake.commands import Person
-from domain.intake.values import MATCH_WEIGHT, SIGNAL_WEIGHT, SignalType
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.intake.commands import Person
+from eenplan.domain.intake.values import MATCH_WEIGHT, SIGNAL_WEIGHT, SignalType
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://eenplan.nl/signals")
 

@@ -1,5 +1,5 @@
 """The household plan: its aggregate, events and personal-data metadata."""
 
-from domain.plan.aggregate import HouseholdPlan
+from eenplan.domain.plan.aggregate import HouseholdPlan
 
 __all__ = ["HouseholdPlan"]

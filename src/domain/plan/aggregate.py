@@ -16,14 +16,14 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain import errors
-from domain.commands import Address, Member, OpenPlan
-from domain.context import CommandContext, ProfessionalRef
-from domain.plan import events as ev
-from domain.plan.state import new_id
-from domain.plan.team import CareTeamCommands
-from domain.plan.work import WorkCommands
-from domain.values import DataCategory
+from eenplan.domain import errors
+from eenplan.domain.commands import Address, Member, OpenPlan
+from eenplan.domain.context import CommandContext, ProfessionalRef
+from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.state import new_id
+from eenplan.domain.plan.team import CareTeamCommands
+from eenplan.domain.plan.work import WorkCommands
+from eenplan.domain.values import DataCategory
 
 
 def member_record(member: Member) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Fields not listed are structure (ids, versions, statuses, dates of the process).
 
 from __future__ import annotations
 
-from domain.values import DataCategory
+from eenplan.domain.values import DataCategory
 
 IDENTITY = DataCategory.IDENTITY.value
 BSN = DataCategory.BSN.value

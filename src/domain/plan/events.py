@@ -11,8 +11,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.plan.categories import STATE_FIELDS
-from domain.plan.personal import erase
+from eenplan.domain.plan.categories import STATE_FIELDS
+from eenplan.domain.plan.personal import erase
 
 
 class PlanEvent(Aggregate.Event):
@@ -397,3 +397,11 @@ class PersonalDataErased(PlanEvent):
         # Remembered so replays of earlier versions and history can be blanked the same way.
         plan.erased_members = sorted({*getattr(plan, "erased_members", []), *self.member_ids})
         plan.household_erased = getattr(plan, "household_erased", False) or self.household
+
+
+# Every event of the household plan, the first (`Opened`) included: for topic filters on the log.
+PLAN_EVENTS: tuple[type[Any], ...] = tuple(
+    cls
+    for cls in list(globals().values())
+    if isinstance(cls, type) and issubclass(cls, Aggregate.Event) and cls.__module__ == __name__
+)

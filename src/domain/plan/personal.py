@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from domain.plan.categories import OWN
-from domain.values import DataCategory
+from eenplan.domain.plan.categories import OWN
+from eenplan.domain.values import DataCategory
 
 ERASED = "[erased]"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from domain import errors
-from domain.context import CommandContext
-from domain.plan import events as ev
+from eenplan.domain import errors
+from eenplan.domain.context import CommandContext
+from eenplan.domain.plan import events as ev
 
 
 def new_id() -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain import errors
-from domain.context import Actor, CommandContext, ProfessionalRef
-from domain.plan import events as ev
-from domain.plan.state import PlanState, new_id
+from eenplan.domain import errors
+from eenplan.domain.context import Actor, CommandContext, ProfessionalRef
+from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.state import PlanState, new_id
 
 REGISSEUR, CARE_TEAM, MANDATE, TEAM_LEAD = "regisseur", "care_team", "mandate", "team_lead"
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain import errors
-from domain.commands import MemberResponsible, OrganisationResponsible
-from domain.context import CommandContext
-from domain.plan import events as ev
-from domain.plan.state import PlanState, new_id
-from domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, RiskLevel
+from eenplan.domain import errors
+from eenplan.domain.commands import MemberResponsible, OrganisationResponsible
+from eenplan.domain.context import CommandContext
+from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.state import PlanState, new_id
+from eenplan.domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, RiskLevel
 
 
 class WorkCommands(PlanState):

@@ -1,0 +1,1 @@
+"""The `eenplan` command: serve, tokens, demo, audit, privacy, projections and teams."""

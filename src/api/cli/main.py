@@ -1,0 +1,116 @@
+"""The `eenplan` command: serve the API, mint development tokens, load the demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from eenplan.api.cli.audit import audit_cli
+from eenplan.api.cli.privacy import privacy_cli
+from eenplan.api.cli.teams import teams_cli
+from eenplan.api.settings import Settings
+
+cli = typer.Typer(help="eenplan: one household, one plan, one regisseur.", no_args_is_help=True)
+cli.add_typer(privacy_cli, name="privacy")
+
+
+@cli.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the HTTP API on the configured store. Never adds data."""
+    import uvicorn
+
+    Settings()  # fail fast on bad settings, before forking workers
+    uvicorn.run(
+        "eenplan.api.bootstrap:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@cli.command()
+def token(
+    sub: Annotated[str, typer.Option(help="professional or system id")],
+    org: Annotated[str, typer.Option(help="organisation id")],
+    tenant: Annotated[list[str], typer.Option(help="municipality code, e.g. GM0687; repeatable")],
+    role: Annotated[
+        list[str],
+        typer.Option(
+            help="professional, team_lead, auditor, privacy_officer, admin, partner_system; repeatable"
+        ),
+    ],
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 8 * 3600,
+) -> None:
+    """Print a development token (development mode only)."""
+    from eenplan.api.http.auth import KNOWN_ROLES, mint_dev_token
+
+    settings = Settings()
+    if settings.is_production:
+        raise typer.BadParameter("production mode does not mint tokens; use your identity provider")
+    unknown = set(role) - KNOWN_ROLES
+    if unknown:
+        raise typer.BadParameter(f"unknown roles: {sorted(unknown)}")
+    typer.echo(mint_dev_token(settings, sub=sub, org=org, tenants=tenant, roles=role, ttl_seconds=ttl))
+
+
+@cli.command()
+def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty store")] = False) -> None:
+    """Load the demo tenant, team, professionals and households, and print tokens to try."""
+    from eenplan.api.bootstrap import build_application
+    from eenplan.api.cli import demo as demo_data
+
+    settings = Settings()
+    app = build_application(settings)
+    try:
+        if if_empty and app.recorder.max_notification_id():
+            typer.echo("The store already holds data; the demo was not loaded again.")
+        else:
+            plans = demo_data.load(app)
+            typer.echo("Demo loaded. Plans:")
+            for name, plan_id in plans.items():
+                typer.echo(f"  {name:10} {plan_id}")
+    finally:
+        app.close()
+    _print_demo_tokens(settings)
+
+
+def _print_demo_tokens(settings: Settings) -> None:
+    from eenplan.api.cli import demo as demo_data
+    from eenplan.api.http.auth import mint_dev_token
+
+    typer.echo("\nTokens for the demo users (valid 8 hours):")
+    for sub, org, roles, what in demo_data.TOKEN_USERS:
+        token = mint_dev_token(settings, sub=sub, org=org, tenants=[demo_data.TENANT], roles=roles)
+        typer.echo(f"\n# {sub} ({org}): {what}\n{token}")
+
+
+cli.add_typer(teams_cli, name="teams")
+cli.add_typer(audit_cli, name="audit")
+
+from eenplan.api.cli.project import project  # noqa: E402 - the `project` sub-commands live in their own module
+
+cli.add_typer(project, name="project")
+
+
+@cli.command("purge-keys")
+def purge_keys() -> None:
+    """Delete idempotency keys older than EENPLAN_IDEMPOTENCY_TTL_SECONDS (default 7 days)."""
+    from eenplan.api.store.idempotency_keys import build_keystore
+
+    store = build_keystore(Settings())
+    try:
+        typer.echo(f"purged {store.purge()} expired idempotency keys")
+    finally:
+        store.close()
+
+
+def main() -> None:
+    cli()

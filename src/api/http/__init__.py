@@ -1,0 +1,1 @@
+"""HTTP only: the FastAPI app, dependencies, auth, problem+json, middleware, idempotency, routes."""

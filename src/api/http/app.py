@@ -1,0 +1,75 @@
+"""The FastAPI application: routers, error map and request middleware on one container."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from eenplan.api.http import problems
+from eenplan.api.http.idempotency import purge_periodically
+from eenplan.api.http.middleware import RequestContext
+from eenplan.api.http.routes import (
+    audit,
+    changes,
+    directory,
+    events,
+    fhir,
+    intake,
+    plans,
+    privacy,
+    reorganisations,
+    service,
+    signals,
+    views,
+)
+from eenplan.api.http.services import Services
+from eenplan.api.http.storegate import StoreGateMiddleware
+from eenplan.api.telemetry import providers as telemetry
+
+
+def create_app(container: Services) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        every = container.settings.idempotency_purge_interval_seconds
+        purger = asyncio.create_task(purge_periodically(container.keys, every))
+        runner = container.projections.runner() if container.settings.projections_in_process else None
+        if runner is not None:
+            runner.start()
+        yield
+        if runner is not None:
+            runner.stop()
+        purger.cancel()
+        container.close()
+
+    app = FastAPI(
+        title="eenplan",
+        version="1.0.0",
+        summary="One household, one plan, one regisseur.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    problems.install(app)
+    # Fail fast (503) while the store is down; inside RequestContext, so 503s carry traceparent.
+    app.state.store_gate = container.store_gate
+    app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)
+    app.add_middleware(RequestContext, max_body_bytes=container.settings.max_body_bytes)
+    for router in (
+        service.router,
+        directory.router,
+        plans.router,
+        views.router,
+        privacy.router,
+        events.router,
+        changes.router,
+        fhir.router,
+        intake.router,
+        signals.router,
+        reorganisations.router,
+    ):
+        app.include_router(router)
+    app.include_router(audit.router)
+    telemetry.instrument(app)  # HTTP server spans and GET /metrics
+    return app

@@ -1,0 +1,82 @@
+"""Run a command once per idempotency key and answer with the stored reply, byte for byte."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from eenplan.api.http.idempotency import PLAN_RECOVERY, Recovery, fingerprint
+from eenplan.api.http.schemas.public import CommandResult, PlanOpened
+from eenplan.api.http.services import Services
+from eenplan.api.store.idempotency_keys import Reply
+from eenplan.domain.app import Outcome
+from eenplan.domain.context import CommandContext
+
+JSON = "application/json"
+T = TypeVar("T")
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def opened_reply(outcome: Outcome) -> Reply:
+    body = PlanOpened(
+        plan_id=outcome.plan_id,
+        version=outcome.version,
+        position=outcome.position,
+        member_ids=outcome.member_ids,
+    )
+    headers = {"content-type": JSON, "location": f"/plans/{outcome.plan_id}", "etag": etag(outcome.version)}
+    return Reply(201, headers, body.model_dump_json().encode())
+
+
+def command_reply(outcome: Outcome) -> Reply:
+    body = CommandResult.model_validate(outcome, from_attributes=True)
+    return Reply(200, {"content-type": JSON, "etag": etag(outcome.version)}, body.model_dump_json().encode())
+
+
+def as_response(reply: Reply) -> Response:
+    return Response(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+def created(body: BaseModel, location: str | None = None) -> Reply:
+    """A 201, with the new resource's address when it has one."""
+    headers = {"content-type": JSON, **({"location": location} if location else {})}
+    return Reply(201, headers, body.model_dump_json().encode())
+
+
+def ok(body: BaseModel) -> Reply:
+    return Reply(200, {"content-type": JSON}, body.model_dump_json().encode())
+
+
+def answered(response: Response) -> Any:
+    """The JSON body of a reply, first or repeated: what the route notes in the processing log."""
+    return json.loads(bytes(response.body))
+
+
+def once(
+    request: Request,
+    container: Services,
+    ctx: CommandContext,
+    body: BaseModel | None,
+    execute: Callable[[CommandContext], T],
+    render: Callable[[T], Reply],
+    recovery: Recovery[T] = PLAN_RECOVERY,
+) -> Response:
+    """Run `execute` under the request's idempotency key (body `command_id` wins over the header).
+
+    `render` makes the stored reply, so a repeat answers byte for byte as the first did; `recovery`
+    says how a claim left unanswered by a dead process is settled.
+    """
+    ctx = ctx.with_command_id(getattr(body, "command_id", None))
+    keyed = bool(getattr(body, "command_id", None) or request.headers.get("idempotency-key"))
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    content = body.model_dump(mode="json") if body is not None else None
+    print_ = fingerprint(target, content, ctx.actor.acting_for)
+    reply = container.idempotency.run(ctx, keyed, print_, lambda: execute(ctx), render, recovery)
+    return as_response(reply)

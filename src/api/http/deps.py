@@ -1,0 +1,96 @@
+"""FastAPI dependencies: the container, the authenticated caller, the command context."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from uuid import uuid4
+
+import structlog
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from eenplan.api.http.auth import AuthError
+from eenplan.api.http.partners import ACTING_FOR_HEADER, acting_for, require_acting_for
+from eenplan.api.http.services import Services
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.errors import NotAllowedError
+from eenplan.domain.values import Role
+
+bearer = HTTPBearer(auto_error=False, description="A JWT from your identity provider or `eenplan token`")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def get_container(request: Request) -> Services:
+    container: Services = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Services, Depends(get_container)]
+
+
+async def get_caller(
+    request: Request,
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    acting_for_header: Annotated[
+        str | None,
+        Header(alias=ACTING_FOR_HEADER, description="partner systems: the professional they act for"),
+    ] = None,
+) -> Actor:
+    """The verified caller. Async, so the log context it binds reaches the access log."""
+    if credentials is None:
+        raise AuthError("send 'Authorization: Bearer <token>'")
+    session = container.verifier.session(credentials.credentials)
+    actor = acting_for(container.eenplan, session.actor, acting_for_header)
+    structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
+    request.state.caller = actor
+    request.state.token_expires_at = session.expires_at  # long streams end with their token
+    return actor
+
+
+CallerDep = Annotated[Actor, Depends(get_caller)]
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if not any(actor.has_role(role) for role in roles):
+        names = ", ".join(r.value for r in roles)
+        raise NotAllowedError(f"this needs one of the roles: {names}")
+
+
+def trace_id(request: Request) -> str | None:
+    trace = getattr(request.state, "trace", None) or {}
+    value: str | None = trace.get("trace_id")
+    return value
+
+
+def organisation_context(
+    request: Request,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> CommandContext:
+    """A command an organisation makes as itself, e.g. a partner system reporting a signal."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise_validation("Idempotency-Key", "use 1 to 100 letters, digits or ._:-")
+    return CommandContext(
+        actor=caller, command_id=idempotency_key or str(uuid4()), trace_id=trace_id(request)
+    )
+
+
+OrganisationContextDep = Annotated[CommandContext, Depends(organisation_context)]
+
+
+def command_context(ctx: OrganisationContextDep) -> CommandContext:
+    """A command on a plan: a partner system must name the professional it acts for."""
+    require_acting_for(ctx.actor)
+    return ctx
+
+
+def raise_validation(where: str, message: str, part: str = "header") -> None:
+    """A 422 for a request header (or `part="query"`: a query parameter) that FastAPI cannot check."""
+    from fastapi.exceptions import RequestValidationError
+
+    raise RequestValidationError([{"loc": [part, where], "msg": message, "type": "value_error"}])
+
+
+CommandContextDep = Annotated[CommandContext, Depends(command_context)]

@@ -1,0 +1,1 @@
+"""Wire formats of partners and health systems: CloudEvents in, FHIR R4B out."""

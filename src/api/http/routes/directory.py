@@ -1,0 +1,113 @@
+"""The directory: organisations, their professionals, and teams (admin registers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from eenplan.api.http import replies
+from eenplan.api.http.commanding import created, once
+from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from eenplan.api.http.replies import organisation_public as _organisation
+from eenplan.api.http.replies import professional_public as _professional
+from eenplan.api.http.replies import team_public as _team
+from eenplan.api.http.schemas.public import OrganisationPublic, ProfessionalPublic, TeamPublic
+from eenplan.domain.directory import (
+    Organisation,
+    Professional,
+    RegisterOrganisation,
+    RegisterProfessional,
+    RegisterTeam,
+    Team,
+)
+from eenplan.domain.errors import NotFoundError, UnknownReferenceError
+from eenplan.domain.values import Role
+
+router = APIRouter(tags=["directory"])
+
+
+@router.post("/organisations", status_code=201, response_model=OrganisationPublic)
+def create_organisation(
+    body: RegisterOrganisation, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """Register an organisation (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_organisation(c, body),
+        lambda org: created(_organisation(org), f"/organisations/{body.id}"),
+        replies.recall_latest(container, Organisation),
+    )
+
+
+@router.get("/organisations", response_model=list[OrganisationPublic])
+def read_organisations(caller: CallerDep, container: ContainerDep) -> list[OrganisationPublic]:
+    """Organisations serving any of the caller's tenants."""
+    return [_organisation(o) for o in container.eenplan.visible_organisations(caller)]
+
+
+@router.post("/organisations/{org_id}/professionals", status_code=201, response_model=ProfessionalPublic)
+def create_professional(
+    org_id: str,
+    body: RegisterProfessional,
+    ctx: CommandContextDep,
+    container: ContainerDep,
+    request: Request,
+) -> Response:
+    """Register a professional of an organisation (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    _check_serves(container, ctx.actor, org_id)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_professional(c, org_id, body),
+        lambda professional: created(_professional(professional), f"/professionals/{body.id}"),
+        replies.recall_latest(container, Professional),
+    )
+
+
+@router.get("/professionals/{professional_id}", response_model=ProfessionalPublic)
+def read_professional(professional_id: str, caller: CallerDep, container: ContainerDep) -> ProfessionalPublic:
+    """One professional, if their organisation serves one of the caller's tenants."""
+    try:
+        professional = container.eenplan.professional(professional_id)
+        _check_serves(container, caller, professional.organisation_id)
+    except UnknownReferenceError:
+        raise NotFoundError(f"professional {professional_id} not found") from None
+    return _professional(professional)
+
+
+@router.post("/teams", status_code=201, response_model=TeamPublic)
+def create_team(
+    body: RegisterTeam, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """Register a team for a tenant (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_team(c, body),
+        lambda team: created(_team(team), f"/teams/{body.id}"),
+        replies.recall_latest(container, Team),
+    )
+
+
+@router.get("/teams", response_model=list[TeamPublic])
+def read_teams(caller: CallerDep, container: ContainerDep) -> list[TeamPublic]:
+    """Teams of the caller's tenants."""
+    return [_team(t) for t in container.eenplan.visible_teams(caller)]
+
+
+def _check_serves(container: ContainerDep, caller: CallerDep, org_id: str) -> None:
+    try:
+        org = container.eenplan.organisation(org_id)
+    except UnknownReferenceError:
+        raise NotFoundError(f"organisation {org_id} not found") from None
+    if not set(org.tenants) & caller.tenants:
+        raise NotFoundError(f"organisation {org_id} not found")

@@ -1,0 +1,87 @@
+"""`POST /events`: CloudEvents 1.0 from partner systems, each run as its plan command, once."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from eenplan.api.http.commanding import as_response, command_reply
+from eenplan.api.http.deps import CallerDep, ContainerDep, trace_id
+from eenplan.api.http.formats import cloudevents
+from eenplan.api.http.idempotency import fingerprint
+from eenplan.api.http.partners import acting_for, require_acting_for
+from eenplan.api.http.problems import ProblemError, problem, status_of
+from eenplan.api.http.processing import LoggedRoute, activity
+from eenplan.api.http.schemas.public import CommandResult
+from eenplan.api.http.services import Services
+from eenplan.api.store.idempotency_keys import Reply
+from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.errors import DomainError
+from eenplan.privacy.processing import note_processing
+
+router = APIRouter(tags=["events"], route_class=LoggedRoute)
+BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            cloudevents.STRUCTURED: {"schema": {"type": "object"}},
+            cloudevents.BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post("/events", response_model=CommandResult, openapi_extra={**BODY, **activity("plan_coordination")})
+def receive_events(
+    request: Request,
+    caller: CallerDep,
+    container: ContainerDep,
+    body: Annotated[bytes, Depends(raw_body)],
+) -> Response:
+    """Run CloudEvents as commands. One event answers as `POST /plans/{id}/commands` does; a batch
+    answers 200 with `{"results": [{source, id, status, body}]}`, one per event, in order."""
+    is_batch, events = cloudevents.parse(request.headers.get("content-type", ""), body)
+    if not is_batch:
+        return as_response(_run(request, container, caller, events[0]))
+    results = [_result(request, container, caller, event) for event in events]
+    return Response(json.dumps({"results": results}).encode(), media_type="application/json")
+
+
+def _run(request: Request, container: Services, caller: Actor, event: cloudevents.InboundEvent) -> Reply:
+    actor = acting_for(container.eenplan, caller, event.acting_for) if event.acting_for else caller
+    require_acting_for(actor)
+    ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
+    print_ = fingerprint(request.url.path, event.raw, actor.acting_for)
+    reply = container.idempotency.run(
+        ctx,
+        True,
+        print_,
+        lambda: container.eenplan.execute(ctx, event.plan_id, event.command),
+        command_reply,
+    )
+    subject = getattr(event.command, "member_id", None)
+    note_processing(actor, event.plan_id, operation=event.command.type, also=[subject] if subject else [])
+    return reply
+
+
+def _result(
+    request: Request, container: Services, caller: Actor, event: cloudevents.InboundEvent
+) -> dict[str, Any]:
+    """One event of a batch: its reply, or its problem; the other events run regardless."""
+    try:
+        reply = _run(request, container, caller, event)
+    except DomainError as e:
+        reply = _problem_reply(problem(status_of(e), e.detail))
+    except ProblemError as e:
+        reply = _problem_reply(problem(e.status, e.detail, kind=e.kind, **e.extra))
+    return {"source": event.source, "id": event.id, "status": reply.status, "body": json.loads(reply.body)}
+
+
+def _problem_reply(response: Response) -> Reply:
+    return Reply(response.status_code, {}, bytes(response.body))

@@ -1,0 +1,153 @@
+"""Plans: open one, send it commands, read it now or as it was, read its history."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic import AwareDatetime
+
+from eenplan.api.http.commanding import command_reply, once, opened_reply
+from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, raise_validation
+from eenplan.api.http.processing import LoggedRoute, activity
+from eenplan.api.http.schemas.public import CommandResult, PlanHistory, PlanOpened, PlanPublic
+from eenplan.domain.commands import CommandBatch, OpenPlan, PlanCommand
+from eenplan.domain.context import CommandContext
+from eenplan.privacy.processing import note_processing
+
+router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
+# The stores keep versions as signed 64-bit integers; a larger one is a validation problem, not a 500.
+MAX_VERSION = 2**63 - 1
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise_validation("If-Match", 'use the ETag of the plan, e.g. "7"')
+    return int(tag)
+
+
+@router.post("", status_code=201, response_model=PlanOpened, openapi_extra=activity("intake"))
+def create_plan(
+    body: OpenPlan, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """Open a household plan; the caller and the regisseur join its care team."""
+    response = once(
+        request, container, ctx, body, lambda c: container.eenplan.open_plan(c, body), opened_reply
+    )
+    opened = json.loads(bytes(response.body))
+    note_processing(ctx.actor, opened["plan_id"], opened["member_ids"])
+    return response
+
+
+@router.post("/{plan_id}/commands", response_model=CommandResult, openapi_extra=activity("plan_coordination"))
+def run_command(
+    plan_id: str,
+    command: Annotated[PlanCommand, Body()],
+    ctx: CommandContextDep,
+    container: ContainerDep,
+    request: Request,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Response:
+    """Run one command against the plan."""
+    version = _if_match(if_match)
+    response = once(
+        request,
+        container,
+        ctx,
+        command,
+        lambda c: container.eenplan.execute(c, plan_id, command, version),
+        command_reply,
+    )
+    _note_commands(ctx, plan_id, [command])
+    return response
+
+
+@router.post(
+    "/{plan_id}/commands:batch", response_model=CommandResult, openapi_extra=activity("plan_coordination")
+)
+def run_batch(
+    plan_id: str,
+    batch: CommandBatch,
+    ctx: CommandContextDep,
+    container: ContainerDep,
+    request: Request,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Response:
+    """Run up to 100 commands in order as one save: all or nothing, one version per event.
+
+    A failing command's problem names its `index`. The events all record the batch's command id.
+    """
+    version = _if_match(if_match)
+    response = once(
+        request,
+        container,
+        ctx,
+        batch,
+        lambda c: container.eenplan.execute_batch(c, plan_id, list(batch.commands), version),
+        command_reply,
+    )
+    _note_commands(ctx, plan_id, list(batch.commands))
+    return response
+
+
+def _note_commands(ctx: CommandContext, plan_id: str, commands: list[Any]) -> None:
+    """Log the processing, also for a repeat: the caller received the plan's data again."""
+    # A removed member is no longer in the plan, yet the command processed their data.
+    subjects = [m for m in (getattr(c, "member_id", None) for c in commands) if m]
+    operation = commands[0].type if len(commands) == 1 else "batch"
+    note_processing(ctx.actor, plan_id, operation=operation, also=subjects)
+
+
+@router.get(
+    "/{plan_id}",
+    response_model=PlanPublic,
+    response_model_exclude_unset=True,
+    openapi_extra=activity("plan_coordination"),
+)
+def read_plan(
+    plan_id: str,
+    caller: CallerDep,
+    container: ContainerDep,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
+    as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_seen_by: Annotated[
+        str | None, Query(max_length=200, description="auditors: an organisation id")
+    ] = None,
+) -> PlanPublic:
+    """The plan as the caller may see it, now or replayed; auditors: as an organisation saw it."""
+    if as_seen_by is not None:
+        moment = as_of or datetime.now(UTC)
+        view = container.reader.plan_as_seen_by(caller, plan_id, as_seen_by, moment)
+    else:
+        view = container.reader.plan(caller, plan_id, version=version, as_of=as_of)
+    response.headers["ETag"] = _etag(view["version"])
+    return PlanPublic.model_validate(view)
+
+
+@router.get("/{plan_id}/history", response_model=PlanHistory, openapi_extra=activity("plan_coordination"))
+def read_history(
+    plan_id: str,
+    caller: CallerDep,
+    container: ContainerDep,
+    as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_seen_by: Annotated[
+        str | None, Query(max_length=200, description="auditors: an organisation id")
+    ] = None,
+) -> PlanHistory:
+    """The plan's events with type, version, time, actor and data; auditors: as an organisation saw them."""
+    if as_seen_by is not None:
+        moment = as_of or datetime.now(UTC)
+        entries = container.reader.history_as_seen_by(caller, plan_id, as_seen_by, moment)
+        return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})
+    entries = container.reader.history(caller, plan_id, as_of=as_of)
+    return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})

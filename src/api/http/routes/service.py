@@ -1,0 +1,44 @@
+"""Service endpoints for operators and load balancers: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from eenplan.api.http.deps import ContainerDep
+from eenplan.api.http.problems import STORE_OUTAGES, problem
+from eenplan.api.http.schemas.public import Health, Ready
+from eenplan.api.http.schemas.views import ProjectionLag
+from eenplan.api.telemetry.providers import prometheus_enabled
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", response_model=Health)
+def health() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
+def ready(container: ContainerDep, response: Response) -> Ready:
+    """The store answers; reports the head of the notification log."""
+    try:
+        position = container.eenplan.recorder.max_notification_id()
+    except STORE_OUTAGES:
+        response.status_code = 503
+        return Ready(status="unavailable", detail="the event store does not answer")
+    try:
+        lags = [ProjectionLag(**s.as_dict()) for s in container.projections.status()]
+    except STORE_OUTAGES:
+        lags = None
+    return Ready(status="ready", position=position, projections=lags)
+
+
+@router.get("/metrics", include_in_schema=False)
+def prometheus_text() -> Response:
+    """Metrics in the Prometheus text format (when the prometheus exporter is configured)."""
+    if not prometheus_enabled():
+        return problem(404, "the prometheus exporter is not configured (EENPLAN_TELEMETRY_EXPORTERS)")
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""Response models: what clients see. Never an aggregate or an event object."""

@@ -1,0 +1,67 @@
+"""Response models of the privacy routes: processing log, export, erasure receipt, emergency access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eenplan.api.http.schemas.public import HistoryEntry, Public
+
+
+class ProcessingLogPage(Public):
+    plan_id: str
+    entries: list[dict[str, Any]]
+
+
+class ErasureReceipt(Public):
+    """Ids, counts and codes only: a receipt holds no personal data."""
+
+    receipt_id: str
+    plan_id: str
+    data_subject_ids: list[str]
+    household: bool
+    keys_destroyed: int
+    legal_ground: str
+    reason_code: str
+    erased_at: str
+
+
+class SubjectExport(Public):
+    member_id: str
+    data_subject_id: str
+    plan: dict[str, Any]
+    history: list[HistoryEntry]
+    processing_log: list[dict[str, Any]]
+    erasure_receipts: list[dict[str, Any]]
+
+
+class EmergencyGrant(Public):
+    plan_id: str
+    granted_at: str
+    expires_at: str
+
+
+class EmergencyReviewEntry(Public):
+    id: int
+    plan_id: str
+    tenant: str
+    sub: str
+    org: str
+    reason: str
+    granted_at: str
+    expires_at: str
+    trace_id: str | None = None
+
+
+class EmergencyReview(Public):
+    grants: list[EmergencyReviewEntry]
+
+
+class PolicyVersion(Public):
+    version: str
+    sha256: str
+    first_loaded_at: str
+
+
+class PolicyVersions(Public):
+    current: str
+    policies: list[PolicyVersion]

@@ -1,0 +1,140 @@
+"""Response models: what clients see. Never an aggregate or an event object.
+
+Personal fields are optional, because the privacy filter leaves out what the
+caller may not see (left out, not nulled): responses exclude unset fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from eenplan.api.http.schemas.views import ProjectionLag
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventRef(Public):
+    type: str
+    version: int
+
+
+class PlanOpened(Public):
+    plan_id: str
+    version: int
+    position: int | None
+    member_ids: list[str]
+
+
+class CommandResult(Public):
+    plan_id: str
+    version: int
+    position: int | None
+    events: list[EventRef]
+
+
+class MemberPublic(Public):
+    member_id: str
+    role: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    birth_date: str | None = None
+    bsn: str | None = None
+
+
+class PlanPublic(Public):
+    plan_id: str
+    version: int
+    relation: str
+    tenant: str
+    team_id: str
+    legal_basis: str
+    status: Literal["open", "closed"]
+    opened_at: str
+    closed_at: str | None = None
+    last_activity: str
+    reason: str | None = None
+    help_request_id: str | None = None
+    members: list[MemberPublic] = []
+    address: dict[str, Any] | None = None
+    regisseur_id: str | None = None
+    handover: dict[str, Any] | None = None
+    care_team: list[dict[str, Any]] = []
+    mandates: list[dict[str, Any]] = []
+    goals: list[dict[str, Any]] = []
+    agreements: list[dict[str, Any]] = []
+    risk: dict[str, Any] | None = None
+    consents: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    conferences: list[dict[str, Any]] = []
+
+
+class HistoryEntry(Public):
+    type: str
+    version: int
+    time: str
+    actor: dict[str, Any]
+    data: dict[str, Any]
+
+
+class PlanHistory(Public):
+    plan_id: str
+    events: list[HistoryEntry]
+
+
+class OrganisationPublic(Public):
+    id: str
+    name: str
+    kind: str
+    tenants: list[str]
+
+
+class ProfessionalPublic(Public):
+    id: str
+    organisation_id: str
+    name: str
+    disciplines: list[str]
+    expertise: list[str]
+    team_ids: list[str]
+    capacity: int
+
+
+class TeamPublic(Public):
+    id: str
+    name: str
+    tenant: str
+    areas: list[str]
+
+
+class Health(Public):
+    status: str
+
+
+class Ready(Public):
+    status: str
+    position: int | None = None
+    detail: str | None = None
+    projections: list[ProjectionLag] | None = None
+
+
+class ChainHead(Public):
+    position: int
+    hash: str
+
+
+class BrokenLink(Public):
+    plan_id: str | None
+    version: int | None
+    position: int | None
+    what: str
+
+
+class AuditVerdict(Public):
+    status: Literal["intact", "broken"]
+    checked: int
+    head: ChainHead | None
+    broken: BrokenLink | None
+    snapshots_checked: int | None = None

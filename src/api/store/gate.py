@@ -1,0 +1,105 @@
+"""Fail fast while the event store is down: a circuit breaker in front of the routes and the store.
+
+Why: the `eventsourcing` PostgreSQL recorder retries a failed statement ten times, each
+waiting up to the connect timeout for a pooled connection, and one request makes several
+such calls, so without a breaker one request in an outage takes about a minute to become a
+503 (clients time out first). Meanwhile every request of the outage holds a worker thread
+that long, and the process stops answering even `/health`.
+
+Two parts, one gate:
+- `guard` wraps the store's connection checkout. A checkout that finds no server within the
+  connect timeout trips the gate, and while it is shut a checkout raises
+  `StoreUnavailableError`, which the recorder's retry loop does not catch: a request already
+  inside the store gives up after one connect timeout, not ten. A connection that breaks
+  mid-statement is still retried on a fresh one, as the recorder intends.
+- `api.http.storegate.StoreGateMiddleware` answers new requests with an immediate 503 while it is shut.
+
+At most once a second one caller probes the store (a fresh connection and `SELECT 1`), and
+when it answers the gate opens again. SQLite has no server to lose: its gate never shuts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresDatastore
+
+from eenplan.api.settings import Settings
+
+PROBE_INTERVAL = 1.0
+
+
+class StoreUnavailableError(Exception):
+    """The store is known to be down; deliberately not one of the errors the recorder retries."""
+
+
+class StoreGate:
+    def __init__(self, probe: Callable[[], None]) -> None:
+        self._probe = probe
+        self._down = False
+        self._next_probe = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> StoreGate:
+        if not settings.is_postgres:
+            return cls(lambda: None)
+        url, timeout = settings.database_url, settings.connect_timeout_seconds
+
+        def probe() -> None:
+            with psycopg.connect(url, connect_timeout=timeout, autocommit=True) as conn:
+                conn.execute("SELECT 1")
+
+        return cls(probe)
+
+    def guard(self, datastore: object) -> None:
+        """Route the PostgreSQL datastore's connection checkouts through this gate (no-op for SQLite)."""
+        if not isinstance(datastore, PostgresDatastore):
+            return
+        checkout = datastore.get_connection
+        gate = self
+
+        @contextmanager
+        def get_connection(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            if not gate.may_pass():
+                raise StoreUnavailableError("the event store is unavailable")
+            with ExitStack() as stack:
+                try:
+                    connection = stack.enter_context(checkout(*args, **kwargs))
+                except (OperationalError, InterfaceError) as error:
+                    # No connection within the connect timeout: the server is gone, not a statement.
+                    gate.trip()
+                    raise StoreUnavailableError("the event store is unavailable") from error
+                yield connection
+
+        datastore.get_connection = get_connection  # type: ignore[method-assign]
+
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    def trip(self) -> None:
+        with self._lock:
+            if not self._down:
+                self._down, self._next_probe = True, time.monotonic() + PROBE_INTERVAL
+
+    def may_pass(self) -> bool:
+        """True when the store is up, or this caller's probe found it up again."""
+        if not self._down:
+            return True
+        with self._lock:
+            if time.monotonic() < self._next_probe:
+                return False
+            self._next_probe = time.monotonic() + PROBE_INTERVAL  # one prober per interval
+        try:
+            self._probe()
+        except psycopg.Error:
+            return False
+        self._down = False
+        return True

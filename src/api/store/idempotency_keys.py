@@ -1,0 +1,235 @@
+"""Idempotency keys, kept in the event store's own database (SQLite or PostgreSQL).
+
+A key is claimed atomically (INSERT … ON CONFLICT DO NOTHING) before its command
+runs, so of concurrent duplicates exactly one executes; the answer is stored on
+the claim, byte for byte, for the others and for later retries, in any process.
+"""
+
+# SQL here names one constant table; every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from eenplan.api.settings import Settings
+from eenplan.api.store.schemalock import schema_lock
+
+TABLE = "eenplan_idempotency_keys"
+COLUMNS = "key, fingerprint, owner, claimed_at, expires_at, position, status, headers, body"
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    claimed_at DOUBLE PRECISION NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    position BIGINT NOT NULL,
+    status INTEGER,
+    headers TEXT,
+    body {{blob}}
+)"""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One stored HTTP answer: status, the headers that matter, the body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key's row: who claimed it, when, and the answer once there is one."""
+
+    key: str
+    fingerprint: str
+    owner: str
+    claimed_at: float
+    position: int
+    reply: Reply | None
+
+
+class KeyStore(ABC):
+    """Claim, answer, release and purge keys. `sql` uses `?` placeholders."""
+
+    blob = "BLOB"
+
+    def __init__(self, ttl_seconds: int) -> None:
+        self.ttl_seconds = ttl_seconds
+
+    @abstractmethod
+    def _cursor(self) -> contextlib.AbstractContextManager[Any]:
+        """A cursor in a transaction on this store's database (SQLite or PostgreSQL)."""
+
+    def _run(self, sql: str, *params: Any) -> tuple[int, list[tuple[Any, ...]]]:
+        with self._cursor() as cursor:
+            cursor.execute(self._dialect(sql), params)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.rowcount, rows
+
+    def _dialect(self, sql: str) -> str:
+        return sql
+
+    def create_table(self) -> None:
+        self._run(SCHEMA.format(blob=self.blob))
+
+    def claim(self, key: str, fingerprint: str, position: int) -> tuple[bool, Claim]:
+        """Claim the key; True when this call owns it, else the existing claim."""
+        now, owner = time.time(), uuid4().hex
+        self._run(f"DELETE FROM {TABLE} WHERE key = ? AND expires_at < ?", key, now)
+        self._run(
+            f"INSERT INTO {TABLE} (key, fingerprint, owner, claimed_at, expires_at, position)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            key,
+            fingerprint,
+            owner,
+            now,
+            now + self.ttl_seconds,
+            position,
+        )
+        found = self.get(key)
+        if found is None:  # purged between the two statements: claim again
+            return self.claim(key, fingerprint, position)
+        return found.owner == owner, found
+
+    def get(self, key: str) -> Claim | None:
+        _, rows = self._run(f"SELECT {COLUMNS} FROM {TABLE} WHERE key = ?", key)
+        if not rows:
+            return None
+        key, fingerprint, owner, claimed_at, _, position, status, headers, body = rows[0]
+        reply = None if status is None else Reply(int(status), json.loads(headers), bytes(body))
+        return Claim(key, fingerprint, owner, float(claimed_at), int(position), reply)
+
+    def take_over(self, stale: Claim) -> Claim | None:
+        """Take a stale, unanswered claim; None when another process got there first."""
+        owner, now = uuid4().hex, time.time()
+        count, _ = self._run(
+            f"UPDATE {TABLE} SET owner = ?, claimed_at = ? WHERE key = ? AND owner = ? AND status IS NULL",
+            owner,
+            now,
+            stale.key,
+            stale.owner,
+        )
+        if count != 1:
+            return None
+        return Claim(stale.key, stale.fingerprint, owner, now, stale.position, None)
+
+    def answer(self, claim: Claim, reply: Reply) -> None:
+        self._run(
+            f"UPDATE {TABLE} SET status = ?, headers = ?, body = ? WHERE key = ? AND owner = ?",
+            reply.status,
+            json.dumps(reply.headers),
+            reply.body,
+            claim.key,
+            claim.owner,
+        )
+
+    def release(self, claim: Claim) -> None:
+        """Give the key back: the command failed and recorded nothing, so a retry may run it."""
+        self._run(
+            f"DELETE FROM {TABLE} WHERE key = ? AND owner = ? AND status IS NULL", claim.key, claim.owner
+        )
+
+    def purge(self, now: float | None = None) -> int:
+        """Delete expired keys; returns how many."""
+        count, _ = self._run(f"DELETE FROM {TABLE} WHERE expires_at < ?", now or time.time())
+        return max(count, 0)
+
+    def close(self) -> None:  # noqa: B027 - optional hook: only stores with a pool have one to close
+        """Release connections; stores without a pool hold none."""
+
+
+class SqliteKeyStore(KeyStore):
+    """One connection per thread, autocommit; waits on the file lock like the event store."""
+
+    def __init__(self, path: Path, ttl_seconds: int, lock_timeout: float) -> None:
+        super().__init__(ttl_seconds)
+        self.path, self.lock_timeout = path, lock_timeout
+        self.local = threading.local()
+        self.connections: list[sqlite3.Connection] = []
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.path, timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
+            )
+            self.local.connection = connection
+            with self.lock:
+                self.connections.append(connection)
+        cursor = connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        with self.lock:
+            for connection in self.connections:
+                connection.close()
+            self.connections.clear()
+        self.local = threading.local()
+
+
+class PostgresKeyStore(KeyStore):
+    blob = "BYTEA"
+
+    def __init__(self, url: str, ttl_seconds: int, settings: Settings) -> None:
+        super().__init__(ttl_seconds)
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=settings.pool_size + settings.pool_max_overflow,
+            timeout=settings.pool_timeout_seconds,
+            kwargs={"autocommit": True, "connect_timeout": settings.connect_timeout_seconds},
+            open=True,
+        )
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        with self.pool.connection() as connection, connection.cursor() as cursor:
+            yield cursor
+
+    def _dialect(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def create_table(self) -> None:
+        # Another process may create it at the same moment.
+        with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            super().create_table()
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def build_keystore(settings: Settings) -> KeyStore:
+    env = settings.store_env()
+    store: KeyStore
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        store = SqliteKeyStore(
+            Path(env["SQLITE_DBNAME"]), settings.idempotency_ttl_seconds, settings.lock_timeout_seconds or 5
+        )
+    else:
+        store = PostgresKeyStore(settings.database_url, settings.idempotency_ttl_seconds, settings)
+    with schema_lock(settings):  # processes that start together create it in turn
+        store.create_table()
+    return store

@@ -1,0 +1,114 @@
+"""A store written before the packages moved under `eenplan` still serves, over HTTP.
+
+The fixture in `tests/fixtures/legacy_store/` was made with the code of commit db0f92c (topics
+such as `domain.plan.events:NoteAdded`): the demo, a health note, a risk assessment and a help
+request; the SQLite file as it was, and a `pg_dump --inserts` of the same on PostgreSQL, both
+without projection tables. Its master key is 32 bytes of "L".
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from eenplan.api.settings import Settings
+from tests.conftest import STORE
+from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.test_changes import FAST, sse_items, take
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_store"
+MASTER_KEY = base64.b64encode(b"L" * 32).decode()
+CHANTAL = ("p-chantal", "mw-walcheren")
+NOTE = "Marloes slaapt slecht sinds de huurachterstand"
+
+
+@pytest.fixture
+def legacy_settings(database_url: str, tmp_path: Path) -> Settings:
+    if STORE == "sqlite":
+        path = tmp_path / "legacy.db"
+        shutil.copy(FIXTURE / "sqlite.db", path)
+        database_url = f"sqlite:///{path}"
+    else:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute((FIXTURE / "postgres.sql").read_text())  # type: ignore[arg-type]  # a trusted file
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", master_key=MASTER_KEY)
+
+
+@pytest.fixture
+def legacy(legacy_settings: Settings) -> Iterator[httpx.Client]:
+    server = Server(legacy_settings, extra_env={"EENPLAN_MASTER_KEY": MASTER_KEY, **FAST})
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def _bearer(token: TokenFactory, sub: str, org: str, *roles: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(sub, org, *roles)}"}
+
+
+def _pietersen(client: httpx.Client, headers: dict[str, str]) -> str:
+    """The one plan the regisseur Chantal has, found through the plans projection."""
+    head = client.get("/ready").json()["position"]
+    listed = client.get("/plans", params={"min_position": head}, headers=headers)
+    assert listed.status_code == 200, listed.text
+    ids = [p["plan_id"] for p in listed.json()["items"]]
+    assert len(ids) == 1, "Chantal is regisseur of the Pietersen plan only"
+    return str(ids[0])
+
+
+def test_an_old_store_loads_its_plans_and_decrypts_their_personal_values(
+    legacy: httpx.Client, token: TokenFactory
+) -> None:
+    headers = _bearer(token, *CHANTAL)
+    plan = legacy.get(f"/plans/{_pietersen(legacy, headers)}", headers=headers)
+    assert plan.status_code == 200, plan.text
+    body = plan.json()
+    assert {m["given_name"] for m in body["members"]} == {"Marloes", "Sem"}
+    assert NOTE in [n["text"] for n in body["notes"]]
+
+
+def test_an_old_store_verifies_its_hash_chain(legacy: httpx.Client, token: TokenFactory) -> None:
+    verdict = legacy.get("/audit/verify", headers=_bearer(token, "demo-auditor", "gemeente-middelburg", "auditor"))
+    assert verdict.status_code == 200, verdict.text
+    assert verdict.json()["status"] == "intact"
+    assert verdict.json()["checked"] >= 40
+
+
+def test_an_old_store_projects_every_household(legacy: httpx.Client, token: TokenFactory) -> None:
+    """The projections start from nothing and apply every old event, by what its topic means."""
+    headers = _bearer(token, *CHANTAL)
+    plan_id = _pietersen(legacy, headers)
+    caseload = legacy.get("/caseload", headers=headers)
+    assert caseload.status_code == 200, caseload.text
+    assert [p["plan_id"] for p in caseload.json()["items"]] == [plan_id]
+    assert caseload.json()["items"][0]["risk_level"] == "medium"
+
+
+def test_an_old_store_streams_its_changes_with_their_type_names(
+    legacy: httpx.Client, token: TokenFactory
+) -> None:
+    headers = _bearer(token, *CHANTAL)
+    plan_id = _pietersen(legacy, headers)
+    changes = take(sse_items(legacy, headers["Authorization"].removeprefix("Bearer ")), 10)
+    assert {c["plan_id"] for c in changes} == {plan_id}
+    assert [c["type"] for c in changes] == [
+        "Opened",
+        "CareTeamJoined",
+        "RegisseurAssigned",
+        "RiskAssessed",
+        "CareTeamJoined",
+        "GoalSet",
+        "ProgressRecorded",
+        "AgreementMade",
+        "NoteAdded",
+        "RiskAssessed",
+    ]
+    assert [c["version"] for c in changes] == list(range(1, 11))
