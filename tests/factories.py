@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -17,6 +18,9 @@ from eenplan.domain.app import Eenplan, Outcome
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
 from eenplan.domain.values import OrganisationKind
+from eenplan.privacy.filter import Caller, can_see
+from eenplan.privacy.service import Privacy
+from eenplan.privacy.write_policy import WriteAuthority, load_write_policy
 
 COMMAND = TypeAdapter(c.PlanCommand)
 VALID_BSNS = ["111222333", "123456782", "999999990"]
@@ -87,6 +91,17 @@ class World:
     def run(self, who: str, plan_id: str, /, **fields: Any) -> Outcome:
         return self.app.execute(self.ctx(who), plan_id, command(**fields))
 
+    def join(self, by: str, plan_id: str, professional_id: str, role: str = "support") -> None:
+        """Put a professional on the care team; one of another organisation accepts the proposal."""
+        outcome = self.run(by, plan_id, type="join_care_team", professional_id=professional_id, role=role)
+        if outcome.events[0]["type"] == "CareTeamProposed":
+            self.run(professional_id, plan_id, type="accept_proposal", proposal_id=self.proposal(plan_id))
+
+    def proposal(self, plan_id: str) -> str:
+        """The id of the plan's latest pending proposal."""
+        plan = self.app.repository.get(uuid.UUID(plan_id))
+        return [k for k, p in plan.proposals.items() if p["status"] == "pending"][-1]
+
 
 def make_world(
     app: Eenplan,
@@ -117,4 +132,17 @@ def make_world(
 
 
 def in_memory_app() -> Eenplan:
-    return Eenplan(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    """The application alone, on the in-memory store, with the write policy in force."""
+    return with_write_policy(Eenplan(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+
+
+def with_write_policy(app: Eenplan) -> Eenplan:
+    """An application built without the composition root, judged by the write policy in force."""
+    app.write_policy = WriteAuthority(load_write_policy(), _sees)
+    return app
+
+
+def _sees(actor: Actor, plan: Any) -> bool:
+    """The read filter's visibility, without the privacy store (no emergency grants in memory)."""
+    now = datetime.now(UTC)
+    return can_see(Caller(actor), Privacy.state(plan, now.date()), now)

@@ -26,6 +26,7 @@ from eenplan.domain.intake.signals import SignalTerms
 from eenplan.privacy.audit import Audit
 from eenplan.privacy.reader import PlanReader
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
+from eenplan.privacy.write_policy import write_authority
 from eenplan.projections.service import ProjectionConfig, Projections
 from eenplan.projections.status import publish_metrics
 
@@ -79,6 +80,7 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
             },
         )
         privacy = Privacy.attach(eenplan, config)
+        eenplan.write_policy = write_authority(privacy, settings.write_policy_file)
         eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
     return eenplan, privacy
 

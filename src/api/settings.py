@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # Privacy: the master key (base64, 32 bytes or more) wraps every data key; production needs one.
     master_key: SecretStr | None = None
     privacy_policy_file: Path | None = None
+    # Who may issue which plan command; by default src/privacy/write-policy.yaml.
+    write_policy_file: Path | None = None
     emergency_access_hours: float = Field(default=4.0, gt=0, le=72)
     retention_jeugdwet_years: int = Field(default=20, ge=1)
     retention_wmo_years: int = Field(default=15, ge=1)

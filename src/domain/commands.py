@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from eenplan.domain.values import (
     POSTAL_CODE,
@@ -183,6 +183,19 @@ class JoinCareTeam(Command):
     role: Name
 
 
+class AcceptProposal(Command):
+    """A professional, or their organisation, accepts joining the care team or an agreement."""
+
+    type: Literal["accept_proposal"]
+    proposal_id: Id
+
+
+class DeclineProposal(Command):
+    type: Literal["decline_proposal"]
+    proposal_id: Id
+    reason: Text
+
+
 class LeaveCareTeam(Command):
     type: Literal["leave_care_team"]
     professional_id: Id
@@ -273,9 +286,20 @@ class RecordConsent(Command):
     type: Literal["record_consent"]
     organisation_id: Id
     categories: Annotated[list[DataCategory], Field(min_length=1)]
-    purpose: Text
-    given_by: Id
+    # The id of the processing activity it is for (its purpose): the consent counts for reads
+    # of that activity only. See the activities register (src/privacy/activities.yaml).
+    purpose: Id
+    # Who consented: members who can consent for each member concerned (the Dutch rule for
+    # children: under 12 a parent, 12 to 15 the child and a parent, 16 and over the child).
+    given_by: Annotated[list[Id], Field(min_length=1, max_length=20)]
+    # Whose data it opens; absent: every current member of the household.
+    concerning: Annotated[list[Id], Field(min_length=1, max_length=20)] | None = None
     valid_until: date | None = None
+
+    @field_validator("given_by", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class WithdrawConsent(Command):
@@ -316,6 +340,8 @@ PlanCommand = Annotated[
     | AcceptHandover
     | DeclineHandover
     | JoinCareTeam
+    | AcceptProposal
+    | DeclineProposal
     | LeaveCareTeam
     | GrantMandate
     | RevokeMandate

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
     # Set by a batch: the place of the failing command in it.
     index: int | None = None
+    # Members of the problem+json body beyond type, title, status and detail.
+    extra: dict[str, Any] = {}
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -78,6 +82,10 @@ class AgreementError(RuleViolationError):
     pass
 
 
+class ProposalError(RuleViolationError):
+    """A proposal to another organisation's worker that is not pending, or asked twice."""
+
+
 class ConsentError(RuleViolationError):
     pass
 
@@ -88,6 +96,17 @@ class ConferenceError(RuleViolationError):
 
 class NotAllowedError(DomainError):
     """The caller is known and sees the plan, but its role may not do this (HTTP 403)."""
+
+
+class WriteNotAllowedError(NotAllowedError):
+    """The write policy allows this command under other rules than the caller's (HTTP 403)."""
+
+    def __init__(self, command: str, allowed: list[str], policy_version: str) -> None:
+        super().__init__(
+            f"write policy {policy_version}: {command} is for {', '.join(allowed)}; none of these holds "
+            "for the caller"
+        )
+        self.extra = {"rule": {"command": command, "allowed": allowed, "policy_version": policy_version}}
 
 
 class VersionMismatchError(DomainError):

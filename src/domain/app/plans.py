@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -37,6 +37,13 @@ def _plan_lock(plan_id: str | UUID) -> threading.Lock:
 # Serialises one plan's writers across processes too; the composition root wires one in where
 # several processes share a store (api/planlocks.py: a PostgreSQL advisory lock).
 PlanGuard = Callable[[str], AbstractContextManager[object]]
+
+
+class WritePolicy(Protocol):
+    """Who may issue which plan command: the privacy module's write policy, wired by the root."""
+
+    def authorise(self, ctx: CommandContext, plan: HouseholdPlan, cmd: Any, team_lead: bool) -> None:
+        """Return when allowed; raise PlanNotFoundError (no relation) or NotAllowedError (no rule)."""
 
 
 def _unguarded(_plan_id: str) -> AbstractContextManager[object]:
@@ -68,6 +75,7 @@ class PlanCommands:
     team: Any
     current_team_ids: Any
     plan_guard: PlanGuard | None = None
+    write_policy: WritePolicy | None = None  # none wired: every plan command is refused
 
     # --- queries -----------------------------------------------------------------------
 
@@ -194,12 +202,8 @@ class PlanCommands:
         raise errors.ConcurrencyError(f"plan {plan_id} kept changing; try again")
 
     def _writable_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
-        plan = self.plan(actor, plan_id)
-        if self.relation(actor, plan, today) is None:
-            if actor.has_role(Role.AUDITOR) or actor.has_role(Role.ADMIN):
-                raise errors.NotAllowedError("auditors and administrators do not change plans")
-            raise errors.PlanNotFoundError(plan_id)
-        return plan
+        """The plan in the caller's tenant; who may change it is the write policy's to say, per command."""
+        return self.plan(actor, plan_id)
 
     def _save_new(self, plan: HouseholdPlan, others: list[Any]) -> list[Recording[UUID]]:
         try:
@@ -230,7 +234,10 @@ class PlanCommands:
         return registrations
 
     def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[MemberRegistration]:
-        """Apply the command to the plan; returns member registrations to save with it."""
+        """Authorise, then apply the command to the plan; returns member registrations to save with it."""
+        if self.write_policy is None:
+            raise errors.NotAllowedError("no write policy is configured: plan commands are refused")
+        self.write_policy.authorise(ctx, plan, cmd, self._leads_team(ctx.actor, plan))
         handler = getattr(self, f"_{cmd.type}")
         result: list[MemberRegistration] | None = handler(plan, ctx, cmd)
         return result or []
@@ -272,7 +279,13 @@ class PlanCommands:
         plan.decline_handover(ctx, cmd.reason, self._leads_team(ctx.actor, plan))
 
     def _join_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.JoinCareTeam) -> None:
-        plan.join_care_team(ctx, self.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
+        plan.join_or_propose(ctx, self.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
+
+    def _accept_proposal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptProposal) -> None:
+        plan.accept_proposal(ctx, cmd.proposal_id)
+
+    def _decline_proposal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineProposal) -> None:
+        plan.decline_proposal(ctx, cmd.proposal_id, cmd.reason)
 
     def _leave_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.LeaveCareTeam) -> None:
         plan.leave_care_team(ctx, cmd.professional_id, cmd.reason)
@@ -319,7 +332,13 @@ class PlanCommands:
     def _record_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RecordConsent) -> None:
         self.organisation(cmd.organisation_id)
         plan.record_consent(
-            ctx, cmd.organisation_id, list(cmd.categories), cmd.purpose, cmd.given_by, cmd.valid_until
+            ctx,
+            cmd.organisation_id,
+            list(cmd.categories),
+            cmd.purpose,
+            cmd.given_by,
+            cmd.concerning,
+            cmd.valid_until,
         )
 
     def _withdraw_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.WithdrawConsent) -> None:

@@ -20,6 +20,8 @@ from eenplan.domain import errors
 from eenplan.domain.commands import Address, Member, OpenPlan
 from eenplan.domain.context import CommandContext, ProfessionalRef
 from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.consent import check_givers
+from eenplan.domain.plan.proposals import ProposalCommands
 from eenplan.domain.plan.state import new_id
 from eenplan.domain.plan.team import CareTeamCommands
 from eenplan.domain.plan.work import WorkCommands
@@ -32,7 +34,7 @@ def member_record(member: Member) -> dict[str, Any]:
     return record
 
 
-class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
+class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate):
     def __init__(self) -> None:
         """State comes from `Opened.apply`; see `open`."""
 
@@ -86,10 +88,15 @@ class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
         organisation_id: str,
         categories: list[str],
         purpose: str,
-        given_by: str,
+        given_by: list[str],
+        concerning: list[str] | None,
         valid_until: date | None,
     ) -> str:
-        self._check_member(given_by)
+        if organisation_id == ctx.actor.org:
+            raise errors.NotAllowedError(
+                "consent is recorded on the household's behalf, never by the organisation that receives it"
+            )
+        check_givers(self.members, concerning or list(self.members), given_by, ctx.today)
         consent_id = new_id()
         self._emit(
             ctx,
@@ -98,7 +105,8 @@ class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
             organisation_id=organisation_id,
             categories=sorted({str(c) for c in categories}),
             purpose=purpose,
-            given_by=given_by,
+            given_by=sorted(set(given_by)),
+            concerning=sorted(set(concerning)) if concerning else None,
             valid_until=valid_until.isoformat() if valid_until else None,
         )
         return consent_id

@@ -39,6 +39,8 @@ PERSONAL_FIELDS: dict[str, dict[str, str]] = {
     "ProgressRecorded": {"note": OWN, "score": OWN},
     "GoalClosed": {"note": OWN},
     "AgreementMade": {"action": OWN},
+    "AgreementProposed": {"action": OWN},
+    "ProposalDeclined": {"reason": GENERAL},
     "AgreementCompleted": {"note": OWN},
     "AgreementRevised": {"action": OWN, "reason": OWN},
     "AgreementCancelled": {"reason": OWN},
@@ -57,7 +59,7 @@ SUBJECT_FIELDS: dict[str, str] = {
     "MemberAdded": "member.member_id",
     "MemberRemoved": "member_id",
     "MemberCorrected": "member_id",
-    "ConsentRecorded": "given_by",
+    "ConsentRecorded": "given_by[]",
 }
 
 # The same personal fields in a plan's state (snapshots, the cached aggregate)
@@ -70,6 +72,7 @@ STATE_FIELDS: dict[str, str] = {
     "goals[].description": OWN,
     "goals[].score": OWN,
     "agreements[].action": OWN,
+    "proposals[].agreement.action": OWN,
     "risk.rationale": SAFETY,
     "risk.instrument": SAFETY,
     "consents[].purpose": GENERAL,

@@ -285,15 +285,17 @@ class ConsentRecorded(PlanEvent):
     organisation_id: str
     categories: list[str]
     purpose: str
-    given_by: str
+    given_by: str | list[str]  # one member id before 2026-12; since, every member who consented
     valid_until: str | None
+    concerning: list[str] | None = None  # the members whose data it opens; None: the household
 
     def apply(self, plan: Any) -> None:
         plan.consents[self.consent_id] = {
             "organisation_id": self.organisation_id,
             "categories": list(self.categories),
             "purpose": self.purpose,
-            "given_by": self.given_by,
+            "given_by": self.given_by if isinstance(self.given_by, list) else [self.given_by],
+            "concerning": list(self.concerning) if self.concerning is not None else None,
             "valid_until": self.valid_until,
             "recorded_at": self.at,
             "status": "active",
@@ -397,6 +399,86 @@ class PersonalDataErased(PlanEvent):
         # Remembered so replays of earlier versions and history can be blanked the same way.
         plan.erased_members = sorted({*getattr(plan, "erased_members", []), *self.member_ids})
         plan.household_erased = getattr(plan, "household_erased", False) or self.household
+
+
+# --- proposals: directing another organisation's worker without a mandate that covers them ---
+
+
+def _proposals(plan: Any) -> dict[str, dict[str, Any]]:
+    """Pending and decided proposals by id (plans opened before proposals existed have none yet)."""
+    found: dict[str, dict[str, Any]] = plan.__dict__.setdefault("proposals", {})
+    return found
+
+
+class CareTeamProposed(PlanEvent):
+    """The regisseur (or a team lead) asks a professional of another organisation to join."""
+
+    proposal_id: str
+    professional_id: str
+    organisation_id: str
+    role: str
+
+    def apply(self, plan: Any) -> None:
+        _proposals(plan)[self.proposal_id] = {
+            "kind": "care_team",
+            "professional_id": self.professional_id,
+            "organisation_id": self.organisation_id,
+            "role": self.role,
+            "proposed_by": self.meta.get("acting_for") or self.meta.get("sub"),
+            "proposed_at": self.at,
+            "status": "pending",
+        }
+
+
+class AgreementProposed(PlanEvent):
+    """An agreement for another organisation (or its worker), until they or it accept it."""
+
+    agreement_id: str
+    goal_id: str | None
+    category: str
+    responsible: dict[str, Any]
+    action: str
+    due_date: str
+
+    def apply(self, plan: Any) -> None:
+        _proposals(plan)[self.agreement_id] = {
+            "kind": "agreement",
+            "professional_id": self.responsible.get("professional_id"),
+            "organisation_id": self.responsible.get("organisation_id"),
+            "agreement": {
+                "goal_id": self.goal_id,
+                "category": self.category,
+                "responsible": dict(self.responsible),
+                "action": self.action,
+                "due_date": self.due_date,
+            },
+            "proposed_by": self.meta.get("acting_for") or self.meta.get("sub"),
+            "proposed_at": self.at,
+            "status": "pending",
+        }
+
+
+class ProposalAccepted(PlanEvent):
+    """Accepted; the join or the agreement itself follows as its own event, in the same save."""
+
+    proposal_id: str
+
+    def apply(self, plan: Any) -> None:
+        proposal = _proposals(plan)[self.proposal_id]
+        proposal["status"] = "accepted"
+        proposal.pop("agreement", None)  # it lives on as the agreement itself
+        proposal["decided_at"] = self.at
+
+
+class ProposalDeclined(PlanEvent):
+    proposal_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        proposal = _proposals(plan)[self.proposal_id]
+        proposal["status"] = "declined"
+        proposal.pop("agreement", None)
+        proposal["decided_at"] = self.at
 
 
 # Every event of the household plan, the first (`Opened`) included: for topic filters on the log.

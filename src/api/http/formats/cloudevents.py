@@ -35,6 +35,8 @@ TYPE_TO_COMMAND: dict[str, str] = {
         "handover.declined": "decline_handover",
         "careteam.joined": "join_care_team",
         "careteam.left": "leave_care_team",
+        "proposal.accepted": "accept_proposal",
+        "proposal.declined": "decline_proposal",
         "mandate.granted": "grant_mandate",
         "mandate.revoked": "revoke_mandate",
         "goal.set": "set_goal",
