@@ -38,6 +38,8 @@ class Caller:
     emergency_until: datetime | None = None
     # For auditors' "as seen by <organisation>": the organisation as a whole, not one person.
     whole_organisation: bool = False
+    # The processing activity of the read: a consent counts only for the purpose it was given for.
+    purpose: str = "plan_coordination"
 
 
 def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]:
@@ -58,7 +60,7 @@ def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> It
     yield "regisseur", person == state.get("regisseur_id") and person in team
     yield "care_team", person in team and team[person]["organisation_id"] == actor.org
     yield "mandate", any(_mandate_covers(m, actor, now) for m in state.get("mandates", []))
-    yield "consent", bool(_consented(actor, state, now))
+    yield "consent", bool(_active_consents(actor, state, now, caller.purpose))
     yield "team_lead", caller.leads_team
     yield "emergency", caller.emergency_until is not None and now < caller.emergency_until
     yield "auditor", actor.has_role(Role.AUDITOR)
@@ -76,7 +78,7 @@ def _organisation_relations(org: str, state: dict[str, Any], now: datetime) -> l
             "mandate",
             any(_mandate_covers({**m, "scope": "all"}, whole, now) for m in state.get("mandates", [])),
         ),
-        ("consent", bool(_consented(whole, state, now))),
+        ("consent", bool(_active_consents(whole, state, now, "plan_coordination"))),
     ]
 
 
@@ -88,17 +90,45 @@ def _mandate_covers(mandate: dict[str, Any], actor: Actor, now: datetime) -> boo
     return mandate["scope"] == "all" or actor.professional_id in mandate["scope"]
 
 
-def _consented(actor: Actor, state: dict[str, Any], now: datetime) -> set[str]:
-    """Categories the household consented to show this organisation, today."""
-    today = now.date().isoformat()
+def _consented(
+    actor: Actor, state: dict[str, Any], now: datetime, purpose: str, member: str | None = None
+) -> set[str]:
+    """Categories the household consented to show this organisation, today, for this purpose.
+
+    Without `member`: the consents that concern the whole household. With it: those that concern
+    that member (the whole household's included).
+    """
     granted: set[str] = set()
-    for consent in state.get("consents", []):
-        if consent["status"] != "active" or consent["organisation_id"] != actor.org:
-            continue
-        if consent.get("valid_until") and consent["valid_until"] < today:
-            continue
-        granted |= set(consent["categories"])
+    for consent in _active_consents(actor, state, now, purpose):
+        concerning = consent.get("concerning")
+        if concerning is None or (member is not None and member in concerning):
+            granted |= set(consent["categories"])
     return granted
+
+
+def _active_consents(
+    actor: Actor, state: dict[str, Any], now: datetime, purpose: str
+) -> list[dict[str, Any]]:
+    today = now.date().isoformat()
+    return [
+        c
+        for c in state.get("consents", [])
+        if c["status"] == "active"
+        and c["organisation_id"] == actor.org
+        and c.get("purpose") == purpose
+        and not (c.get("valid_until") and c["valid_until"] < today)
+    ]
+
+
+def _consented_per_member(
+    caller: Caller, state: dict[str, Any], policy: Policy, now: datetime
+) -> dict[str, set[str]]:
+    """Categories opened for single members by consents that concern only some of the household."""
+    opened: dict[str, set[str]] = {}
+    for consent in _active_consents(caller.actor, state, now, caller.purpose):
+        for member in consent.get("concerning") or []:
+            opened.setdefault(member, set()).update(set(consent["categories"]) & policy.consent_can_grant)
+    return opened
 
 
 def allowed_categories(
@@ -108,7 +138,7 @@ def allowed_categories(
     seen: set[str] = set()
     for relation in relations(caller, state, now):
         seen |= policy.categories(caller.org_kind, relation)
-    seen |= _consented(caller.actor, state, now) & policy.consent_can_grant
+    seen |= _consented(caller.actor, state, now, caller.purpose) & policy.consent_can_grant
     return frozenset(seen)
 
 
@@ -139,12 +169,14 @@ def filter_plan(
     if not found:
         return None
     allowed = allowed_categories(caller, basis, policy, now)
+    per_member = _consented_per_member(caller, basis, policy, now)
     own = _own_agreements(caller.actor, basis) | _own_agreements(caller.actor, state)
     view = copy.deepcopy(state)
     for name in CATEGORISED_RECORDS:
         view[name] = [r for r in view.get(name, []) if _record_visible(r, allowed, own)]
     for found_value in list(personal_values(view, STATE_FIELDS, with_none=True)):
-        if found_value.category not in allowed and found_value.holder.get("agreement_id") not in own:
+        opened = allowed | per_member.get(found_value.subject or "", set())
+        if found_value.category not in opened and found_value.holder.get("agreement_id") not in own:
             del found_value.holder[found_value.key]
     view["relation"] = found[0]
     return view

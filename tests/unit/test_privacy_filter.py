@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,12 +49,51 @@ def test_consent_widens_only_until_its_end_date() -> None:
         "categories": ["health"],
         "status": "active",
         "valid_until": "2026-11-22",
-        "purpose": "p",
+        "purpose": "plan_coordination",
     }
     police = caller("cop", "politie", "police")
     assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"] == []  # type: ignore[index]
     consent["valid_until"] = "2026-12-31"
     assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
+
+
+def test_a_consent_counts_only_for_reads_of_the_processing_activity_it_was_given_for() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["health"],
+        "status": "active",
+        "valid_until": None,
+        "purpose": "monitoring",
+    }
+    police = caller("cop", "politie", "police")
+    coordinating = filter_plan(police, state(consents=[consent]), POLICY, NOW)
+    assert coordinating is not None and coordinating["notes"] == []  # plan reads are coordination
+    monitoring = replace(police, purpose="monitoring")
+    assert filter_plan(monitoring, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
+
+
+def test_a_consent_that_concerns_one_member_opens_that_members_values_only() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["identity"],
+        "status": "active",
+        "valid_until": None,
+        "purpose": "plan_coordination",
+        "concerning": ["m2"],
+    }
+    members = [
+        {"member_id": "m1", "given_name": "Ada", "bsn": "111222333", "role": "adult"},
+        {"member_id": "m2", "given_name": "Bo", "bsn": "123456782", "role": "adult"},
+    ]
+    police = caller("cop", "politie", "police")
+    view = filter_plan(police, state(consents=[consent], members=members), POLICY, NOW)
+    assert view is not None
+    by_id = {m["member_id"]: m for m in view["members"]}
+    assert by_id["m2"]["given_name"] == "Bo"
+    assert "given_name" not in by_id["m1"]
+    assert "bsn" not in by_id["m2"], "a consent never opens the BSN (not in consent_can_grant)"
 
 
 def test_emergency_access_reads_like_the_regisseur_until_it_expires() -> None:

@@ -117,7 +117,7 @@ def plan_states(draw: Any) -> dict[str, Any]:
                 "consent_id": f"c{i}",
                 "organisation_id": o,
                 "categories": cats,
-                "purpose": "purpose text",
+                "purpose": "plan_coordination" if i % 2 == 0 else "monitoring",
                 "valid_until": v,
                 "status": st_,
                 "given_by": "m0",
@@ -172,6 +172,7 @@ def granted(caller: Caller, state: dict[str, Any], policy: Policy) -> set[str]:
         seen |= set(by_kind.get(relation, policy.default.get(relation, frozenset())))
     for consent in state["consents"]:
         active = consent["status"] == "active" and consent["organisation_id"] == caller.actor.org
+        active = active and consent["purpose"] == "plan_coordination"  # plan reads are coordination
         if active and (consent["valid_until"] is None or consent["valid_until"] >= "2026-11-23"):
             seen |= set(consent["categories"]) & policy.consent_can_grant
     return seen
