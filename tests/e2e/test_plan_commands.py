@@ -86,7 +86,7 @@ def test_every_command_type_runs_against_one_plan(tenant: Tenant) -> None:
         type="record_consent",
         organisation_id=tenant.orgs["police"],
         categories=["health"],
-        purpose="veiligheid",
+        purpose="plan_coordination",
         given_by=member,
         valid_until="2030-01-01",
     )

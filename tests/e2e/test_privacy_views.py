@@ -42,7 +42,7 @@ def test_the_police_sees_safety_and_justice_but_health_only_with_consent(
         type="record_consent",
         organisation_id=world.orgs["police"],
         categories=["health"],
-        purpose="afstemming zorg en veiligheid",
+        purpose="plan_coordination",
         given_by=member_id,
     )
     view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()

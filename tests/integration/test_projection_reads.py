@@ -44,7 +44,7 @@ def test_the_regisseurs_caseload_shows_relation_risk_open_and_overdue_agreements
 ) -> None:
     regisseur, colleague = pro(world, "welfare"), pro(world, "social_work")
     plan_id = world.open(regisseur, risk_level="high").plan_id
-    do(world, regisseur, plan_id, type="join_care_team", professional_id=colleague, role="schuldhulp")
+    world.join(regisseur, plan_id, colleague, "schuldhulp")
     agreement(world, regisseur, plan_id, TODAY - timedelta(days=3))
     agreement(world, regisseur, plan_id, TODAY + timedelta(days=10))
     catch_up(container.projections)
@@ -104,8 +104,11 @@ def test_lists_show_only_plans_the_caller_works_on_or_oversees(container: Contai
     assert visible(actor("auditor-2", "gemeente", "auditor", tenants=("GM0001",))) == []
     assert visible(auditor(world)) == [(plan_id, "auditor")]
 
-    do(world, regisseur, plan_id, type="join_care_team", professional_id=police, role="wijkagent")
-    do(world, police, plan_id, type="grant_mandate", organisation_id=world.orgs["police"], scope="all")
+    world.join(regisseur, plan_id, police, "wijkagent")
+    chief = world.ctx(police, "team_lead")
+    world.app.execute(
+        chief, plan_id, command(type="grant_mandate", organisation_id=world.orgs["police"], scope="all")
+    )
     catch_up(container.projections)
     assert visible(world.ctx(police).actor) == [(plan_id, "care_team")]
     assert visible(world.ctx(police_colleague).actor) == [(plan_id, "mandate")]
@@ -124,7 +127,7 @@ def test_the_team_dashboard_counts_plans_load_overdue_and_waiting_times(
     first = world.open(regisseur, risk_level="medium").plan_id
     world.open(regisseur)
     agreement(world, regisseur, first, TODAY - timedelta(days=1))
-    do(world, regisseur, first, type="join_care_team", professional_id=successor, role="maatschappelijk werk")
+    world.join(regisseur, first, successor, "maatschappelijk werk")
     do(world, regisseur, first, type="propose_handover", to_professional_id=successor, note="x")
     do(world, successor, first, type="accept_handover")
     catch_up(container.projections)
