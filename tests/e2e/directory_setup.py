@@ -41,10 +41,21 @@ class Tenant:
         result: dict[str, Any] = response.json()
         return result
 
-    def command(self, professional_id: str, plan_id: str, /, **body: Any) -> httpx.Response:
+    def command(
+        self, professional_id: str, plan_id: str, /, *, roles: tuple[str, ...] = (), **body: Any
+    ) -> httpx.Response:
         return self.client.post(
-            f"/plans/{plan_id}/commands", json=body, headers=self.headers(professional_id)
+            f"/plans/{plan_id}/commands", json=body, headers=self.headers(professional_id, *roles)
         )
+
+    def join(self, by: str, plan_id: str, professional_id: str, role: str = "support") -> None:
+        """Put a professional on the care team; one of another organisation accepts the proposal."""
+        asked = self.command(by, plan_id, type="join_care_team", professional_id=professional_id, role=role)
+        assert asked.status_code == 200, asked.text
+        if asked.json()["events"][0]["type"] == "CareTeamProposed":
+            proposal = f"careteam-{professional_id}"
+            accepted = self.command(professional_id, plan_id, type="accept_proposal", proposal_id=proposal)
+            assert accepted.status_code == 200, accepted.text
 
 
 def admin_headers(mint: Any, code: str) -> dict[str, str]:

@@ -137,7 +137,10 @@ def test_the_history_as_seen_by_stops_at_the_moment_and_names_who_did_what(
     entries = reader.history_as_seen_by(auditor(world), plan_id, world.orgs["welfare"], noon(1))
     assert [e["type"] for e in entries][-3:] == ["CareTeamProposed", "ProposalAccepted", "CareTeamJoined"]
     proposer, joiner = entries[-3]["actor"], entries[-1]["actor"]
-    assert (proposer["professional_id"], proposer["organisation_id"]) == (regisseur, world.orgs["social_work"])
+    assert (proposer["professional_id"], proposer["organisation_id"]) == (
+        regisseur,
+        world.orgs["social_work"],
+    )
     assert (joiner["professional_id"], joiner["organisation_id"]) == (partner, world.orgs["welfare"])
     assert proposer["command_id"] and proposer["trace_id"] and proposer["partner_system"] is None
 

@@ -16,7 +16,7 @@ from typing import Any
 from eenplan.domain import errors
 from eenplan.domain.context import CommandContext, ProfessionalRef
 from eenplan.domain.plan import events as ev
-from eenplan.domain.plan.state import PlanState, new_id
+from eenplan.domain.plan.state import PlanState
 
 
 class ProposalCommands(PlanState):
@@ -46,8 +46,12 @@ class ProposalCommands(PlanState):
             raise errors.NotOnCareTeamError(
                 f"professional {professional.professional_id} is already on the care team"
             )
-        self._check_not_proposed(professional.professional_id)
-        proposal_id = new_id()
+        # Predictable, so the worker (or their system) can answer without reading the plan first.
+        proposal_id = care_team_proposal_id(professional.professional_id)
+        if self.pending_proposal(proposal_id):
+            raise errors.ProposalError(
+                f"professional {professional.professional_id} was already asked to join"
+            )
         self._emit(
             ctx,
             ev.CareTeamProposed,
@@ -89,11 +93,10 @@ class ProposalCommands(PlanState):
             raise errors.ProposalError(f"no pending proposal {proposal_id}")
         return proposal
 
-    def _check_not_proposed(self, professional_id: str) -> None:
-        for proposal in self.proposals.values():
-            pending = proposal["status"] == "pending" and proposal["kind"] == "care_team"
-            if pending and proposal["professional_id"] == professional_id:
-                raise errors.ProposalError(f"professional {professional_id} was already asked to join")
+
+def care_team_proposal_id(professional_id: str) -> str:
+    """The id of the proposal that asks this professional to join: `careteam-<professional id>`."""
+    return f"careteam-{professional_id}"
 
 
 def _covers(mandate: dict[str, Any], organisation_id: str, professional_id: str | None, today: date) -> bool:

@@ -70,6 +70,7 @@ class PlanPublic(Public):
     consents: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     conferences: list[dict[str, Any]] = []
+    proposals: list[dict[str, Any]] = []
 
 
 class HistoryEntry(Public):
