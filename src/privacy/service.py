@@ -75,7 +75,7 @@ class Privacy:
             "ORDER BY first_loaded_at DESC LIMIT 1",
             (moment.astimezone(UTC).isoformat(),),
         )
-        return Policy.parse(rows[0]["source"]) if rows else self.policy
+        return Policy.parse(rows[0]["source"], recorded=True) if rows else self.policy
 
     def policies(self) -> list[dict[str, Any]]:
         return self.store.query(
