@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -21,6 +22,7 @@ from eenplan.api.store.planlocks import AdvisoryPlanLocks
 from eenplan.api.store.schemalock import schema_lock
 from eenplan.api.telemetry.instrumented import InstrumentedEenplan
 from eenplan.api.telemetry.logs import configure
+from eenplan.api.telemetry.metrics import watch_emergency_reviews
 from eenplan.domain.app import Eenplan
 from eenplan.domain.intake.signals import SignalTerms
 from eenplan.privacy.audit import Audit
@@ -74,6 +76,7 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
             master_key=master_key(settings),
             policy_file=settings.privacy_policy_file,
             emergency_hours=settings.emergency_access_hours,
+            emergency_review_days=settings.emergency_review_days,
             retention_years={
                 "jeugdwet": settings.retention_jeugdwet_years,
                 "default": settings.retention_wmo_years,
@@ -113,6 +116,7 @@ def build(settings: Settings | None = None) -> Container:
     eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
     reader = PlanReader(eenplan, privacy)
+    watch_emergency_reviews(lambda: privacy.review_queue.counts(datetime.now(UTC)))
     return Container(
         settings=settings,
         eenplan=eenplan,

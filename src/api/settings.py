@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Who may issue which plan command; by default src/privacy/write-policy.yaml.
     write_policy_file: Path | None = None
     emergency_access_hours: float = Field(default=4.0, gt=0, le=72)
+    # A break-the-glass grant not reviewed by a privacy officer this many days after it was made is
+    # overdue: listed as such and counted in /metrics. Fractions are allowed (0.5: twelve hours).
+    emergency_review_days: float = Field(default=5.0, gt=0, le=90)
     retention_jeugdwet_years: int = Field(default=20, ge=1)
     retention_wmo_years: int = Field(default=15, ge=1)
 

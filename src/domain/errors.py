@@ -17,6 +17,10 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def fields(self) -> dict[str, Any]:
+        """Facts beyond the detail for the problem document: ids and codes, never personal values."""
+        return {}
+
 
 class NotFoundError(DomainError):
     """The thing does not exist, or the caller may not know that it does."""
@@ -106,7 +110,10 @@ class WriteNotAllowedError(NotAllowedError):
             f"write policy {policy_version}: {command} is for {', '.join(allowed)}; none of these holds "
             "for the caller"
         )
-        self.extra = {"rule": {"command": command, "allowed": allowed, "policy_version": policy_version}}
+        self.rule = {"command": command, "allowed": allowed, "policy_version": policy_version}
+
+    def fields(self) -> dict[str, Any]:
+        return {"rule": self.rule}
 
 
 class VersionMismatchError(DomainError):
@@ -138,3 +145,48 @@ class ReorganisationError(RuleViolationError):
 class IncompleteCommandError(DomainError):
     """A command that leaves out or contradicts what only the caller can say (HTTP 422), such
     as which tenant, when the caller serves several. Not a rule of the state: 409 is for those."""
+
+
+class TrivialReasonError(IncompleteCommandError):
+    """A stated reason that says nothing ("abc"); the detail states the rule (HTTP 422)."""
+
+
+class EmergencyAccessNotAllowedError(NotAllowedError):
+    """The policy does not let this caller break the glass; `rule` names the rule (HTTP 403)."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule
+
+    def fields(self) -> dict[str, Any]:
+        return {"rule": self.rule}
+
+
+class EmergencyAccessOpenError(RuleViolationError):
+    """The professional already holds an open emergency grant on this plan (HTTP 409)."""
+
+    def __init__(self, grant_id: str, expires_at: str) -> None:
+        super().__init__(
+            f"emergency access {grant_id} to this plan is open until {expires_at}; one open grant "
+            "per professional and plan: use it, and ask again once it has ended"
+        )
+        self.grant_id, self.expires_at = grant_id, expires_at
+
+    def fields(self) -> dict[str, Any]:
+        return {"grant_id": self.grant_id, "expires_at": self.expires_at}
+
+
+class EmergencyGrantNotFoundError(NotFoundError):
+    def __init__(self, grant_id: object) -> None:
+        super().__init__(f"emergency access grant {grant_id} not found")
+
+
+class AlreadyReviewedError(RuleViolationError):
+    """A review is final: a grant is reviewed once and the review is never changed (HTTP 409)."""
+
+    def __init__(self, grant_id: str, decision: str, reviewed_at: str) -> None:
+        super().__init__(f"emergency access {grant_id} was {decision} on {reviewed_at}; a review is final")
+        self.grant_id, self.decision, self.reviewed_at = grant_id, decision, reviewed_at
+
+    def fields(self) -> dict[str, Any]:
+        return {"grant_id": self.grant_id, "decision": self.decision, "reviewed_at": self.reviewed_at}

@@ -8,6 +8,9 @@ the caller may not see the plan at all (the API answers 404). Hidden fields are
 left out, not nulled. Records that carry their own category (goals,
 agreements, notes) are left out whole when the category is hidden, because
 their life domain alone would tell; the caller's own agreements stay visible.
+What the policy's `never` forbids an organisation kind (the police: health) is
+taken off last, over every relation, consent and break the glass included, and
+the caller's own agreements too.
 Every read path (views, history, replay, projections) goes through here.
 """
 
@@ -134,12 +137,13 @@ def _consented_per_member(
 def allowed_categories(
     caller: Caller, state: dict[str, Any], policy: Policy, now: datetime
 ) -> frozenset[str]:
-    """The categories the caller sees: its relations per the policy, widened by consent."""
+    """The categories the caller sees: its relations per the policy, widened by consent,
+    less what its organisation kind never sees."""
     seen: set[str] = set()
     for relation in relations(caller, state, now):
         seen |= policy.categories(caller.org_kind, relation)
     seen |= _consented(caller.actor, state, now, caller.purpose) & policy.consent_can_grant
-    return frozenset(seen)
+    return frozenset(seen) - policy.forbidden(caller.org_kind)
 
 
 def can_see(caller: Caller, state: dict[str, Any], now: datetime) -> bool:
@@ -169,13 +173,14 @@ def filter_plan(
     if not found:
         return None
     allowed = allowed_categories(caller, basis, policy, now)
+    forbidden = policy.forbidden(caller.org_kind)
     per_member = _consented_per_member(caller, basis, policy, now)
-    own = _own_agreements(caller.actor, basis) | _own_agreements(caller.actor, state)
+    own = _own_agreements(caller.actor, basis, forbidden) | _own_agreements(caller.actor, state, forbidden)
     view = copy.deepcopy(state)
     for name in CATEGORISED_RECORDS:
         view[name] = [r for r in view.get(name, []) if _record_visible(r, allowed, own)]
     for found_value in list(personal_values(view, STATE_FIELDS, with_none=True)):
-        opened = allowed | per_member.get(found_value.subject or "", set())
+        opened = allowed | (per_member.get(found_value.subject or "", set()) - forbidden)
         if found_value.category not in opened and found_value.holder.get("agreement_id") not in own:
             del found_value.holder[found_value.key]
     view["relation"] = found[0]
@@ -186,11 +191,12 @@ def _record_visible(record: dict[str, Any], allowed: frozenset[str], own: set[st
     return record.get("category") in allowed or record.get("agreement_id") in own
 
 
-def _own_agreements(actor: Actor, state: dict[str, Any]) -> set[str]:
+def _own_agreements(actor: Actor, state: dict[str, Any], forbidden: frozenset[str]) -> set[str]:
+    """The caller's organisation's agreements, except those of a category it never sees."""
     return {
         a["agreement_id"]
         for a in state.get("agreements", [])
-        if a.get("responsible", {}).get("organisation_id") == actor.org
+        if a.get("responsible", {}).get("organisation_id") == actor.org and a.get("category") not in forbidden
     }
 
 
@@ -201,7 +207,7 @@ def filter_history(
     if not relations(caller, state, now):
         return None
     allowed = allowed_categories(caller, state, policy, now)
-    own = _own_agreements(caller.actor, state)
+    own = _own_agreements(caller.actor, state, policy.forbidden(caller.org_kind))
     return [_filter_entry(entry, allowed, own) for entry in entries]
 
 

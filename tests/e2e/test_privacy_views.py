@@ -24,11 +24,12 @@ def _join(world: HttpWorld, plan_id: str, kind: str) -> None:
     world.command("social_work", plan_id, type="join_care_team", professional_id=world.pros[kind], role=kind)
 
 
-def test_the_police_sees_safety_and_justice_but_health_only_with_consent(
+def test_the_police_sees_safety_and_justice_and_never_health_not_even_with_consent(
     client: httpx.Client, token: TokenFactory
 ) -> None:
     world = setup(client, token, "social_work", "police")
     plan_id, member_id = _plan_with_notes(world)
+    world.command("social_work", plan_id, type="add_note", category="finance", text="huurachterstand")
     _join(world, plan_id, "police")
     view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
     assert {n["category"] for n in view["notes"]} == {"safety", "justice"}
@@ -41,16 +42,19 @@ def test_the_police_sees_safety_and_justice_but_health_only_with_consent(
         plan_id,
         type="record_consent",
         organisation_id=world.orgs["police"],
-        categories=["health"],
+        categories=["finance", "health"],
         purpose="plan_coordination",
         given_by=member_id,
     )
     view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
-    assert "health" in {n["category"] for n in view["notes"]}
+    # Consent widens what the policy lets it widen; health stays with care, as the policy's `never` says.
+    assert {n["category"] for n in view["notes"]} == {"safety", "justice", "finance"}
+    history = client.get(f"/plans/{plan_id}/history", headers=world.auth("police")).json()["events"]
+    assert "GGZ-diagnose" not in str(history) and "huurachterstand" in str(history)
     consent_id = view["consents"][0]["consent_id"]
     world.command("social_work", plan_id, type="withdraw_consent", consent_id=consent_id)
     view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
-    assert "health" not in {n["category"] for n in view["notes"]}
+    assert "finance" not in {n["category"] for n in view["notes"]}
 
 
 def test_a_housing_corporation_on_the_care_team_sees_general_fields_and_its_own_agreements(
@@ -93,19 +97,20 @@ def test_an_organisation_not_involved_gets_404_on_every_plan_path(
     assert client.post(f"/plans/{plan_id}/commands", json=body, headers=outsider).status_code == 404
 
 
-def test_breaking_the_glass_gives_regisseur_level_reads_and_lands_in_the_review_list(
+def test_breaking_the_glass_opens_what_the_policy_gives_the_kind_and_lands_in_the_review_list(
     client: httpx.Client, token: TokenFactory
 ) -> None:
     world = setup(client, token, "social_work", "police")
     plan_id, _member = _plan_with_notes(world)
+    reason = "Melding acuut gevaar: kind alleen thuis aangetroffen"
     response = client.post(
-        f"/plans/{plan_id}/emergency-access", json={"reason": "acuut gevaar"}, headers=world.auth("police")
+        f"/plans/{plan_id}/emergency-access", json={"reason": reason}, headers=world.auth("police")
     )
     assert response.status_code == 200, response.text
     view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
     assert view["relation"] == "emergency" and view["members"][0]["given_name"] == "Ann"
     grants = client.get("/privacy/emergency-access", headers=world.officer()).json()["grants"]
-    assert grants[0]["plan_id"] == plan_id and grants[0]["reason"] == "acuut gevaar"
+    assert grants[0]["plan_id"] == plan_id and grants[0]["reason"] == reason
 
 
 def test_an_auditor_sees_the_history_as_an_organisation_could_see_it_at_that_moment(

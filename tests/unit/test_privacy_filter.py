@@ -46,15 +46,42 @@ def test_consent_widens_only_until_its_end_date() -> None:
     consent = {
         "consent_id": "c",
         "organisation_id": "politie",
-        "categories": ["health"],
+        "categories": ["finance"],
         "status": "active",
         "valid_until": "2026-11-22",
         "purpose": "plan_coordination",
     }
+    debts = [{"note_id": "n2", "category": "finance", "text": "huurachterstand"}]
     police = caller("cop", "politie", "police")
-    assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"] == []  # type: ignore[index]
+    assert filter_plan(police, state(consents=[consent], notes=debts), POLICY, NOW)["notes"] == []  # type: ignore[index]
     consent["valid_until"] = "2026-12-31"
-    assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
+    assert filter_plan(police, state(consents=[consent], notes=debts), POLICY, NOW)["notes"]  # type: ignore[index]
+
+
+def test_the_police_never_see_health_data_by_consent_emergency_or_as_regisseur() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["health"],
+        "status": "active",
+        "valid_until": None,
+        "purpose": "p",
+    }
+    own = {
+        "agreement_id": "a1",
+        "category": "health",
+        "action": "afspraak bij de huisarts",
+        "responsible": {"organisation_id": "politie"},
+    }
+    plan = state(consents=[consent], agreements=[own], regisseur_id="cop")
+    for police in (
+        caller("cop", "politie", "police"),
+        caller("cop", "politie", "police", emergency_until=NOW + timedelta(hours=1)),
+        caller("agent", "politie", "police", emergency_until=NOW + timedelta(hours=1)),
+    ):
+        view = filter_plan(police, plan, POLICY, NOW)
+        assert view is not None and view["notes"] == [] and view["agreements"] == [], police
+    assert POLICY.categories("police", "regisseur") >= {"bsn", "justice"}  # the rest of "all" stays
 
 
 def test_a_consent_counts_only_for_reads_of_the_processing_activity_it_was_given_for() -> None:

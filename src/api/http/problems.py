@@ -102,7 +102,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, d.DomainError)
     # A command in a batch names its place, so the client knows which one failed.
     where: dict[str, Any] = {} if error.index is None else {"index": error.index}
-    return problem(status_of(error), error.detail, kind=_slug(error), **error.extra, **where)
+    return problem(status_of(error), error.detail, kind=_slug(error), **error.fields(), **where)
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:

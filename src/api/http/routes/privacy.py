@@ -1,4 +1,4 @@
-"""Privacy and data subject rights: processing log, export, erasure, break the glass."""
+"""Privacy and data subject rights: processing log, export, erasure (break the glass: `emergency`)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,9 @@ from pydantic import BaseModel, Field
 
 from eenplan.api.http import replies
 from eenplan.api.http.commanding import ok, once
-from eenplan.api.http.deps import (
-    CallerDep,
-    CommandContextDep,
-    ContainerDep,
-    OrganisationContextDep,
-    require_role,
-)
-from eenplan.api.http.idempotency import Recovery
+from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, require_role
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.privacy import (
-    EmergencyGrant,
-    EmergencyReview,
     ErasureReceipt,
     PolicyVersions,
     ProcessingLogPage,
@@ -38,10 +29,6 @@ class ErasureRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
     # A code, not prose: it is kept on the erasure receipt, which must hold no personal data.
     legal_ground: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_.:-]+$")
-
-
-class EmergencyRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=2000)
 
 
 @router.get(
@@ -88,38 +75,6 @@ def erase_subject(
     )
     note_nothing()  # a repeat processed nothing; a first run noted the erasure itself
     return response
-
-
-@router.post("/plans/{plan_id}/emergency-access", openapi_extra=activity("emergency_access"))
-def break_the_glass(
-    plan_id: str,
-    body: EmergencyRequest,
-    request: Request,
-    ctx: OrganisationContextDep,
-    container: ContainerDep,
-) -> Response:
-    """Regisseur-level reads for a limited time, with a stated reason; logged and reviewed."""
-    response = once(
-        request,
-        container,
-        ctx,
-        body,
-        lambda c: EmergencyGrant.model_validate(
-            container.privacy.grant_emergency(c.actor, plan_id, body.reason, c.trace_id)
-        ),
-        ok,
-        # The grant is kept outside the event store: what a dead process did there is not known.
-        Recovery(),
-    )
-    note_nothing()  # a repeat processed nothing; a first run noted the access itself
-    return response
-
-
-@router.get("/privacy/emergency-access")
-def review_emergency_access(caller: CallerDep, container: ContainerDep) -> EmergencyReview:
-    """The review queue of emergency accesses, newest first (privacy officers)."""
-    require_role(caller, Role.PRIVACY_OFFICER)
-    return EmergencyReview.model_validate({"grants": container.privacy.emergency_review(caller.tenants)})
 
 
 @router.get("/privacy/policies")
