@@ -61,6 +61,9 @@ def test_the_fhir_bundle_validates_as_r4b_with_careplan_careteam_and_goals(
     regisseur, colleague = world.pros[welfare][0], world.pros[social][0]
     bearer = token(regisseur, welfare)
     plan_id = _plan_with_goals(client, world, bearer, colleague)
+    accept = {"type": "accept_proposal", "proposal_id": f"careteam-{colleague}"}  # no mandate: asked
+    joined = client.post(f"/plans/{plan_id}/commands", json=accept, headers=auth(token(colleague, social)))
+    assert joined.status_code == 200, joined.text
 
     response = client.get(f"/plans/{plan_id}/fhir", headers=auth(bearer))
     assert response.status_code == 200, response.text

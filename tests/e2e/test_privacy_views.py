@@ -21,7 +21,9 @@ def _plan_with_notes(world: HttpWorld) -> tuple[str, str]:
 
 
 def _join(world: HttpWorld, plan_id: str, kind: str) -> None:
+    """Social work asks; the other organisation's worker accepts (there is no mandate)."""
     world.command("social_work", plan_id, type="join_care_team", professional_id=world.pros[kind], role=kind)
+    world.command(kind, plan_id, type="accept_proposal", proposal_id=f"careteam-{world.pros[kind]}")
 
 
 def test_the_police_sees_safety_and_justice_and_never_health_not_even_with_consent(
@@ -73,11 +75,13 @@ def test_a_housing_corporation_on_the_care_team_sees_general_fields_and_its_own_
             "social_work",
             plan_id,
             type="make_agreement",
+            agreement_id=f"a-{kind}",
             goal_id=goal_id,
             responsible={"organisation_id": world.orgs[kind]},
             action=action,
             due_date="2030-01-01",
         )
+    world.command("housing", plan_id, type="accept_proposal", proposal_id="a-housing")  # asked, no mandate
     view = client.get(f"/plans/{plan_id}", headers=world.auth("housing")).json()
     assert [a["action"] for a in view["agreements"]] == ["huurachterstand regelen"]
     assert view["notes"] == [] and view["goals"] == []
