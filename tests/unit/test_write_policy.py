@@ -128,8 +128,12 @@ def test_another_organisations_worker_is_asked_not_placed_without_a_mandate(worl
         nurse, plan_id, type="decline_proposal", proposal_id=f"careteam-{nurse}", reason="vol"
     )
     assert [e["type"] for e in declined.events] == ["ProposalDeclined"]
-    with pytest.raises(errors.ProposalError):
+    with pytest.raises(errors.PlanNotFoundError):  # declined: nothing ties her to the plan any more
         world.run(nurse, plan_id, type="accept_proposal", proposal_id=f"careteam-{nurse}")
+    again = world.run(regisseur, plan_id, type="join_care_team", professional_id=nurse, role="ggz")
+    assert [e["type"] for e in again.events] == ["CareTeamProposed"]  # she may be asked again
+    with pytest.raises(errors.ProposalError):  # but not twice at once
+        world.run(regisseur, plan_id, type="join_care_team", professional_id=nurse, role="ggz")
 
 
 def test_the_organisation_itself_may_accept_for_its_worker(world: World) -> None:
