@@ -98,11 +98,16 @@ def status_of(error: d.DomainError) -> int:
     return 409
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, d.DomainError)
+def domain_problem(error: d.DomainError) -> JSONResponse:
+    """The problem document of a domain error, with its facts (a batch's index, a refused rule)."""
     # A command in a batch names its place, so the client knows which one failed.
     where: dict[str, Any] = {} if error.index is None else {"index": error.index}
     return problem(status_of(error), error.detail, kind=_slug(error), **error.fields(), **where)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, d.DomainError)
+    return domain_problem(error)
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from eenplan.api.http.deps import CallerDep, ContainerDep, trace_id
 from eenplan.api.http.formats import cloudevents
 from eenplan.api.http.idempotency import fingerprint
 from eenplan.api.http.partners import acting_for, require_acting_for
-from eenplan.api.http.problems import ProblemError, problem, status_of
+from eenplan.api.http.problems import ProblemError, domain_problem, problem
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.public import CommandResult
 from eenplan.api.http.services import Services
@@ -77,7 +77,7 @@ def _result(
     try:
         reply = _run(request, container, caller, event)
     except DomainError as e:
-        reply = _problem_reply(problem(status_of(e), e.detail))
+        reply = _problem_reply(domain_problem(e))
     except ProblemError as e:
         reply = _problem_reply(problem(e.status, e.detail, kind=e.kind, **e.extra))
     return {"source": event.source, "id": event.id, "status": reply.status, "body": json.loads(reply.body)}
