@@ -73,10 +73,14 @@ def test_an_old_store_loads_its_plans_and_decrypts_their_personal_values(
     body = plan.json()
     assert {m["given_name"] for m in body["members"]} == {"Marloes", "Sem"}
     assert NOTE in [n["text"] for n in body["notes"]]
+    # Stored before addresses had a kind: read as where the household lives.
+    assert body["address"]["kind"] == "residential" and body["address"]["street"] == "Seisweg"
 
 
 def test_an_old_store_verifies_its_hash_chain(legacy: httpx.Client, token: TokenFactory) -> None:
-    verdict = legacy.get("/audit/verify", headers=_bearer(token, "demo-auditor", "gemeente-middelburg", "auditor"))
+    verdict = legacy.get(
+        "/audit/verify", headers=_bearer(token, "demo-auditor", "gemeente-middelburg", "auditor")
+    )
     assert verdict.status_code == 200, verdict.text
     assert verdict.json()["status"] == "intact"
     assert verdict.json()["checked"] >= 40
