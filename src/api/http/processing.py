@@ -109,8 +109,9 @@ async def _log_attempt(
     """Log a refused or failed request; the refusal stands whatever happens to its log line."""
     try:
         operation = await _attempted_operation(request)
-        write = _write_attempt
-        await run_in_threadpool(write, request, activity_id, name, notes, started, outcome, operation)
+        await run_in_threadpool(
+            _write_attempt, request, activity_id, name, notes, started, outcome, operation
+        )
     except Exception as error:  # noqa: BLE001 - whatever broke the write, the caller's answer stands
         # Never turn the caller's 404 into a 503 only where the plan exists: that would reveal it.
         log.error("attempt not logged", route=name, status=outcome.status, error_type=type(error).__name__)
