@@ -12,7 +12,16 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
 
 from eenplan.domain.values import (
     POSTAL_CODE,
@@ -98,6 +107,10 @@ class Member(Model):
 
 
 class Address(Model):
+    """Where the household lives (`residential`, the default), or only receives post (`postal`: a
+    briefadres, for people without a home of their own, registered at a shelter or a relative)."""
+
+    kind: Literal["residential", "postal"] = "residential"
     street: Name
     house_number: Annotated[
         str,
@@ -108,9 +121,29 @@ class Address(Model):
     city: Name
 
 
+class NoFixedAddress(Model):
+    """The household has no fixed address, not even a postal one (dak- en thuisloos)."""
+
+    kind: Literal["none"]
+
+
+def _address_kind(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "none" if kind == "none" else "address"
+
+
+# An address without `kind` is a residential one, as every address was before kinds existed.
+HouseholdAddress = Annotated[
+    Annotated[Address, Tag("address")] | Annotated[NoFixedAddress, Tag("none")],
+    Discriminator(_address_kind),
+]
+NO_FIXED_ADDRESS = NoFixedAddress(kind="none")
+
+
 class Household(Model):
     members: list[Member] = Field(min_length=1, max_length=30)
-    address: Address
+    # Left out or null: no fixed address.
+    address: HouseholdAddress | None = None
 
 
 class OpenPlan(Model):
@@ -154,7 +187,8 @@ class CorrectMember(Command):
 
 class ChangeAddress(Command):
     type: Literal["change_address"]
-    address: Address
+    # Required, but null (or `{"kind": "none"}`) says the household no longer has a fixed address.
+    address: HouseholdAddress | None
 
 
 class AssignRegisseur(Command):

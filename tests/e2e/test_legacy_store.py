@@ -73,6 +73,8 @@ def test_an_old_store_loads_its_plans_and_decrypts_their_personal_values(
     body = plan.json()
     assert {m["given_name"] for m in body["members"]} == {"Marloes", "Sem"}
     assert NOTE in [n["text"] for n in body["notes"]]
+    # Stored before addresses had a kind: read as where the household lives.
+    assert body["address"]["kind"] == "residential" and body["address"]["street"] == "Seisweg"
 
 
 def test_an_old_store_verifies_its_hash_chain(legacy: httpx.Client, token: TokenFactory) -> None:

@@ -11,6 +11,7 @@ from eenplan.api.bootstrap import Container
 from eenplan.domain.directory import RegisterTeam
 from eenplan.domain.errors import NotAllowedError, NotFoundError
 from eenplan.domain.reorganisation import Reorganisation
+from eenplan.domain.values import LegalBasis, LifeDomain
 from eenplan.projections import queries
 from eenplan.projections.aggregates import dashboard
 from eenplan.projections.monitoring import monitoring
@@ -157,7 +158,7 @@ def test_the_dashboard_is_for_the_team_and_unknown_outside_the_tenant(
         dashboard(db, actor("lead", "x", "team_lead", tenants=("GM0001",)), world.team_id, TODAY)
 
 
-def test_monitoring_suppresses_every_cell_under_five_households(container: Container, world: World) -> None:
+def test_monitoring_rounds_each_combination_and_shows_every_key(container: Container, world: World) -> None:
     regisseur = pro(world, "welfare")
     for _ in range(6):
         world.open(regisseur, risk_level="low")
@@ -168,12 +169,14 @@ def test_monitoring_suppresses_every_cell_under_five_households(container: Conta
 
     report = monitoring(container.projections.db, auditor(world), world.tenant, TODAY, TODAY)  # type: ignore[arg-type]
     opened = report["total"]["plans_opened"]
-    assert opened["total"] == 8
-    assert opened["by_legal_basis"] == {"jeugdwet": None, "wmo2015": 6}
-    assert opened["by_risk"] == {"low": 6, "unassessed": None}
-    assert report["total"]["goals_achieved"] == {"finances": None}
+    # Six low-risk Wmo plans round to 5; two unassessed Jeugdwet plans round to 0 and show as null.
+    assert opened["total"] == 5
+    assert opened["by_legal_basis"] == {b.value: 5 if b == "wmo2015" else None for b in LegalBasis}
+    assert opened["by_risk"] == {"none": None, "low": 5, "medium": None, "high": None, "unassessed": None}
+    assert report["total"]["goals_achieved"] == {d.value: None for d in LifeDomain}
     (team,) = report["teams"]
     assert team["team_id"] == world.team_id and team["areas"] == ["Noord"]
+    assert team["plans_opened"] == opened and report["rounded_to"] == 5
     earlier = TODAY - timedelta(days=30)
     assert (
         monitoring(container.projections.db, auditor(world), world.tenant, earlier, earlier)[  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 six professionals and three households at different stages.
 
 All names are invented. `eenplan demo` loads it; `eenplan serve` never does.
+`eenplan demo --show` finds its plans again in a store it was loaded into.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from eenplan.domain import commands as c
 from eenplan.domain.app import Eenplan
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.plan import events as plan_events
 from eenplan.domain.values import OrganisationKind
 
 TENANT = "GM0687"
@@ -23,6 +25,7 @@ ORGANISATIONS = [
     ("mw-walcheren", "Maatschappelijk Werk Walcheren", "social_work"),
     ("intervence", "Intervence", "youth_care"),
 ]
+HOUSEHOLDS = ("Pietersen", "El Amrani", "de Jong")
 PROFESSIONALS = [
     ("p-anouk", "welzijn-walcheren", "Anouk de Vries", ["money", "participation"]),
     ("p-bram", "welzijn-walcheren", "Bram Jansen", ["housing", "care"]),
@@ -87,6 +90,18 @@ def load(app: Eenplan) -> dict[str, str]:
         "El Amrani": _handover_in_progress(app),
         "de Jong": _closed(app),
     }
+
+
+def find(app: Eenplan) -> dict[str, str]:
+    """The demo's plans in this store, by household name, as `load` returned them (none: not loaded)."""
+    found: dict[str, str] = {}
+    for opened in app.scan(plan_events.Opened):
+        if opened.tenant != TENANT or opened.team_id != TEAM or not opened.members:
+            continue
+        family = opened.members[0].get("family_name")
+        if family in HOUSEHOLDS and family not in found:
+            found[family] = str(opened.originator_id)
+    return {name: found[name] for name in HOUSEHOLDS if name in found}
 
 
 def _open(app: Eenplan, ctx: CommandContext, household: dict[str, Any], reason: str, **extra: Any) -> str:

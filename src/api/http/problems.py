@@ -24,6 +24,7 @@ from eenplan.api.http.auth import AuthError
 from eenplan.api.http.middleware import BodyTooLargeError
 from eenplan.api.store.gate import StoreUnavailableError
 from eenplan.domain import errors as d
+from eenplan.privacy.outcome import Outcome
 from eenplan.projections.queries import InvalidCursorError
 from eenplan.projections.status import ProjectionLagError
 
@@ -75,7 +76,7 @@ class ProblemError(Exception):
 def problem(
     status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    slug = kind or TITLES.get(status, "error").lower().replace(" ", "-")
+    slug = kind or _title_slug(status)
     body = {
         "type": f"https://eenplan.nl/problems/{slug}",
         "title": TITLES.get(status, "Error"),
@@ -96,6 +97,38 @@ def status_of(error: d.DomainError) -> int:
         if isinstance(error, family):
             return status
     return 409
+
+
+def describe(error: Exception) -> Outcome:
+    """The status and problem type the handlers below answer this error with.
+
+    The processing log records a refused or failed attempt with the reason the caller got, so
+    the mapping stays in this one place.
+    """
+    if isinstance(error, BodyTooLargeError) or isinstance(error.__cause__, BodyTooLargeError):
+        return Outcome(413, "body-too-large")
+    if isinstance(error, d.DomainError):
+        return Outcome(status_of(error), _slug(error))
+    if isinstance(error, AuthError):
+        return Outcome(401, "unauthorized")
+    if isinstance(error, ProblemError):
+        return Outcome(error.status, error.kind)
+    if isinstance(error, RequestValidationError):
+        malformed = any(e.get("type") == "json_invalid" for e in error.errors())
+        return Outcome(400, "malformed-request") if malformed else Outcome(422, "validation")
+    if isinstance(error, InvalidCursorError):
+        return Outcome(422, "validation")
+    if isinstance(error, HTTPException):
+        return Outcome(error.status_code, _title_slug(error.status_code))
+    if isinstance(error, STORE_OUTAGES):
+        return Outcome(503, "store-unavailable")
+    if isinstance(error, ProjectionLagError):
+        return Outcome(503, "projection-lagging")
+    return Outcome(500, "internal")
+
+
+def _title_slug(status: int) -> str:
+    return TITLES.get(status, "error").lower().replace(" ", "-")
 
 
 def domain_problem(error: d.DomainError) -> JSONResponse:

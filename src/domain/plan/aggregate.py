@@ -17,7 +17,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from eenplan.domain import errors
-from eenplan.domain.commands import Address, Member, OpenPlan
+from eenplan.domain.commands import NO_FIXED_ADDRESS, Address, Member, NoFixedAddress, OpenPlan
 from eenplan.domain.context import CommandContext, ProfessionalRef
 from eenplan.domain.plan import events as ev
 from eenplan.domain.plan.consent import check_givers
@@ -28,6 +28,11 @@ from eenplan.domain.plan.work import WorkCommands
 from eenplan.domain.values import DataCategory
 
 
+def address_record(address: Address | NoFixedAddress | None) -> dict[str, Any]:
+    """Always a dict with its `kind`: `none` is recorded, not left out, so views can say so."""
+    return (address or NO_FIXED_ADDRESS).model_dump(mode="json")
+
+
 def member_record(member: Member) -> dict[str, Any]:
     record = member.model_dump(mode="json")
     record["member_id"] = member.member_id or new_id()
@@ -35,6 +40,10 @@ def member_record(member: Member) -> dict[str, Any]:
 
 
 class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate):
+    # v2: the address has a `kind`; snapshots taken before it get one on loading.
+    class_version = 2
+    upcast_v1_v2 = staticmethod(ev.with_address_kind)
+
     def __init__(self) -> None:
         """State comes from `Opened.apply`; see `open`."""
 
@@ -50,7 +59,7 @@ class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate)
             team_id=cmd.team_id,
             legal_basis=cmd.legal_basis.value,
             members=members,
-            address=cmd.household.address.model_dump(mode="json"),
+            address=address_record(cmd.household.address),
             reason=cmd.reason,
             help_request_id=help_request_id,
         )
@@ -77,8 +86,8 @@ class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate)
             raise errors.MemberError("a correction names at least one field to correct")
         self._emit(ctx, ev.MemberCorrected, member_id=member_id, corrections=corrections, reason=reason)
 
-    def change_address(self, ctx: CommandContext, address: Address) -> None:
-        self._emit(ctx, ev.AddressChanged, address=address.model_dump(mode="json"))
+    def change_address(self, ctx: CommandContext, address: Address | NoFixedAddress | None) -> None:
+        self._emit(ctx, ev.AddressChanged, address=address_record(address))
 
     # --- consent, notes, conferences, closing ----------------------------------------
 

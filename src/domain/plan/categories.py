@@ -18,7 +18,14 @@ SAFETY = DataCategory.SAFETY.value
 OWN = "@category"
 
 _PERSON = {"given_name": IDENTITY, "family_name": IDENTITY, "birth_date": IDENTITY, "bsn": BSN}
-_ADDRESS = {"street": IDENTITY, "house_number": IDENTITY, "postal_code": IDENTITY, "city": IDENTITY}
+# `kind` too: that a household has no fixed address, or only a postal one, is itself personal data.
+_ADDRESS = {
+    "kind": IDENTITY,
+    "street": IDENTITY,
+    "house_number": IDENTITY,
+    "postal_code": IDENTITY,
+    "city": IDENTITY,
+}
 
 
 def _under(prefix: str, fields: dict[str, str]) -> dict[str, str]:

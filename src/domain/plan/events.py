@@ -15,6 +15,13 @@ from eenplan.domain.plan.categories import STATE_FIELDS
 from eenplan.domain.plan.personal import erase
 
 
+def with_address_kind(state: dict[str, Any]) -> None:
+    """Upcast: an address stored before kinds existed was where the household lived."""
+    address = state.get("address")
+    if isinstance(address, dict):
+        address.setdefault("kind", "residential")
+
+
 class PlanEvent(Aggregate.Event):
     meta: dict[str, Any]
 
@@ -24,6 +31,10 @@ class PlanEvent(Aggregate.Event):
 
 
 class Opened(Aggregate.Created):
+    # v2: the address has a `kind` (residential, postal or none); a plan may open without one.
+    class_version = 2
+    upcast_v1_v2 = staticmethod(with_address_kind)
+
     meta: dict[str, Any]
     tenant: str
     team_id: str
@@ -81,6 +92,9 @@ class MemberCorrected(PlanEvent):
 
 
 class AddressChanged(PlanEvent):
+    class_version = 2  # v2: the address has a `kind`, and may be `{"kind": "none"}`
+    upcast_v1_v2 = staticmethod(with_address_kind)
+
     address: dict[str, Any]
 
     def apply(self, plan: Any) -> None:

@@ -113,7 +113,8 @@ def read_monitoring(
     end: Annotated[date | None, Query(alias="to", description="last day, inclusive; default today")] = None,
     min_position: MinPosition = None,
 ) -> Monitoring:
-    """Anonymised aggregates per team and area; cells under 5 households are null."""
+    """Anonymised aggregates per team and area, rounded to multiples of 5 so totals add up and hide
+    small cells (auditors, administrators, municipality staff of the tenant)."""
     end = end or date.today()
     start = start or end - timedelta(days=365)
     if start > end:
