@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from eenplan.api.http.schemas.views import ProjectionLag
+from eenplan.projections.status import ProjectionStatus
 
 
 class Public(BaseModel):
@@ -118,7 +118,7 @@ class Ready(Public):
     status: str
     position: int | None = None
     detail: str | None = None
-    projections: list[ProjectionLag] | None = None
+    projections: list[ProjectionStatus] | None = None  # the status dataclass itself, not a copy
 
 
 class ChainHead(Public):

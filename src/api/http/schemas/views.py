@@ -115,13 +115,3 @@ class Monitoring(Public):
     )
     total: MonitoringCells
     teams: list[TeamMonitoring]
-
-
-class ProjectionLag(Public):
-    name: str
-    generation: int
-    position: int
-    head: int
-    lag_events: int
-    lag_seconds: float
-    events_per_second: float | None
