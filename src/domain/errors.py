@@ -119,3 +119,17 @@ class ReorganisationError(RuleViolationError):
 class IncompleteCommandError(DomainError):
     """A command that leaves out or contradicts what only the caller can say (HTTP 422), such
     as which tenant, when the caller serves several. Not a rule of the state: 409 is for those."""
+
+
+class RecordIntegrityError(DomainError):
+    """A stored record fails its integrity check: a value no longer opens under its key and context.
+
+    Raised instead of showing the value, never instead of erasure: a destroyed key is erasure,
+    a value that does not open is an alteration (of the ciphertext, or of what it is bound to:
+    its category, event type, record or data subject) or a key table that was tampered with.
+    """
+
+    def __init__(self, record_id: object, version: int | None, where: str, reason: str) -> None:
+        at = "" if version is None else f" version {version}"
+        super().__init__(f"record {record_id}{at}: {where}: {reason}")
+        self.record_id, self.version, self.where, self.reason = str(record_id), version, where, reason

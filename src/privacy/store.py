@@ -9,6 +9,8 @@ in-memory store (tests) gets a private in-memory SQLite database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
@@ -78,17 +80,23 @@ class PrivacyStore:
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.dialect == "postgres" else statement
 
-    def execute(self, statement: str, params: tuple[Any, ...] = (), *, secure: bool = False) -> None:
-        """Run one statement; `secure` overwrites what it removes (SQLite keeps freed bytes otherwise)."""
+    def execute(self, statement: str, params: tuple[Any, ...] = (), *, secure: bool = True) -> None:
+        """Run one statement in its own transaction (`secure` is kept for callers; it is always on)."""
         with self.datastore.transaction(commit=True) as cursor:
-            if secure and self.dialect == "sqlite":
-                cursor.execute("PRAGMA secure_delete = ON")
+            self._secure(cursor)
             cursor.execute(self._sql(statement), params)
 
     def execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             with self.datastore.transaction(commit=True) as cursor:
+                self._secure(cursor)
                 cursor.executemany(self._sql(statement), rows)
+
+    def _secure(self, cursor: Any) -> None:
+        # SQLite keeps the bytes of what a statement removes or overwrites in the file's free
+        # space unless told to zero them; these tables hold wrapped keys and personal records.
+        if self.dialect == "sqlite":
+            cursor.execute("PRAGMA secure_delete = ON")
 
     def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as cursor:
@@ -108,3 +116,28 @@ class PrivacyStore:
             return
         with self.datastore.get_connection() as connection:
             connection.execute("VACUUM privacy_keys")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Statements]:
+        """Several statements in one transaction, committed at the end of the block."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._secure(cursor)
+            yield Statements(cursor, self._sql)
+
+
+class Statements:
+    """A cursor in a transaction that takes `?` placeholders on either store."""
+
+    def __init__(self, cursor: Any, sql: Any) -> None:
+        self.cursor, self._sql = cursor, sql
+
+    def execute(self, statement: str, params: tuple[Any, ...] = ()) -> None:
+        self.cursor.execute(self._sql(statement), params)
+
+    def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        self.cursor.execute(self._sql(statement), params)
+        return [dict(row) for row in self.cursor.fetchall()]
+
+    def execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)

@@ -1,8 +1,11 @@
 """The one place where errors become RFC 9457 problem+json responses.
 
 Domain errors map by family to a status; store outages become 503; malformed
-JSON is 400 and schema violations 422. Anything else is a bug: a 500 that says
-nothing about the request's data, logged with the trace id.
+JSON is 400 and schema violations 422. A stored record that fails its integrity
+check is a 500 of its own type, `record-integrity`: not a bug but an alarm, the
+data in the store was altered (auditors locate it with `GET /audit/verify`).
+Anything else is a bug: a 500 that says nothing about the request's data,
+logged with the trace id.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ PROBLEM = "application/problem+json"
 log = structlog.get_logger("eenplan.errors")
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (d.RecordIntegrityError, 500),
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
     (d.IncompleteCommandError, 422),
@@ -100,9 +104,21 @@ def status_of(error: d.DomainError) -> int:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, d.DomainError)
+    if isinstance(error, d.RecordIntegrityError):
+        return _integrity_failure(error)
     # A command in a batch names its place, so the client knows which one failed.
     where: dict[str, Any] = {} if error.index is None else {"index": error.index}
     return problem(status_of(error), error.detail, kind=_slug(error), **where)
+
+
+def _integrity_failure(error: d.RecordIntegrityError) -> JSONResponse:
+    # Where, for the operator; the caller learns only that the record cannot be served as stored.
+    log.error("record_integrity_failure", record_id=error.record_id, version=error.version, where=error.where)
+    detail = (
+        "a stored record failed its integrity check and is not shown; "
+        "auditors locate it with GET /audit/verify"
+    )
+    return problem(500, detail, kind="record-integrity")
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:
