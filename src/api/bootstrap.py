@@ -15,6 +15,8 @@ from eenplan.api.http.auth import TokenVerifier
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.housekeeping import JobRunner
+from eenplan.api.store.idempotency_keys import TABLE as IDEMPOTENCY_TABLE
 from eenplan.api.store.idempotency_keys import KeyStore, build_keystore
 from eenplan.api.store.master_key import master_key
 from eenplan.api.store.planlocks import AdvisoryPlanLocks
@@ -24,6 +26,7 @@ from eenplan.api.telemetry.logs import configure
 from eenplan.domain.app import Eenplan
 from eenplan.domain.intake.signals import SignalTerms
 from eenplan.privacy.audit import Audit
+from eenplan.privacy.erasure import shred
 from eenplan.privacy.reader import PlanReader
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
 from eenplan.projections.service import ProjectionConfig, Projections
@@ -42,6 +45,7 @@ class Container:
     projections: Projections
     audit: Audit
     store_gate: StoreGate
+    housekeeping: JobRunner
     plan_locks: AdvisoryPlanLocks | None = None
 
     def close(self) -> None:
@@ -77,9 +81,11 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
                 "jeugdwet": settings.retention_jeugdwet_years,
                 "default": settings.retention_wmo_years,
             },
+            erasure_wait_seconds=settings.erasure_wait_seconds,
         )
         privacy = Privacy.attach(eenplan, config)
-        eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
+        # Expired signals: the key goes now, its old row versions at the next scrub.
+        eenplan.shred_subject = lambda key_id: shred(privacy, [key_id])  # type: ignore[method-assign]
     return eenplan, privacy
 
 
@@ -110,6 +116,12 @@ def build(settings: Settings | None = None) -> Container:
     plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres and settings.plan_locks else None
     eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
+    # An erasure blanks the stored answers of the commands that wrote the erased records.
+    privacy.erasure_hooks.append(keys.erase_answers)
+    privacy.scrubber.also_vacuum.append(IDEMPOTENCY_TABLE)
+    housekeeping = JobRunner(settings)
+    with schema_lock(settings):
+        housekeeping.create_table()
     reader = PlanReader(eenplan, privacy)
     return Container(
         settings=settings,
@@ -127,6 +139,7 @@ def build(settings: Settings | None = None) -> Container:
             policy_version=lambda moment: privacy.policy_at(moment).version,
         ),
         store_gate=store_gate,
+        housekeeping=housekeeping,
         plan_locks=plan_locks,
     )
 

@@ -187,8 +187,13 @@ class Keyring:
                 key_id, "its data key does not unwrap: another master key, or the key row was changed"
             ) from None
 
-    def destroy(self, key_ids: list[str]) -> None:
-        """Crypto-shred: replace each key by a tombstone, in one transaction, in this process's cache too."""
+    def destroy(self, key_ids: list[str]) -> str | None:
+        """Crypto-shred: replace each key by a tombstone, in one transaction, in this process's cache too.
+
+        Returns the PostgreSQL transaction id that did it (None on SQLite). The old row
+        versions stay in the store's files until `privacy.scrub` removes them; on PostgreSQL
+        that waits until no snapshot older than this transaction remains.
+        """
         now = _now()
         with self.store.transaction() as tx:
             tx.execute_many(
@@ -197,10 +202,12 @@ class Keyring:
                 "destroyed_at = COALESCE(privacy_keys.destroyed_at, excluded.destroyed_at)",
                 [(key_id, now, now) for key_id in key_ids],
             )
+            postgres = self.store.dialect == "postgres"
+            xid = tx.query("SELECT pg_current_xact_id()::text AS xid") if postgres else []
         with self._lock:
             for key_id in key_ids:
                 self._cache[key_id] = (time.monotonic(), None)
-        self.store.scrub_free_space()
+        return str(xid[0]["xid"]) if xid else None
 
     def live_member_keys(self, plan_id: str) -> list[str]:
         """The plan's member keys that still hold key material (removed members' too)."""

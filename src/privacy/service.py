@@ -20,11 +20,13 @@ from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.categories import STATE_FIELDS
 from eenplan.domain.plan.personal import ERASED, erase
 from eenplan.domain.values import Role
+from eenplan.privacy import erasure_jobs
 from eenplan.privacy.filter import Caller
 from eenplan.privacy.keys import Keyring, derive
 from eenplan.privacy.mapper import FieldCipherMapper
 from eenplan.privacy.policy import Policy, load_policy
 from eenplan.privacy.processing import ProcessingLog, note_processing
+from eenplan.privacy.scrub import Scrubber
 from eenplan.privacy.store import PrivacyStore
 from eenplan.privacy.views import plan_view
 
@@ -37,6 +39,9 @@ class PrivacyConfig:
     policy_file: Path | None = None
     emergency_hours: float = 4.0
     retention_years: dict[str, int] = field(default_factory=lambda: {"jeugdwet": 20, "default": 15})
+    # How long an erasure waits for old row versions to leave the store's files before it
+    # answers "pending" (housekeeping completes it later); see privacy.scrub.
+    erasure_wait_seconds: float = 10.0
 
 
 class Privacy:
@@ -48,6 +53,11 @@ class Privacy:
         self.policy: Policy = load_policy(config.policy_file)
         self.keyring = Keyring(self.store, config.master_key)
         self.log = ProcessingLog(self.store, derive(config.master_key, "pseudonyms"), self.policy)
+        # Erasure beyond the keys (privacy.erasure): the composition root adds what other rooms
+        # keep about a command (its stored answer), and tables for the scrubber to vacuum.
+        erasure_jobs.create_table(self.store)
+        self.erasure_hooks: list[Any] = []
+        self.scrubber = Scrubber(self.store)
 
     @classmethod
     def attach(cls, eenplan: Eenplan, config: PrivacyConfig) -> Privacy:

@@ -103,20 +103,6 @@ class PrivacyStore:
             cursor.execute(self._sql(statement), params)
             return [dict(row) for row in cursor.fetchall()]
 
-    def scrub_free_space(self) -> None:
-        """After destroying keys: leave no old row version holding a wrapped key in the files.
-
-        SQLite: secure_delete zeroed the old cells; a checkpoint empties the WAL.
-        PostgreSQL: VACUUM removes the dead tuples (needs an autocommit connection,
-        which the eventsourcing pool's connections are).
-        """
-        if self.dialect == "sqlite":
-            with self.datastore.get_connection(commit=True) as connection:
-                connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return
-        with self.datastore.get_connection() as connection:
-            connection.execute("VACUUM privacy_keys")
-
     @contextmanager
     def transaction(self) -> Iterator[Statements]:
         """Several statements in one transaction, committed at the end of the block."""
