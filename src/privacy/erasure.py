@@ -96,16 +96,7 @@ def erase_plan_subjects(
     receipt_id = str(uuid4())
     scope = _record(privacy, ctx, str(plan.id), member_ids, receipt_id, legal_ground)
     job = jobs.Job(receipt_id, scope.key_ids(), scope.commands)
-    receipt = {
-        "receipt_id": receipt_id,
-        "plan_id": str(plan.id),
-        "data_subject_ids": [privacy.log.subject_id(plan.tenant, m) for m in scope.members],
-        "household": scope.household,
-        "keys_destroyed": len(job.key_ids),
-        "legal_ground": legal_ground,
-        "reason_code": reason_code,
-        "erased_at": datetime.now(UTC).isoformat(),
-    }
+    receipt = _receipt(privacy, scope, job, legal_ground, reason_code)
     jobs.start(privacy.store, receipt, ctx.actor, job, scope.records())
     if scrub:
         finish(privacy, [job], privacy.config.erasure_wait_seconds)
@@ -116,6 +107,22 @@ def erase_plan_subjects(
     stored = jobs.receipt(privacy.store, receipt_id)
     assert stored is not None  # written above, in this process
     return stored
+
+
+def _receipt(
+    privacy: Privacy, scope: Scope, job: jobs.Job, legal_ground: str, reason_code: str
+) -> dict[str, Any]:
+    """Ids, pseudonyms, counts and codes: nothing personal."""
+    return {
+        "receipt_id": job.receipt_id,
+        "plan_id": str(scope.plan.id),
+        "data_subject_ids": [privacy.log.subject_id(scope.plan.tenant, m) for m in scope.members],
+        "household": scope.household,
+        "keys_destroyed": len(job.key_ids),
+        "legal_ground": legal_ground,
+        "reason_code": reason_code,
+        "erased_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def _record(

@@ -4,6 +4,11 @@ Terms are settings (Jeugdwet 20 years after closure, Wmo and the rest 15; signal
 their active term). `expire` judges the plans of a caller's tenants (the CLI);
 `expire_everywhere` judges every tenant, as the server's daily housekeeping does,
 so erasure on time does not depend on anyone remembering to run a command.
+
+Only plans whose last closure is older than the shortest term are loaded, and plans
+whose household was erased already are skipped, so a daily run stays cheap as closed
+plans pile up. A plan that cannot be read (a record fails its integrity check) is
+logged and left for the auditor; it does not stop the run for the others.
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
+
+import structlog
 
 from eenplan.domain.context import Actor, CommandContext
+from eenplan.domain.errors import RecordIntegrityError
 from eenplan.domain.intake.signals import SignalFileOpened
 from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan import events as ev
@@ -24,6 +33,7 @@ from eenplan.privacy.erasure import erase_plan_subjects, finish_pending
 from eenplan.privacy.service import Privacy
 
 PAGE = 1000
+log = structlog.get_logger("eenplan.retention")
 
 
 @dataclass
@@ -35,18 +45,14 @@ class RetentionRun:
 
 def expire(privacy: Privacy, ctx: CommandContext, today: date) -> list[dict[str, Any]]:
     """Erase the caller's tenants' closed plans whose term has passed; one receipt per plan."""
-    plans = [p for p in _closed_plans(privacy) if ctx.actor.serves(p.tenant)]
-    return _scrubbed(privacy, [_erase(privacy, ctx, p) for p in plans if _term_passed(privacy, p, today)])
+    due = [p for p in _due_plans(privacy, today) if ctx.actor.serves(p.tenant)]
+    return _scrubbed(privacy, [_erase(privacy, ctx, p) for p in due])
 
 
 def expire_everywhere(privacy: Privacy, today: date) -> RetentionRun:
     """Every tenant: closed plans past their term, and signals past theirs (the daily run)."""
     run = RetentionRun(today.isoformat())
-    erased = [
-        _erase(privacy, _system(p.tenant, today), p)
-        for p in _closed_plans(privacy)
-        if _term_passed(privacy, p, today)
-    ]
+    erased = [_erase(privacy, _system(p.tenant, today), p) for p in _due_plans(privacy, today)]
     run.receipts = _scrubbed(privacy, erased)
     tenants = {e.tenant for e in privacy.eenplan.scan(SignalFileOpened)}
     for tenant in sorted(tenants):
@@ -68,28 +74,53 @@ def _scrubbed(privacy: Privacy, receipts: list[dict[str, Any]]) -> list[dict[str
     return [erasure_jobs.receipt(privacy.store, r["receipt_id"]) or r for r in receipts]
 
 
+def _due_plans(privacy: Privacy, today: date) -> list[HouseholdPlan]:
+    """Closed plans whose term has passed and whose household is not erased yet."""
+    shortest = min(privacy.config.retention_years.values())
+    erased = {
+        r["plan_id"] for r in privacy.store.query("SELECT plan_id FROM privacy_erasures WHERE household = 1")
+    }
+    due = []
+    for plan_id, closed in sorted(_last_closures(privacy).items(), key=lambda c: str(c[0])):
+        if str(plan_id) in erased or _add_years(closed, shortest) > today:
+            continue
+        try:
+            plan: Any = privacy.eenplan.repository.get(plan_id)
+        except RecordIntegrityError as failed:
+            log.error("retention_skipped_unreadable_plan", plan_id=str(plan_id), where=failed.where)
+            continue
+        if isinstance(plan, HouseholdPlan) and _term_passed(privacy, plan, today):
+            due.append(plan)
+    return due
+
+
+def _last_closures(privacy: Privacy) -> dict[UUID, date]:
+    """Each plan's last closure day, from the log's PlanClosed events (a reopened plan is checked on load)."""
+    recorder, mapper = privacy.eenplan.recorder, privacy.eenplan.mapper
+    closures: dict[UUID, date] = {}
+    start = 1
+    while True:
+        batch = recorder.select_notifications(start=start, limit=PAGE, topics=stored_topics(ev.PlanClosed))
+        for notification in batch:
+            try:
+                event = mapper.to_domain_event(notification)
+            except RecordIntegrityError as failed:
+                log.error(
+                    "retention_skipped_unreadable_plan", plan_id=str(failed.record_id), where=failed.where
+                )
+                continue
+            closures[event.originator_id] = event.timestamp.date()
+        if len(batch) < PAGE:
+            return closures
+        start = batch[-1].id + 1
+
+
 def _term_passed(privacy: Privacy, plan: HouseholdPlan, today: date) -> bool:
     if getattr(plan, "household_erased", False) or plan.status != "closed" or not plan.closed_at:
         return False
     years = privacy.config.retention_years.get(plan.legal_basis, privacy.config.retention_years["default"])
     closed = datetime.fromisoformat(str(plan.closed_at)).date()
     return _add_years(closed, years) <= today
-
-
-def _closed_plans(privacy: Privacy) -> list[HouseholdPlan]:
-    """Plans that were ever closed, as they are now (a reopened one is open again)."""
-    recorder = privacy.eenplan.recorder
-    closed = stored_topics(ev.PlanClosed)
-    plan_ids: set[Any] = set()
-    start = 1
-    while True:
-        batch = recorder.select_notifications(start=start, limit=PAGE, topics=closed)
-        plan_ids |= {n.originator_id for n in batch}
-        if len(batch) < PAGE:
-            break
-        start = batch[-1].id + 1
-    plans: list[Any] = [privacy.eenplan.repository.get(p) for p in sorted(plan_ids, key=str)]
-    return [p for p in plans if isinstance(p, HouseholdPlan)]
 
 
 def _system(tenant: str, today: date) -> CommandContext:

@@ -22,15 +22,18 @@ and the server's housekeeping finishes it later (`privacy.erasure.finish_pending
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from typing import Any
 
 import psycopg
+import structlog
 
 from eenplan.privacy.store import PrivacyStore
 
 POLL_SECONDS = 0.1
+log = structlog.get_logger("eenplan.privacy")
 # Who may still see a row version the destroying transaction replaced: any snapshot (or
 # replication slot, standby feedback, prepared transaction) whose horizon is not past it.
 OLDER_SNAPSHOTS = """
@@ -88,10 +91,14 @@ class Scrubber:
                 connection.execute("VACUUM FULL privacy_keys")
                 for table in self.also_vacuum:
                     connection.execute(f"VACUUM {table}")
-            except psycopg.errors.LockNotAvailable:
-                return False  # a long reader of the key table holds its lock: try again later
+            except psycopg.Error as error:
+                # A long reader of the key table holds its lock (LockNotAvailable), or the
+                # store is busy: the erasure stays pending and housekeeping tries again.
+                log.warning("scrub_postponed", error_type=type(error).__name__)
+                return False
             finally:
-                connection.execute("RESET lock_timeout")
+                with contextlib.suppress(psycopg.Error):  # a broken connection is the pool's to replace
+                    connection.execute("RESET lock_timeout")
         return True
 
     def _older_snapshots(self, since_xid: str) -> bool:
