@@ -9,6 +9,7 @@ regisseur alike, a located break for the auditor, and a count on /metrics.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ import httpx
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
+from tests.e2e.test_audit import eenplan
 from tests.integration.tamper import RawStore
 
 NOTE = "Opname in de GGZ-kliniek gepland"
@@ -70,6 +72,11 @@ def test_a_health_note_moved_to_safety_in_the_database_is_refused_to_the_police_
             assert "eenplan_privacy_integrity_failures" in metrics
     finally:
         second.stop()
+    for args in (("verify", "--plan", plan_id), ("verify",)):
+        cli = eenplan(settings, *args)
+        assert cli.returncode == 1, cli.stderr
+        broken = json.loads(cli.stdout)["broken"]
+        assert broken["version"] == version and "integrity check at text" in broken["what"]
 
 
 def test_a_changed_ciphertext_reads_as_an_integrity_error_not_as_erased(
