@@ -16,6 +16,8 @@ from eenplan.api.http.auth import TokenVerifier
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.housekeeping import JobRunner
+from eenplan.api.store.idempotency_keys import TABLE as IDEMPOTENCY_TABLE
 from eenplan.api.store.idempotency_keys import KeyStore, build_keystore
 from eenplan.api.store.master_key import master_key
 from eenplan.api.store.planlocks import AdvisoryPlanLocks
@@ -26,6 +28,7 @@ from eenplan.api.telemetry.metrics import watch_emergency_reviews
 from eenplan.domain.app import Eenplan
 from eenplan.domain.intake.signals import SignalTerms
 from eenplan.privacy.audit import Audit
+from eenplan.privacy.erasure import shred
 from eenplan.privacy.reader import PlanReader
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
 from eenplan.privacy.write_policy import write_authority
@@ -45,6 +48,7 @@ class Container:
     projections: Projections
     audit: Audit
     store_gate: StoreGate
+    housekeeping: JobRunner
     plan_locks: AdvisoryPlanLocks | None = None
 
     def close(self) -> None:
@@ -81,10 +85,12 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
                 "jeugdwet": settings.retention_jeugdwet_years,
                 "default": settings.retention_wmo_years,
             },
+            erasure_wait_seconds=settings.erasure_wait_seconds,
         )
         privacy = Privacy.attach(eenplan, config)
         eenplan.write_policy = write_authority(privacy, settings.write_policy_file)
-        eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
+        # Expired signals: the key goes now, its old row versions at the next scrub.
+        eenplan.shred_subject = lambda key_id: shred(privacy, [key_id])  # type: ignore[method-assign]
     return eenplan, privacy
 
 
@@ -115,6 +121,12 @@ def build(settings: Settings | None = None) -> Container:
     plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres and settings.plan_locks else None
     eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
+    # An erasure blanks the stored answers of the commands that wrote the erased records.
+    privacy.erasure_hooks.append(keys.erase_answers)
+    privacy.scrubber.also_vacuum.append(IDEMPOTENCY_TABLE)
+    housekeeping = JobRunner(settings)
+    with schema_lock(settings):
+        housekeeping.create_table()
     reader = PlanReader(eenplan, privacy)
     watch_emergency_reviews(lambda: privacy.review_queue.counts(datetime.now(UTC)))
     return Container(
@@ -133,6 +145,7 @@ def build(settings: Settings | None = None) -> Container:
             policy_version=lambda moment: privacy.policy_at(moment).version,
         ),
         store_gate=store_gate,
+        housekeeping=housekeeping,
         plan_locks=plan_locks,
     )
 

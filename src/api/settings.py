@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     emergency_review_days: float = Field(default=5.0, gt=0, le=90)
     retention_jeugdwet_years: int = Field(default=20, ge=1)
     retention_wmo_years: int = Field(default=15, ge=1)
+    # The server applies the retention terms by itself this often (one process at a time).
+    retention_interval_seconds: float = Field(default=86_400.0, gt=0)
+    # An erasure waits this long for old row versions to leave the store's files (a reader may
+    # hold them), then answers 202 "pending"; pending erasures are retried this often.
+    erasure_wait_seconds: float = Field(default=10.0, ge=0, le=120)
+    erasure_retry_seconds: float = Field(default=60.0, gt=0)
 
     # Projections (src/projections): run in `eenplan serve`, or in `eenplan project run` workers.
     projections_in_process: bool = True

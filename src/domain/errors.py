@@ -190,3 +190,17 @@ class AlreadyReviewedError(RuleViolationError):
 
     def fields(self) -> dict[str, Any]:
         return {"grant_id": self.grant_id, "decision": self.decision, "reviewed_at": self.reviewed_at}
+
+
+class RecordIntegrityError(DomainError):
+    """A stored record fails its integrity check: a value no longer opens under its key and context.
+
+    Raised instead of showing the value, never instead of erasure: a destroyed key is erasure,
+    a value that does not open is an alteration (of the ciphertext, or of what it is bound to:
+    its category, event type, record or data subject) or a key table that was tampered with.
+    """
+
+    def __init__(self, record_id: object, version: int | None, where: str, reason: str) -> None:
+        at = "" if version is None else f" version {version}"
+        super().__init__(f"record {record_id}{at}: {where}: {reason}")
+        self.record_id, self.version, self.where, self.reason = str(record_id), version, where, reason

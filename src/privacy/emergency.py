@@ -33,7 +33,7 @@ from eenplan.domain.values import Role
 from eenplan.privacy.keys import Keyring
 from eenplan.privacy.policy import Policy
 from eenplan.privacy.processing import note_processing
-from eenplan.privacy.store import PrivacyStore, Transaction
+from eenplan.privacy.store import PrivacyStore, Statements
 
 MIN_REASON_CHARS = 20
 MIN_REASON_WORDS = 3
@@ -227,7 +227,7 @@ class EmergencyAccess:
         return found[0]
 
     @staticmethod
-    def _final(tx: Transaction, grant_id: str, actor: Actor, command_id: str) -> dict[str, Any] | None:
+    def _final(tx: Statements, grant_id: str, actor: Actor, command_id: str) -> dict[str, Any] | None:
         """The review already written: this command's own (run again), or another's (409)."""
         for done in tx.query("SELECT * FROM privacy_emergency_reviews WHERE grant_id = ?", (grant_id,)):
             if (done["by_org"], done["by_sub"], done["command_id"]) == (actor.org, actor.sub, command_id):

@@ -23,6 +23,7 @@ from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.categories import STATE_FIELDS
 from eenplan.domain.plan.personal import erase
 from eenplan.domain.values import Role
+from eenplan.privacy import erasure_jobs
 from eenplan.privacy.emergency import EmergencyAccess, EmergencyTerms
 from eenplan.privacy.emergency_queue import ReviewQueue
 from eenplan.privacy.filter import Caller
@@ -30,6 +31,7 @@ from eenplan.privacy.keys import Keyring, derive
 from eenplan.privacy.mapper import FieldCipherMapper
 from eenplan.privacy.policy import Policy, load_policy
 from eenplan.privacy.processing import ProcessingLog
+from eenplan.privacy.scrub import Scrubber
 from eenplan.privacy.store import PrivacyStore
 from eenplan.privacy.views import plan_view
 
@@ -43,6 +45,9 @@ class PrivacyConfig:
     emergency_hours: float = 4.0
     emergency_review_days: float = 5.0
     retention_years: dict[str, int] = field(default_factory=lambda: {"jeugdwet": 20, "default": 15})
+    # How long an erasure waits for old row versions to leave the store's files before it
+    # answers "pending" (housekeeping completes it later); see privacy.scrub.
+    erasure_wait_seconds: float = 10.0
 
 
 class Privacy:
@@ -57,6 +62,11 @@ class Privacy:
         terms = EmergencyTerms(hours=config.emergency_hours, review_days=config.emergency_review_days)
         self.emergency = EmergencyAccess(eenplan, self.store, self.keyring, self.policy, terms)
         self.review_queue = ReviewQueue(self.store, self.keyring, terms.review_days)
+        # Erasure beyond the keys (privacy.erasure): the composition root adds what other rooms
+        # keep about a command (its stored answer), and tables for the scrubber to vacuum.
+        erasure_jobs.create_table(self.store)
+        self.erasure_hooks: list[Any] = []
+        self.scrubber = Scrubber(self.store)
 
     @classmethod
     def attach(cls, eenplan: Eenplan, config: PrivacyConfig) -> Privacy:

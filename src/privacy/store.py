@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
@@ -143,17 +142,23 @@ class PrivacyStore:
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.dialect == "postgres" else statement
 
-    def execute(self, statement: str, params: tuple[Any, ...] = (), *, secure: bool = False) -> None:
-        """Run one statement; `secure` overwrites what it removes (SQLite keeps freed bytes otherwise)."""
+    def execute(self, statement: str, params: tuple[Any, ...] = (), *, secure: bool = True) -> None:
+        """Run one statement in its own transaction (`secure` is kept for callers; it is always on)."""
         with self.datastore.transaction(commit=True) as cursor:
-            if secure and self.dialect == "sqlite":
-                cursor.execute("PRAGMA secure_delete = ON")
+            self._secure(cursor)
             cursor.execute(self._sql(statement), params)
 
     def execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             with self.datastore.transaction(commit=True) as cursor:
+                self._secure(cursor)
                 cursor.executemany(self._sql(statement), rows)
+
+    def _secure(self, cursor: Any) -> None:
+        # SQLite keeps the bytes of what a statement removes or overwrites in the file's free
+        # space unless told to zero them; these tables hold wrapped keys and personal records.
+        if self.dialect == "sqlite":
+            cursor.execute("PRAGMA secure_delete = ON")
 
     def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as cursor:
@@ -161,7 +166,7 @@ class PrivacyStore:
             return [dict(row) for row in cursor.fetchall()]
 
     @contextmanager
-    def serialised(self, key: str) -> Iterator[Transaction]:
+    def serialised(self, key: str) -> Iterator[Statements]:
         """One transaction that holds `key` until it ends, across processes: check, then write.
 
         PostgreSQL: a transaction-scoped advisory lock on the key. SQLite: the database's
@@ -171,47 +176,45 @@ class PrivacyStore:
         if self.dialect == "postgres":
             with self.datastore.transaction(commit=True) as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (PRIVACY_LOCKS, _key32(key)))
-                yield Transaction(cursor, self._sql)
+                self._secure(cursor)
+                yield Statements(cursor, self._sql)
             return
         with self.datastore.get_connection(commit=True) as connection:
             raw = connection._sqlite_conn
             cursor = raw.cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(cursor, self._sql)
+                self._secure(cursor)
+                yield Statements(cursor, self._sql)
             except BaseException:
                 raw.rollback()
                 raise
             raw.commit()
 
-    def scrub_free_space(self) -> None:
-        """After destroying keys: leave no old row version holding a wrapped key in the files.
-
-        SQLite: secure_delete zeroed the old cells; a checkpoint empties the WAL.
-        PostgreSQL: VACUUM removes the dead tuples (needs an autocommit connection,
-        which the eventsourcing pool's connections are).
-        """
-        if self.dialect == "sqlite":
-            with self.datastore.get_connection(commit=True) as connection:
-                connection._sqlite_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return
-        with self.datastore.get_connection() as connection:
-            connection.execute("VACUUM privacy_keys")
+    @contextmanager
+    def transaction(self) -> Iterator[Statements]:
+        """Several statements in one transaction, committed at the end of the block."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._secure(cursor)
+            yield Statements(cursor, self._sql)
 
 
-@dataclass(frozen=True)
-class Transaction:
-    """Statements with `?` placeholders inside one `PrivacyStore.serialised` transaction."""
+class Statements:
+    """A cursor in a transaction that takes `?` placeholders on either store."""
 
-    cursor: Any
-    sql: Callable[[str], str]
+    def __init__(self, cursor: Any, sql: Any) -> None:
+        self.cursor, self._sql = cursor, sql
 
     def execute(self, statement: str, params: tuple[Any, ...] = ()) -> None:
-        self.cursor.execute(self.sql(statement), params)
+        self.cursor.execute(self._sql(statement), params)
 
     def query(self, statement: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        self.execute(statement, params)
+        self.cursor.execute(self._sql(statement), params)
         return [dict(row) for row in self.cursor.fetchall()]
+
+    def execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)
 
 
 def _key32(key: str) -> int:

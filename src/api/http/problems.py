@@ -1,8 +1,11 @@
 """The one place where errors become RFC 9457 problem+json responses.
 
 Domain errors map by family to a status; store outages become 503; malformed
-JSON is 400 and schema violations 422. Anything else is a bug: a 500 that says
-nothing about the request's data, logged with the trace id.
+JSON is 400 and schema violations 422. A stored record that fails its integrity
+check is a 500 of its own type, `record-integrity`: not a bug but an alarm, the
+data in the store was altered (auditors locate it with `GET /audit/verify`).
+Anything else is a bug: a 500 that says nothing about the request's data,
+logged with the trace id.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ PROBLEM = "application/problem+json"
 log = structlog.get_logger("eenplan.errors")
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (d.RecordIntegrityError, 500),
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
     (d.IncompleteCommandError, 422),
@@ -107,6 +111,8 @@ def describe(error: Exception) -> Outcome:
     """
     if isinstance(error, BodyTooLargeError) or isinstance(error.__cause__, BodyTooLargeError):
         return Outcome(413, "body-too-large")
+    if isinstance(error, d.RecordIntegrityError):
+        return Outcome(500, "record-integrity")
     if isinstance(error, d.DomainError):
         return Outcome(status_of(error), _slug(error))
     if isinstance(error, AuthError):
@@ -133,6 +139,8 @@ def _title_slug(status: int) -> str:
 
 def domain_problem(error: d.DomainError) -> JSONResponse:
     """The problem document of a domain error, with its facts (a batch's index, a refused rule)."""
+    if isinstance(error, d.RecordIntegrityError):
+        return _integrity_failure(error)
     # A command in a batch names its place, so the client knows which one failed.
     where: dict[str, Any] = {} if error.index is None else {"index": error.index}
     return problem(status_of(error), error.detail, kind=_slug(error), **error.fields(), **where)
@@ -141,6 +149,16 @@ def domain_problem(error: d.DomainError) -> JSONResponse:
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, d.DomainError)
     return domain_problem(error)
+
+
+def _integrity_failure(error: d.RecordIntegrityError) -> JSONResponse:
+    # Where, for the operator; the caller learns only that the record cannot be served as stored.
+    log.error("record_integrity_failure", record_id=error.record_id, version=error.version, where=error.where)
+    detail = (
+        "a stored record failed its integrity check and is not shown; "
+        "auditors locate it with GET /audit/verify"
+    )
+    return problem(500, detail, kind="record-integrity")
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:

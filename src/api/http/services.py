@@ -12,6 +12,7 @@ from eenplan.api.http.auth import TokenVerifier
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.housekeeping import JobRunner
 from eenplan.api.store.idempotency_keys import KeyStore
 from eenplan.domain.app import Eenplan
 from eenplan.privacy.audit import Audit
@@ -31,5 +32,6 @@ class Services(Protocol):
     projections: Projections
     audit: Audit
     store_gate: StoreGate
+    housekeeping: JobRunner
 
     def close(self) -> None: ...

@@ -81,6 +81,33 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             raise errors.HelpRequestNotFoundError(request_id)
         return request
 
+    def help_request_record(self, request_id: str | UUID) -> HelpRequest | None:
+        """The request as held, without a caller's need to know: for the data subject's rights
+        (export, erasure), which the privacy officer's role authorises. None: no such request."""
+        try:
+            request = self.repository.get(_uuid(request_id))
+        except (AggregateNotFoundError, errors.HelpRequestNotFoundError):
+            return None
+        return request if isinstance(request, HelpRequest) else None
+
+    def referrals_of(self, *source_ids: str) -> list[dict[str, Any]]:
+        """Referrals to the welfare offer recorded for these plans or help requests, oldest first."""
+        wanted = set(source_ids)
+        found = []
+        for event in self.scan(Activity.ReferralRecorded):  # type: ignore[attr-defined]
+            if event.source_id in wanted:
+                activity: Activity = self.repository.get(event.originator_id)
+                found.append(
+                    {
+                        "activity_id": activity.key,
+                        "activity_name": activity.name,
+                        "source": event.source,
+                        "source_id": event.source_id,
+                        "at": event.timestamp.isoformat(),
+                    }
+                )
+        return found
+
     def candidates(self, actor: Actor, request_id: str) -> list[allocation.Candidate]:
         """Professionals of all the tenant's teams, best first, with the parts of their score."""
         return self.ranking(actor, request_id).candidates

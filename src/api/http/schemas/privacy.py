@@ -13,7 +13,11 @@ class ProcessingLogPage(Public):
 
 
 class ErasureReceipt(Public):
-    """Ids, counts and codes only: a receipt holds no personal data."""
+    """Ids, counts and codes only: a receipt holds no personal data.
+
+    `status` is `complete` once no old version of a destroyed key is left in the store's
+    files; `pending` while a reader still holds the store (it completes by itself).
+    """
 
     receipt_id: str
     plan_id: str
@@ -23,6 +27,10 @@ class ErasureReceipt(Public):
     legal_ground: str
     reason_code: str
     erased_at: str
+    status: Literal["pending", "complete"] = "complete"
+    completed_at: str | None = None
+    # How many records of each kind were erased: plans, help_requests, signal_files.
+    records: dict[str, int] = {}
 
 
 class SubjectExport(Public):
@@ -30,6 +38,9 @@ class SubjectExport(Public):
     data_subject_id: str
     plan: dict[str, Any]
     history: list[HistoryEntry]
+    help_requests: list[dict[str, Any]] = []
+    signals: list[dict[str, Any]] = []
+    referrals: list[dict[str, Any]] = []
     processing_log: list[dict[str, Any]]
     erasure_receipts: list[dict[str, Any]]
 
