@@ -93,10 +93,10 @@ def test_a_consent_counts_only_for_reads_of_the_processing_activity_it_was_given
         "valid_until": None,
         "purpose": "monitoring",
     }
-    police = caller("cop", "politie", "police")
-    coordinating = filter_plan(police, state(consents=[consent]), POLICY, NOW)
+    welfare = caller("cop", "politie", "welfare")  # a kind that may be consented health data
+    coordinating = filter_plan(welfare, state(consents=[consent]), POLICY, NOW)
     assert coordinating is not None and coordinating["notes"] == []  # plan reads are coordination
-    monitoring = replace(police, purpose="monitoring")
+    monitoring = replace(welfare, purpose="monitoring")
     assert filter_plan(monitoring, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
 
 
