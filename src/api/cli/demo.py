@@ -129,7 +129,10 @@ def _medium_risk(app: Eenplan) -> str:
         legal_basis="jeugdwet",
         risk_level="medium",
     )
+    # Anouk works for Welzijn Walcheren, which gave no mandate: she is asked, and accepts.
     _run(app, chantal, plan_id, type="join_care_team", professional_id="p-anouk", role="schuldhulp")
+    anouk = _ctx("p-anouk", "welzijn-walcheren", "professional")
+    _run(app, anouk, plan_id, type="accept_proposal", proposal_id="careteam-p-anouk")
     goal = str(uuid4())
     _run(
         app,
@@ -142,16 +145,19 @@ def _medium_risk(app: Eenplan) -> str:
         target_date=str(date.today() + timedelta(days=90)),
     )
     _run(app, chantal, plan_id, type="record_progress", goal_id=goal, score=2)
+    agreement = str(uuid4())
     _run(
         app,
         chantal,
         plan_id,
         type="make_agreement",
+        agreement_id=agreement,
         goal_id=goal,
         responsible={"organisation_id": "welzijn-walcheren", "professional_id": "p-anouk"},
         action="Betalingsregeling met de corporatie",
         due_date=str(date.today() - timedelta(days=3)),
     )
+    _run(app, anouk, plan_id, type="accept_proposal", proposal_id=agreement)  # no mandate: she agrees
     return plan_id
 
 
@@ -166,6 +172,8 @@ def _handover_in_progress(app: Eenplan) -> str:
         risk_level="low",
     )
     _run(app, daan, plan_id, type="join_care_team", professional_id="p-bram", role="wonen")
+    bram = _ctx("p-bram", "welzijn-walcheren", "professional")
+    _run(app, bram, plan_id, type="accept_proposal", proposal_id="careteam-p-bram")
     _run(
         app,
         daan,
