@@ -57,7 +57,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     organisation: Any
     list_entries: Any
     professional_ref: Any
-    _writable_plan: Any
+    working_plan: Any
     current_team_ids: Any
 
     def loads(self, tenant: str) -> dict[str, int]:
@@ -253,7 +253,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
 
     def refer_plan(self, ctx: CommandContext, plan_id: str, activity_id: str) -> Activity:
         """Record that a plan's household was referred to an activity (the makelaar's work)."""
-        plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+        plan = self.working_plan(ctx.actor, plan_id, ctx.today)
         for _ in range(RETRIES):
             try:
                 activity = self.activity(ctx.actor, activity_id, plan.tenant)

@@ -205,6 +205,18 @@ class PlanCommands:
         """The plan in the caller's tenant; who may change it is the write policy's to say, per command."""
         return self.plan(actor, plan_id)
 
+    def working_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
+        """The plan, for a caller who works on it (regisseur, care team, mandate, team lead); else 404.
+
+        For what is done about a plan outside its own commands, such as a referral to an activity.
+        """
+        plan = self.plan(actor, plan_id)
+        if self.relation(actor, plan, today) is None:
+            if actor.has_role(Role.AUDITOR) or actor.has_role(Role.ADMIN):
+                raise errors.NotAllowedError("auditors and administrators do not change plans")
+            raise errors.PlanNotFoundError(plan_id)
+        return plan
+
     def _save_new(self, plan: HouseholdPlan, others: list[Any]) -> list[Recording[UUID]]:
         try:
             recordings: list[Recording[UUID]] = self.save(plan, *others)
