@@ -119,3 +119,8 @@ class ReorganisationError(RuleViolationError):
 class IncompleteCommandError(DomainError):
     """A command that leaves out or contradicts what only the caller can say (HTTP 422), such
     as which tenant, when the caller serves several. Not a rule of the state: 409 is for those."""
+
+
+class UnanswerableQueryError(DomainError):
+    """A read asked for something the store cannot answer as asked, such as a plan as it will be
+    tomorrow, or a version and a moment at once (HTTP 422). Never answered with something else."""

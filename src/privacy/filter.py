@@ -38,6 +38,9 @@ class Caller:
     emergency_until: datetime | None = None
     # For auditors' "as seen by <organisation>": the organisation as a whole, not one person.
     whole_organisation: bool = False
+    # The most the person reading may see, whatever the relations say: an auditor looking through
+    # another organisation's eyes never sees more than their own oversight allows.
+    cap: frozenset[str] | None = None
 
 
 def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]:
@@ -55,8 +58,10 @@ def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> It
         return
     actor, person = caller.actor, caller.actor.professional_id
     team = {m["professional_id"]: m for m in state.get("care_team", [])}
-    yield "regisseur", person == state.get("regisseur_id") and person in team
-    yield "care_team", person in team and team[person]["organisation_id"] == actor.org
+    # On the team for this organisation: one who moved on no longer acts for the plan.
+    on_team = person in team and team[person]["organisation_id"] == actor.org
+    yield "regisseur", on_team and person == state.get("regisseur_id")
+    yield "care_team", on_team
     yield "mandate", any(_mandate_covers(m, actor, now) for m in state.get("mandates", []))
     yield "consent", bool(_consented(actor, state, now))
     yield "team_lead", caller.leads_team
@@ -109,7 +114,7 @@ def allowed_categories(
     for relation in relations(caller, state, now):
         seen |= policy.categories(caller.org_kind, relation)
     seen |= _consented(caller.actor, state, now) & policy.consent_can_grant
-    return frozenset(seen)
+    return frozenset(seen) if caller.cap is None else frozenset(seen) & caller.cap
 
 
 def can_see(caller: Caller, state: dict[str, Any], now: datetime) -> bool:
@@ -139,7 +144,7 @@ def filter_plan(
     if not found:
         return None
     allowed = allowed_categories(caller, basis, policy, now)
-    own = _own_agreements(caller.actor, basis) | _own_agreements(caller.actor, state)
+    own = _own_agreements(caller, basis) | _own_agreements(caller, state)
     view = copy.deepcopy(state)
     for name in CATEGORISED_RECORDS:
         view[name] = [r for r in view.get(name, []) if _record_visible(r, allowed, own)]
@@ -154,11 +159,13 @@ def _record_visible(record: dict[str, Any], allowed: frozenset[str], own: set[st
     return record.get("category") in allowed or record.get("agreement_id") in own
 
 
-def _own_agreements(actor: Actor, state: dict[str, Any]) -> set[str]:
+def _own_agreements(caller: Caller, state: dict[str, Any]) -> set[str]:
+    """The agreements the caller's organisation is responsible for (within the cap, if any)."""
     return {
         a["agreement_id"]
         for a in state.get("agreements", [])
-        if a.get("responsible", {}).get("organisation_id") == actor.org
+        if a.get("responsible", {}).get("organisation_id") == caller.actor.org
+        and (caller.cap is None or a.get("category") in caller.cap)
     }
 
 
@@ -169,7 +176,7 @@ def filter_history(
     if not relations(caller, state, now):
         return None
     allowed = allowed_categories(caller, state, policy, now)
-    own = _own_agreements(caller.actor, state)
+    own = _own_agreements(caller, state)
     return [_filter_entry(entry, allowed, own) for entry in entries]
 
 

@@ -34,7 +34,7 @@ def _setup(client: httpx.Client, world: World, token: TokenFactory) -> tuple[str
         headers=auth(bearer),
     )
     assert joined.status_code == 200, joined.text
-    return plan_id, officer, police, token("police-system", police, "partner_system")
+    return plan_id, officer, police, token(world.systems[police], police, "partner_system")
 
 
 def _event(plan_id: str, type_: str, data: dict[str, Any], id_: str = "e-1", **extra: Any) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def test_a_partner_system_command_records_the_system_and_the_professional_it_act
         f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
     ).json()
     actor = history["events"][-1]["actor"]
-    assert (actor["sub"], actor["acting_for"], actor["org"]) == ("police-system", officer, police)
+    assert (actor["sub"], actor["acting_for"], actor["org"]) == (world.systems[police], officer, police)
 
 
 def test_a_partner_system_must_name_a_professional_of_its_own_organisation(

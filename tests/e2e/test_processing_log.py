@@ -29,6 +29,7 @@ NOT_PERSONAL = (
     "/organisations",
     "/teams",
     "/professionals",
+    "/systems",
     "/activities",
     "/audit/verify",
     "/privacy/",

@@ -34,6 +34,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
     (d.IncompleteCommandError, 422),
+    (d.UnanswerableQueryError, 422),
     (d.AlreadyExistsError, 409),
     (d.RuleViolationError, 409),
     (d.NotAllowedError, 403),
@@ -98,11 +99,16 @@ def status_of(error: d.DomainError) -> int:
     return 409
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, d.DomainError)
+def domain_problem(error: d.DomainError) -> JSONResponse:
+    """The problem for a domain error, the same wherever it is answered (a route, a batch item)."""
     # A command in a batch names its place, so the client knows which one failed.
     where: dict[str, Any] = {} if error.index is None else {"index": error.index}
     return problem(status_of(error), error.detail, kind=_slug(error), **where)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, d.DomainError)
+    return domain_problem(error)
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:
@@ -111,7 +117,20 @@ async def _problem_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _auth_error(request: Request, error: Exception) -> JSONResponse:
-    return problem(401, str(error), kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    assert isinstance(error, AuthError)
+    if error.claim is None:
+        return problem(401, str(error), kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    # A signed token whose claims the directory does not bear out: say which claim, as RFC 6750 does.
+    challenge = (
+        'Bearer error="invalid_token", error_description="the token\'s claims do not match the directory"'
+    )
+    return problem(
+        401,
+        str(error),
+        kind="token-claims-unmatched",
+        headers={"WWW-Authenticate": challenge},
+        claim=error.claim,
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
