@@ -20,6 +20,8 @@ from eenplan.domain.values import DataCategory, OrganisationKind
 DEFAULT_FILE = Path(__file__).with_name("policy.yaml")
 ACTIVITIES_FILE = Path(__file__).with_name("activities.yaml")
 RELATIONS = ("regisseur", "care_team", "mandate", "consent", "team_lead", "auditor", "admin", "emergency")
+# Relations that come with a role rather than with work on the plan: cut to the kind's ceiling.
+OVERSIGHT = frozenset({"team_lead", "auditor", "admin"})
 CATEGORIES = frozenset(c.value for c in DataCategory)
 
 
@@ -35,12 +37,22 @@ class Policy:
     kinds: dict[str, dict[str, frozenset[str]]]
     consent_can_grant: frozenset[str]
     erasure_scope: str = "member"
+    ceilings: dict[str, frozenset[str]] = field(default_factory=dict)
     source: str = field(default="", repr=False)
 
     def categories(self, kind: str | None, relation: str) -> frozenset[str]:
-        """What an organisation of this kind sees under this one relation."""
+        """What an organisation of this kind sees under this one relation (oversight: cut to the ceiling)."""
         by_kind = self.kinds.get(kind or "", {})
-        return by_kind.get(relation, self.default.get(relation, frozenset()))
+        found = by_kind.get(relation, self.default.get(relation, frozenset()))
+        return found & self.ceiling(kind) if relation in OVERSIGHT else found
+
+    def ceiling(self, kind: str | None) -> frozenset[str]:
+        """The most an organisation of this kind sees through oversight: its line, else its care team's."""
+        listed = self.ceilings.get(kind or "")
+        if listed is not None:
+            return listed
+        by_kind = self.kinds.get(kind or "", {})
+        return by_kind.get("care_team", self.default.get("care_team", frozenset())) - {"bsn"}
 
     @classmethod
     def parse(cls, text: str) -> Policy:
@@ -66,6 +78,7 @@ class Policy:
             kinds=kinds,
             consent_can_grant=_categories(raw.get("consent_can_grant") or [], "consent_can_grant"),
             erasure_scope=scope,
+            ceilings=_ceilings(raw.get("oversight_ceiling") or {}),
         )
 
 
@@ -79,6 +92,15 @@ def _relations(rules: Any, where: str) -> dict[str, frozenset[str]]:
     if unknown:
         raise PolicyError(f"{where}: unknown relations {sorted(unknown)}")
     return {relation: _categories(cats, f"{where}.{relation}") for relation, cats in rules.items()}
+
+
+def _ceilings(raw: Any) -> dict[str, frozenset[str]]:
+    if not isinstance(raw, dict):
+        raise PolicyError("oversight_ceiling maps organisation kinds to category lists")
+    unknown = set(raw) - {k.value for k in OrganisationKind}
+    if unknown:
+        raise PolicyError(f"oversight_ceiling: unknown organisation kinds: {sorted(unknown)}")
+    return {kind: _categories(cats, f"oversight_ceiling.{kind}") for kind, cats in raw.items()}
 
 
 def _categories(values: Any, where: str) -> frozenset[str]:

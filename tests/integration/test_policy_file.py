@@ -18,11 +18,11 @@ def test_a_changed_policy_file_is_recorded_and_its_erasure_scope_applies(
     first = build(settings)
     first.close()
     changed = tmp_path / "policy.yaml"
-    text = DEFAULT_FILE.read_text().replace('version: "2026.1"', 'version: "2026.2"')
+    text = DEFAULT_FILE.read_text().replace('version: "2026.2"', 'version: "2026.3"')
     changed.write_text(text.replace("erasure_scope: member", "erasure_scope: household"))
     container = build(settings.model_copy(update={"privacy_policy_file": changed}))
     try:
-        assert [p["version"] for p in container.privacy.policies()] == ["2026.1", "2026.2"]
+        assert [p["version"] for p in container.privacy.policies()] == ["2026.2", "2026.3"]
         world = make_world(container.eenplan, kinds=("welfare",))
         pro = world.pros[world.orgs["welfare"]][0]
         outcome = world.open(pro, household={**_two_members(), "address": _address()})
