@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
+from eenplan.api.http.schemas.reads import MAX_INT64
 from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries
 from eenplan.domain.commands import Id, TenantCode
 from eenplan.domain.context import Actor
@@ -23,7 +24,8 @@ from eenplan.projections.queries import Filters, Page
 router = APIRouter(tags=["views"], route_class=LoggedRoute)
 
 MinPosition = Annotated[
-    int | None, Query(ge=0, description="wait until the views have applied this position (then 503)")
+    int | None,
+    Query(ge=0, le=MAX_INT64, description="wait until the views have applied this position (then 503)"),
 ]
 Cursor = Annotated[str | None, Query(max_length=500)]
 
