@@ -143,7 +143,8 @@ def read_professional(professional_id: str, caller: CallerDep, container: Contai
     try:
         professional = container.eenplan.professional(professional_id)
         _check_serves(container, caller, professional.organisation_id)
-    except UnknownReferenceError:
+    except (UnknownReferenceError, NotFoundError):
+        # One answer for an unknown id and another tenant's: it names neither their organisation.
         raise NotFoundError(f"professional {professional_id} not found") from None
     return _professional(professional)
 

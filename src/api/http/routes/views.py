@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
-from eenplan.api.http.schemas.reads import MAX_INT64
+from eenplan.api.http.schemas.reads import MAX_INT64, Day
 from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries
 from eenplan.domain.commands import Id, TenantCode
 from eenplan.domain.context import Actor
@@ -111,8 +111,8 @@ def read_monitoring(
     caller: CallerDep,
     container: ContainerDep,
     tenant: Annotated[TenantCode, Query()],
-    start: Annotated[date | None, Query(alias="from", description="first day; default: a year back")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day, inclusive; default today")] = None,
+    start: Annotated[Day, Query(alias="from", description="first day; default: a year back")] = None,
+    end: Annotated[Day, Query(alias="to", description="last day, inclusive; default today")] = None,
     min_position: MinPosition = None,
 ) -> Monitoring:
     """Anonymised aggregates per team and area; cells under 5 households are null."""

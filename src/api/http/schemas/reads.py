@@ -1,8 +1,8 @@
-"""Query parameters of the plan read paths, bounded so that a hostile value is a 422, never a 500."""
+"""Query parameters of the read paths, bounded so that a hostile value is a 422, never a 500."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Query
@@ -23,6 +23,17 @@ def _in_utc(value: datetime | None) -> datetime | None:
         raise ValueError("this moment lies outside the calendar once placed in UTC") from None
 
 
+# Days a report can be about; outside them, date arithmetic (a year back) leaves the calendar.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _plausible(value: date | None) -> date | None:
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"a day from {FIRST_DAY} to {LAST_DAY}")
+    return value
+
+
+Day = Annotated[date | None, AfterValidator(_plausible)]
 Version = Annotated[int | None, Query(ge=1, le=MAX_INT64, description="replay to this version")]
 AsOf = Annotated[
     AwareDatetime | None,
