@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from eenplan.domain import commands as c
 from eenplan.domain.app import Eenplan, Outcome
 from eenplan.domain.context import Actor, CommandContext
-from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterSystem, RegisterTeam
 from eenplan.domain.values import OrganisationKind
 from eenplan.privacy.filter import Caller, can_see
 from eenplan.privacy.service import Privacy
@@ -78,6 +78,11 @@ class World:
     team_id: str
     orgs: dict[str, str] = field(default_factory=dict)  # kind -> organisation id
     pros: dict[str, list[str]] = field(default_factory=dict)  # organisation id -> professional ids
+    systems: dict[str, str] = field(default_factory=dict)  # organisation id -> partner system id
+    # The municipality's own organisation, with the people who oversee: tokens must match the directory.
+    municipality: str = ""
+    auditor: str = ""
+    officer: str = ""
 
     def ctx(self, professional_id: str, *roles: str) -> CommandContext:
         org = next(o for o, ps in self.pros.items() if professional_id in ps)
@@ -113,6 +118,7 @@ def make_world(
     team_id = uid("team")
     app.register_team(admin, RegisterTeam(id=team_id, name="Gebiedsteam", tenant=tenant, areas=["Noord"]))
     world = World(app, tenant, team_id)
+    _register_municipality(world, admin)
     for kind in kinds:
         org_id = uid(kind)
         app.register_organisation(
@@ -128,7 +134,22 @@ def make_world(
                 RegisterProfessional(id=pro_id, name="Pro", team_ids=[team_id], capacity=10),
             )
             world.pros[org_id].append(pro_id)
+        world.systems[org_id] = uid("system")
+        app.register_system(admin, org_id, RegisterSystem(id=world.systems[org_id], name=f"{kind} system"))
     return world
+
+
+def _register_municipality(world: World, admin: CommandContext) -> None:
+    """The municipality, with an auditor and a privacy officer (oversight, in no team)."""
+    world.municipality, world.auditor, world.officer = uid("gemeente"), uid("auditor"), uid("officer")
+    kind = OrganisationKind.MUNICIPALITY
+    world.app.register_organisation(
+        admin, RegisterOrganisation(id=world.municipality, name="Gemeente", kind=kind, tenants=[world.tenant])
+    )
+    for person in (world.auditor, world.officer):
+        world.app.register_professional(
+            admin, world.municipality, RegisterProfessional(id=person, name="Toezicht")
+        )
 
 
 def in_memory_app() -> Eenplan:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from eenplan.api.http.app import create_app
 from eenplan.api.http.auth import TokenVerifier
+from eenplan.api.http.claims import CachedDirectory, ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
@@ -41,6 +42,7 @@ class Container:
     settings: Settings
     eenplan: Eenplan
     verifier: TokenVerifier
+    claims: ClaimsCheck
     reader: PlanReader
     keys: KeyStore
     idempotency: Idempotency
@@ -133,6 +135,7 @@ def build(settings: Settings | None = None) -> Container:
         settings=settings,
         eenplan=eenplan,
         verifier=verifier,
+        claims=ClaimsCheck(CachedDirectory(eenplan, settings.directory_cache_seconds)),
         reader=reader,
         keys=keys,
         idempotency=Idempotency(keys, eenplan, settings),

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     jwks_file: Path | None = None
     jwks_url: str | None = None
     jwks_refresh_seconds: int = Field(default=300, ge=1, le=86_400)
+    # Token claims are checked against the directory; its look-ups are cached this long, so a
+    # professional who leaves or moves stops matching within it on every API process (0: no cache).
+    directory_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     # Idempotency keys: kept this long, then purged (hourly, and by `eenplan purge-keys`).
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)

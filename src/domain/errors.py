@@ -204,3 +204,8 @@ class RecordIntegrityError(DomainError):
         at = "" if version is None else f" version {version}"
         super().__init__(f"record {record_id}{at}: {where}: {reason}")
         self.record_id, self.version, self.where, self.reason = str(record_id), version, where, reason
+
+
+class UnanswerableQueryError(DomainError):
+    """A read asked for something the store cannot answer as asked, such as a plan as it will be
+    tomorrow, or a version and a moment at once (HTTP 422). Never answered with something else."""

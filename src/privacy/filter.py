@@ -43,6 +43,9 @@ class Caller:
     whole_organisation: bool = False
     # The processing activity of the read: a consent counts only for the purpose it was given for.
     purpose: str = "plan_coordination"
+    # The most the person reading may see, whatever the relations say: an auditor looking through
+    # another organisation's eyes never sees more than their own oversight allows.
+    cap: frozenset[str] | None = None
 
 
 def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]:
@@ -60,8 +63,10 @@ def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> It
         return
     actor, person = caller.actor, caller.actor.professional_id
     team = {m["professional_id"]: m for m in state.get("care_team", [])}
-    yield "regisseur", person == state.get("regisseur_id") and person in team
-    yield "care_team", person in team and team[person]["organisation_id"] == actor.org
+    # On the team for this organisation: one who moved on no longer acts for the plan.
+    on_team = person in team and team[person]["organisation_id"] == actor.org
+    yield "regisseur", on_team and person == state.get("regisseur_id")
+    yield "care_team", on_team
     yield "mandate", any(_mandate_covers(m, actor, now) for m in state.get("mandates", []))
     yield "consent", bool(_active_consents(actor, state, now, caller.purpose))
     yield "team_lead", caller.leads_team
@@ -143,7 +148,11 @@ def allowed_categories(
     for relation in relations(caller, state, now):
         seen |= policy.categories(caller.org_kind, relation)
     seen |= _consented(caller.actor, state, now, caller.purpose) & policy.consent_can_grant
-    return frozenset(seen) - policy.forbidden(caller.org_kind)
+    return _capped(caller, frozenset(seen) - policy.forbidden(caller.org_kind))
+
+
+def _capped(caller: Caller, categories: frozenset[str]) -> frozenset[str]:
+    return categories if caller.cap is None else categories & caller.cap
 
 
 def can_see(caller: Caller, state: dict[str, Any], now: datetime) -> bool:
@@ -175,12 +184,14 @@ def filter_plan(
     allowed = allowed_categories(caller, basis, policy, now)
     forbidden = policy.forbidden(caller.org_kind)
     per_member = _consented_per_member(caller, basis, policy, now)
-    own = _own_agreements(caller.actor, basis, forbidden) | _own_agreements(caller.actor, state, forbidden)
+    own = _own_agreements(caller, basis, forbidden) | _own_agreements(caller, state, forbidden)
     view = copy.deepcopy(state)
     for name in CATEGORISED_RECORDS:
         view[name] = [r for r in view.get(name, []) if _record_visible(r, allowed, own)]
     for found_value in list(personal_values(view, STATE_FIELDS, with_none=True)):
-        opened = allowed | (per_member.get(found_value.subject or "", set()) - forbidden)
+        opened = allowed | _capped(
+            caller, frozenset(per_member.get(found_value.subject or "", set())) - forbidden
+        )
         if found_value.category not in opened and found_value.holder.get("agreement_id") not in own:
             del found_value.holder[found_value.key]
     view["relation"] = found[0]
@@ -191,12 +202,14 @@ def _record_visible(record: dict[str, Any], allowed: frozenset[str], own: set[st
     return record.get("category") in allowed or record.get("agreement_id") in own
 
 
-def _own_agreements(actor: Actor, state: dict[str, Any], forbidden: frozenset[str]) -> set[str]:
-    """The caller's organisation's agreements, except those of a category it never sees."""
+def _own_agreements(caller: Caller, state: dict[str, Any], forbidden: frozenset[str]) -> set[str]:
+    """The caller's organisation's agreements, except of a category it never sees or its cap excludes."""
     return {
         a["agreement_id"]
         for a in state.get("agreements", [])
-        if a.get("responsible", {}).get("organisation_id") == actor.org and a.get("category") not in forbidden
+        if a.get("responsible", {}).get("organisation_id") == caller.actor.org
+        and a.get("category") not in forbidden
+        and (caller.cap is None or a.get("category") in caller.cap)
     }
 
 
@@ -207,7 +220,7 @@ def filter_history(
     if not relations(caller, state, now):
         return None
     allowed = allowed_categories(caller, state, policy, now)
-    own = _own_agreements(caller.actor, state, policy.forbidden(caller.org_kind))
+    own = _own_agreements(caller, state, policy.forbidden(caller.org_kind))
     return [_filter_entry(entry, allowed, own) for entry in entries]
 
 

@@ -30,6 +30,8 @@ ACTIVITIES_FILE = Path(__file__).with_name("activities.yaml")
 RELATIONS = ("regisseur", "care_team", "mandate", "consent", "team_lead", "auditor", "admin", "emergency")
 # What a file sets under `default` and `kinds`; the emergency relation is set under `break_the_glass`.
 FILE_RELATIONS = tuple(r for r in RELATIONS if r != "emergency")
+# Relations that come with a role rather than with work on the plan: cut to the kind's ceiling.
+OVERSIGHT = frozenset({"team_lead", "auditor", "admin"})
 CATEGORIES = frozenset(c.value for c in DataCategory)
 KINDS = frozenset(k.value for k in OrganisationKind)
 ROLES = frozenset(r.value for r in Role)
@@ -37,7 +39,7 @@ ROLES = frozenset(r.value for r in Role)
 STATUTORY_NEVER: dict[str, frozenset[str]] = {"police": frozenset({"health"})}
 SECTIONS = frozenset(
     {"version", "all_categories", "default", "kinds", "consent_can_grant", "erasure_scope"}
-    | {"never", "break_the_glass"}
+    | {"never", "break_the_glass", "oversight_ceiling"}
 )
 
 
@@ -63,20 +65,32 @@ class Policy:
     erasure_scope: str = "member"
     never: dict[str, frozenset[str]] = field(default_factory=lambda: dict(STATUTORY_NEVER))
     break_the_glass: BreakTheGlass = field(default_factory=BreakTheGlass)
+    ceilings: dict[str, frozenset[str]] = field(default_factory=dict)
     source: str = field(default="", repr=False)
 
     def categories(self, kind: str | None, relation: str) -> frozenset[str]:
-        """What an organisation of this kind sees under this one relation (`never` already taken off)."""
+        """What an organisation of this kind sees under this one relation: oversight cut to the kind's
+        ceiling, and `never` taken off."""
         if relation == "emergency":
             found = self.break_the_glass.kinds.get(kind or "", frozenset())
         else:
             by_kind = self.kinds.get(kind or "", {})
             found = by_kind.get(relation, self.default.get(relation, frozenset()))
+        if relation in OVERSIGHT:
+            found = found & self.ceiling(kind)
         return found - self.forbidden(kind)
 
     def forbidden(self, kind: str | None) -> frozenset[str]:
         """The categories this kind never sees, whatever its relations or the household's consent."""
         return self.never.get(kind or "", frozenset())
+
+    def ceiling(self, kind: str | None) -> frozenset[str]:
+        """The most an organisation of this kind sees through oversight: its line, else its care team's."""
+        listed = self.ceilings.get(kind or "")
+        if listed is not None:
+            return listed
+        by_kind = self.kinds.get(kind or "", {})
+        return by_kind.get("care_team", self.default.get("care_team", frozenset())) - {"bsn"}
 
     @classmethod
     def parse(cls, text: str, *, recorded: bool = False) -> Policy:
@@ -101,6 +115,7 @@ class Policy:
             erasure_scope=_erasure_scope(raw.get("erasure_scope", "member")),
             never=_never(raw.get("never") or {}, recorded),
             break_the_glass=_break_the_glass(raw.get("break_the_glass") or {}),
+            ceilings=_ceilings(raw.get("oversight_ceiling") or {}),
         )
         if not recorded:
             _refuse_contradictions(policy)
@@ -130,6 +145,15 @@ def _relations(rules: Any, where: str, recorded: bool) -> dict[str, frozenset[st
     if unknown:
         raise PolicyError(f"{where}: unknown relations {sorted(unknown)}")
     return {relation: _categories(cats, f"{where}.{relation}") for relation, cats in rules.items()}
+
+
+def _ceilings(raw: Any) -> dict[str, frozenset[str]]:
+    if not isinstance(raw, dict):
+        raise PolicyError("oversight_ceiling maps organisation kinds to category lists")
+    unknown = set(raw) - {k.value for k in OrganisationKind}
+    if unknown:
+        raise PolicyError(f"oversight_ceiling: unknown organisation kinds: {sorted(unknown)}")
+    return {kind: _categories(cats, f"oversight_ceiling.{kind}") for kind, cats in raw.items()}
 
 
 def _categories(values: Any, where: str) -> frozenset[str]:

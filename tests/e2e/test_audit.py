@@ -16,6 +16,7 @@ import pytest
 from eenplan.api.bootstrap import build_application
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, TokenFactory
+from tests.e2e.directory_setup import municipality, register_municipality, register_people
 from tests.factories import World, make_world
 from tests.integration.tamper import RawStore
 
@@ -34,7 +35,8 @@ def world(settings: Settings) -> Iterator[World]:
 
 
 def auditor_headers(token: TokenFactory, world: World) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token('inspectie', 'inspectie', 'auditor', tenants=(world.tenant,))}"}
+    bearer = token(world.auditor, world.municipality, "auditor", tenants=(world.tenant,))
+    return {"Authorization": f"Bearer {bearer}"}
 
 
 def test_an_auditor_verifies_the_chain_and_a_professional_may_not(
@@ -46,11 +48,16 @@ def test_an_auditor_verifies_the_chain_and_a_professional_may_not(
     assert whole.status_code == 200 and whole.json()["status"] == "intact" and whole.json()["checked"] > 6
     assert one.json()["status"] == "intact" and one.json()["checked"] == 6
 
-    pro = {"Authorization": f"Bearer {token('pro', world.orgs['welfare'], 'professional')}"}
+    welfare = world.orgs["welfare"]
+    pro = {"Authorization": f"Bearer {token(world.pros[welfare][1], welfare, 'professional')}"}
     assert client.get("/audit/verify", headers=pro).status_code == 403
     unknown = client.get("/audit/verify", params={"plan_id": "nope"}, headers=auditor_headers(token, world))
     assert unknown.status_code == 404
-    elsewhere = {"Authorization": f"Bearer {token('inspectie', 'inspectie', 'auditor', tenants=('GM0363',))}"}
+    register_people(
+        client, register_municipality(client, token, "GM0363"), municipality("GM0363"), "inspectie"
+    )
+    other = token("inspectie", municipality("GM0363"), "auditor", tenants=("GM0363",))
+    elsewhere = {"Authorization": f"Bearer {other}"}
     assert client.get("/audit/verify", params={"plan_id": plan_id}, headers=elsewhere).status_code == 404
 
 

@@ -14,9 +14,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, ROOT, Server
+from tests.e2e.directory_setup import register_in_store
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -68,6 +70,7 @@ def test_a_token_from_the_cli_is_accepted_by_the_server(settings: Settings) -> N
         settings, "token", "--sub", "p1", "--org", "o1", "--tenant", "GM0687", "--role", "professional"
     )
     assert minted.returncode == 0, minted.stderr
+    register_in_store(settings, "o1", "p1")
     server = Server(settings)
     try:
         response = httpx.get(
@@ -100,6 +103,9 @@ def test_production_verifies_rs256_tokens_against_the_configured_key(
         "EENPLAN_SIGNAL_KEY": "a-real-production-secret-for-signal-pseudonyms",
         "EENPLAN_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
+    register_in_store(
+        settings.model_copy(update={"master_key": SecretStr(env["EENPLAN_MASTER_KEY"])}), "o1", "p1"
+    )
     server = Server(settings, extra_env=env)
     try:
         claims = {

@@ -15,7 +15,8 @@ def test_only_an_admin_registers_organisations_and_an_id_is_registered_once(
     client: httpx.Client, token: Any
 ) -> None:
     body = {"id": uid("org"), "name": "Wijkteam", "kind": "welfare", "tenants": ["GM0687"]}
-    professional = {"Authorization": f"Bearer {token('p1', 'org-x', 'professional')}"}
+    tenant = setup_tenant(client, token, kinds=("welfare",))
+    professional = tenant.headers(tenant.pro("welfare"))
     assert client.post("/organisations", json=body, headers=professional).status_code == 403
     admin = admin_headers(token, "GM0687")
     assert client.post("/organisations", json=body, headers=admin).status_code == 201
@@ -33,7 +34,7 @@ def test_an_unknown_organisation_kind_is_a_validation_problem(client: httpx.Clie
 def test_directory_listings_show_only_the_callers_tenants(client: httpx.Client, token: Any) -> None:
     mine = setup_tenant(client, token, "GM0687", kinds=("welfare",))
     theirs = setup_tenant(client, token, "GM0363", kinds=("police",))
-    headers = {"Authorization": f"Bearer {token('p', 'o', 'professional', tenants=('GM0687',))}"}
+    headers = mine.headers(mine.pro("welfare"))
     org_ids = {o["id"] for o in client.get("/organisations", headers=headers).json()}
     team_ids = {t["id"] for t in client.get("/teams", headers=headers).json()}
     assert mine.orgs["welfare"] in org_ids and theirs.orgs["police"] not in org_ids

@@ -228,7 +228,7 @@ def test_a_signal_posted_twice_with_one_key_is_one_signal_in_the_match(
     ]
     energy_signal = {**signal, "type": "energy_arrears"}
     matched = client.post(
-        "/signals", json=energy_signal, headers=bearer(token, "e-sys", energy, "partner_system")
+        "/signals", json=energy_signal, headers=bearer(token, f"{energy}-sys", energy, "partner_system")
     )
     (match,) = client.get(
         "/signals/matches", params={"team_id": team}, headers=bearer(token, member, welfare)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import TokenFactory
+from tests.e2e.directory_setup import municipality
 from tests.e2e.test_intake_http import TENANT, Admin, bearer
 from tests.factories import household
 
@@ -64,7 +65,8 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
     assert referral.status_code == 201 and referral.json()["referrals"] == 2
     unknown = client.post("/activities/nope/referrals", json={"plan_id": plan_id}, headers=desk)
     assert unknown.status_code == 404
-    outsider = bearer(token, "outsider", admin.organisation("police"))
+    police = admin.organisation("police")
+    outsider = bearer(token, admin.professional(police, team, [], capacity=0), police)
     hidden = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=outsider)
     assert hidden.status_code == 404
 
@@ -72,7 +74,7 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
 def test_bad_input_gets_a_problem_that_says_what_was_wrong(client: httpx.Client, token: TokenFactory) -> None:
     admin = Admin(client, token)
     org = admin.organisation("welfare")
-    desk = bearer(token, "desk", org)
+    desk = bearer(token, admin.professional(org, admin.team(), [], capacity=1), org)
     unknown_topic = client.post("/help-requests", json={**REQUEST, "topics": ["astrology"]}, headers=desk)
     assert unknown_topic.status_code == 422
     assert unknown_topic.headers["content-type"] == "application/problem+json"
@@ -91,9 +93,8 @@ def test_bad_input_gets_a_problem_that_says_what_was_wrong(client: httpx.Client,
     assert client.post("/teams/reorganisations", json=unknown, headers=desk).status_code == 403
 
     # What only the caller can say is missing or contradictory: 422, not a 409 about the state.
-    two_tenants = {
-        "Authorization": f"Bearer {token('admin', 'gemeente', 'admin', tenants=(TENANT, 'GM0363'))}"
-    }
+    both = token("admin-1", municipality(TENANT), "admin", tenants=(TENANT, "GM0363"))
+    two_tenants = {"Authorization": f"Bearer {both}"}
     activity = {"id": "a1", "name": "n", "provider": "p", "topics": ["money"], "location": "l", "times": "t"}
     assert client.post("/activities", json=activity, headers=two_tenants).status_code == 422
     assert (

@@ -37,7 +37,7 @@ def _setup(client: httpx.Client, world: World, token: TokenFactory) -> tuple[str
     accept = {"type": "accept_proposal", "proposal_id": f"careteam-{officer}"}  # no police mandate: asked
     accepted = client.post(f"/plans/{plan_id}/commands", json=accept, headers=auth(token(officer, police)))
     assert accepted.status_code == 200, accepted.text
-    return plan_id, officer, police, token("police-system", police, "partner_system")
+    return plan_id, officer, police, token(world.systems[police], police, "partner_system")
 
 
 def _event(plan_id: str, type_: str, data: dict[str, Any], id_: str = "e-1", **extra: Any) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def test_a_partner_system_command_records_the_system_and_the_professional_it_act
         f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
     ).json()
     actor = history["events"][-1]["actor"]
-    assert (actor["sub"], actor["acting_for"], actor["org"]) == ("police-system", officer, police)
+    assert (actor["sub"], actor["acting_for"], actor["org"]) == (world.systems[police], officer, police)
 
 
 def test_a_partner_system_must_name_a_professional_of_its_own_organisation(

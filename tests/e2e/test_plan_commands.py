@@ -215,9 +215,8 @@ def test_malformed_json_is_a_400(tenant: Tenant) -> None:
 
 def test_a_caller_of_another_tenant_gets_404_for_the_plan_and_its_history(tenant: Tenant, token: Any) -> None:
     plan = tenant.open_plan(tenant.pro("welfare"))["plan_id"]
-    stranger = {
-        "Authorization": f"Bearer {token('x', tenant.orgs['welfare'], 'auditor', tenants=('GM0363',))}"
-    }
+    other = setup_tenant(tenant.client, token, "GM0363", kinds=("welfare",))
+    stranger = other.headers(other.pro("welfare"), "auditor")
     for path in (f"/plans/{plan}", f"/plans/{plan}/history"):
         assert tenant.client.get(path, headers=stranger).status_code == 404
     response = tenant.client.post(

@@ -126,7 +126,7 @@ def test_an_auditor_sees_the_history_as_an_organisation_could_see_it_at_that_mom
         "last_activity"
     ]
     _join(world, plan_id, "police")
-    auditor = {"Authorization": f"Bearer {token('aud-1', 'rekenkamer', 'auditor')}"}
+    auditor = world.auditor()
     police = world.orgs["police"]
     path = f"/plans/{plan_id}/history"
     then = client.get(path, params={"as_of": before_joining, "as_seen_by": police}, headers=auditor)

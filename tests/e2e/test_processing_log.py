@@ -30,6 +30,7 @@ NOT_PERSONAL = (
     "/organisations",
     "/teams",
     "/professionals",
+    "/systems",
     "/activities",
     "/audit/verify",
     "/privacy/",

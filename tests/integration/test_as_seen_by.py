@@ -53,7 +53,7 @@ def noon(day: int) -> datetime:
 
 
 def auditor(world: World) -> Any:
-    return ctx_for("inspectie", "inspectie", "auditor", tenants=(world.tenant,)).actor
+    return ctx_for(world.auditor, world.municipality, "auditor", tenants=(world.tenant,)).actor
 
 
 def open_with_partner(world: World, clock: Clock) -> tuple[str, str, str]:

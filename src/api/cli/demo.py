@@ -85,6 +85,10 @@ def load(app: Eenplan) -> dict[str, str]:
                 capacity=12,
             ),
         )
+    # Tokens must match the directory: the auditor works for the municipality (in no team).
+    app.register_professional(
+        admin, "gemeente-middelburg", RegisterProfessional(id="demo-auditor", name="Ilse Auditeur")
+    )
     return {
         "Pietersen": _medium_risk(app),
         "El Amrani": _handover_in_progress(app),

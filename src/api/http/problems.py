@@ -39,6 +39,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
     (d.IncompleteCommandError, 422),
+    (d.UnanswerableQueryError, 422),
     (d.AlreadyExistsError, 409),
     (d.RuleViolationError, 409),
     (d.NotAllowedError, 403),
@@ -167,7 +168,20 @@ async def _problem_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _auth_error(request: Request, error: Exception) -> JSONResponse:
-    return problem(401, str(error), kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    assert isinstance(error, AuthError)
+    if error.claim is None:
+        return problem(401, str(error), kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    # A signed token whose claims the directory does not bear out: say which claim, as RFC 6750 does.
+    challenge = (
+        'Bearer error="invalid_token", error_description="the token\'s claims do not match the directory"'
+    )
+    return problem(
+        401,
+        str(error),
+        kind="token-claims-unmatched",
+        headers={"WWW-Authenticate": challenge},
+        claim=error.claim,
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from eenplan.api.http.auth import TokenVerifier
+from eenplan.api.http.claims import ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
@@ -25,6 +26,7 @@ class Services(Protocol):
     settings: Settings
     eenplan: Eenplan
     verifier: TokenVerifier
+    claims: ClaimsCheck
     reader: PlanReader
     keys: KeyStore
     idempotency: Idempotency

@@ -123,6 +123,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         near = {t.key for t in teams if area and area in {a.casefold() for a in t.areas}}
         candidacies = []
         for p in self.list_entries("professional"):
+            if p.left:
+                continue  # no longer works here: not a candidate for new work
             works_in = tuple(sorted(self.current_team_ids(p.team_ids) & set(waiting)))
             if works_in:
                 candidacies.append(allocation.Candidacy(p.key, works_in, frozenset(p.expertise), p.capacity))

@@ -72,6 +72,7 @@ class PlanCommands:
     professional_ref: Any
     professional: Any
     organisation: Any
+    organisation_in: Any
     team: Any
     current_team_ids: Any
     plan_guard: PlanGuard | None = None
@@ -228,8 +229,10 @@ class PlanCommands:
     def _raise_if_member_taken(self, registrations: list[MemberRegistration]) -> None:
         for registration in registrations:
             if registration.id in self.repository:
+                # Said without where it is used: another plan's members are not the caller's to probe.
                 raise errors.AlreadyExistsError(
-                    f"member id {registration.member_id} is already used in tenant {registration.tenant}"
+                    f"member id {registration.member_id} is not available; choose another, or leave "
+                    "member_id out and the server picks one"
                 ) from None
 
     def _decide_all(
@@ -303,10 +306,10 @@ class PlanCommands:
         plan.leave_care_team(ctx, cmd.professional_id, cmd.reason)
 
     def _grant_mandate(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.GrantMandate) -> None:
-        self.organisation(cmd.organisation_id)
+        self.organisation_in(cmd.organisation_id, plan.tenant)
         if cmd.scope != "all":
             for professional_id in cmd.scope:
-                if self.professional_ref(professional_id).organisation_id != cmd.organisation_id:
+                if self.professional_ref(professional_id, plan.tenant).organisation_id != cmd.organisation_id:
                     raise errors.MandateError(
                         f"professional {professional_id} does not work for {cmd.organisation_id}"
                     )
@@ -326,7 +329,7 @@ class PlanCommands:
 
     def _make_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.MakeAgreement) -> None:
         if isinstance(cmd.responsible, c.OrganisationResponsible):
-            self.organisation(cmd.responsible.organisation_id)
+            self.organisation_in(cmd.responsible.organisation_id, plan.tenant)
         plan.make_agreement(ctx, cmd.agreement_id, cmd.goal_id, cmd.responsible, cmd.action, cmd.due_date)
 
     def _complete_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CompleteAgreement) -> None:
@@ -342,7 +345,7 @@ class PlanCommands:
         plan.assess_risk(ctx, cmd.level, cmd.instrument, cmd.rationale)
 
     def _record_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RecordConsent) -> None:
-        self.organisation(cmd.organisation_id)
+        self.organisation_in(cmd.organisation_id, plan.tenant)
         plan.record_consent(
             ctx,
             cmd.organisation_id,

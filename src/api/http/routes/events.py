@@ -19,7 +19,7 @@ from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.errors import DomainError
-from eenplan.privacy.processing import note_attempt, note_processing, note_refused
+from eenplan.privacy.processing import note_attempt, note_nothing, note_processing, note_refused
 
 router = APIRouter(tags=["events"], route_class=LoggedRoute)
 BODY = {
@@ -50,13 +50,14 @@ def receive_events(
     if not is_batch:
         return as_response(_run(request, container, caller, events[0]))
     results = [_result(request, container, caller, event) for event in events]
+    note_nothing()  # every event may have been refused: then no personal data was processed
     return Response(json.dumps({"results": results}).encode(), media_type="application/json")
 
 
 def _run(request: Request, container: Services, caller: Actor, event: cloudevents.InboundEvent) -> Reply:
     # Named before acting: a refused or failed event is logged for the plan's members too.
     note_attempt(caller, event.plan_id, event.command.type)
-    actor = acting_for(container.eenplan, caller, event.acting_for) if event.acting_for else caller
+    actor = acting_for(container.claims, caller, event.acting_for) if event.acting_for else caller
     require_acting_for(actor)
     ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
     print_ = fingerprint(request.url.path, event.raw, actor.acting_for)

@@ -40,7 +40,7 @@ def read_processing_log(
     plan_id: str,
     caller: CallerDep,
     container: ContainerDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # the store's positions are 64-bit
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> ProcessingLogPage:
     """LDV / NEN 7513 processing-log lines of this plan (privacy officers and auditors)."""

@@ -101,6 +101,16 @@ class ProfessionalPublic(Public):
     expertise: list[str]
     team_ids: list[str]
     capacity: int
+    # False once they left: their tokens no longer match, and they take no new work.
+    active: bool = True
+
+
+class SystemPublic(Public):
+    id: str
+    organisation_id: str
+    name: str
+    # False once retired: its tokens no longer match.
+    active: bool = True
 
 
 class TeamPublic(Public):
