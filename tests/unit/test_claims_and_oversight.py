@@ -88,16 +88,24 @@ def test_oversight_is_cut_to_the_kinds_ceiling() -> None:
     assert "health" in policy.categories("municipality", "auditor")
     assert policy.categories("police", "team_lead") == {"general"}
     assert "bsn" not in policy.categories("mental_health", "auditor")
-    # Relations that come with work on the plan are not cut.
-    assert "health" in policy.categories("police", "regisseur")
+    # Relations that come with work on the plan are not cut (only by what a kind never sees).
+    assert "health" in policy.categories("welfare", "regisseur")
+    assert "health" not in policy.categories("police", "regisseur")
 
 
 def test_a_kind_without_a_ceiling_is_cut_to_what_its_care_team_sees() -> None:
-    policy = Policy.from_mapping({"version": "t", "default": {"auditor": ["general", "health"]}})
-    assert policy.categories("police", "auditor") == frozenset()  # the default care team sees nothing
+    never = {"police": ["health"]}
     policy = Policy.from_mapping(
-        {"version": "t", "default": {"auditor": ["general", "health"], "care_team": ["general"]}}
+        {"version": "t", "never": never, "default": {"auditor": ["general", "health"]}}
     )
-    assert policy.categories("police", "auditor") == {"general"}
+    assert policy.categories("welfare", "auditor") == frozenset()  # the default care team sees nothing
+    policy = Policy.from_mapping(
+        {
+            "version": "t",
+            "never": never,
+            "default": {"auditor": ["general", "health"], "care_team": ["general"]},
+        }
+    )
+    assert policy.categories("welfare", "auditor") == {"general"}
     with pytest.raises(PolicyError, match="oversight_ceiling"):
-        Policy.from_mapping({"version": "t", "oversight_ceiling": {"circus": ["general"]}})
+        Policy.from_mapping({"version": "t", "never": never, "oversight_ceiling": {"circus": ["general"]}})
