@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import TokenFactory
+from tests.e2e.directory_setup import municipality, register_municipality, register_people
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
 
 REASON = "Melding acuut gevaar: kind alleen thuis aangetroffen"
@@ -69,14 +70,16 @@ def test_kinds_and_roles_the_policy_leaves_out_get_a_403_naming_the_rule_for_any
     posing = {"Authorization": f"Bearer {token(world.pros['welfare'], world.orgs['social_work'])}"}
     unregistered = [glass(world, plan_id, headers) for headers in (stranger, posing)]
 
-    assert [r.status_code for r in welfare + by_role + unregistered] == [403] * 6
+    assert [r.status_code for r in welfare + by_role] == [403] * 4
+    # Callers the directory does not know never get that far: the token itself is refused.
+    assert [r.status_code for r in unregistered] == [401, 401]
     # Whether the plan exists or not, the refusal is the same: it reveals nothing.
     assert welfare[0].json() == welfare[1].json() and by_role[0].json() == by_role[1].json()
     assert (
         welfare[0].json()["rule"] == "break_the_glass.kinds" and "kind welfare" in welfare[0].json()["detail"]
     )
     assert by_role[0].json()["rule"] == "break_the_glass.roles"
-    assert [r.json()["rule"] for r in unregistered] == ["directory", "directory"]
+    assert [r.json()["claim"] for r in unregistered] == ["org", "sub"]
     assert client.get("/privacy/emergency-access", headers=world.officer()).json()["grants"] == []
 
 
@@ -124,18 +127,21 @@ def test_a_plan_outside_the_callers_tenant_does_not_exist_for_breaking_the_glass
     nowhere = str(uuid.uuid4())
     unknown = glass(world, nowhere, world.auth("police"))
 
-    # Answered as for a plan that does not exist at all.
-    assert [a.status_code for a in [*answers, unknown]] == [404, 404, 404]
-    assert [a.json()["detail"] for a in answers] == [f"plan {elsewhere} not found"] * 2
+    # Answered as for a plan that does not exist at all; a token claiming a tenant the directory
+    # does not give its organisation is refused before anything (401 naming the claim).
+    assert [a.status_code for a in [*answers, unknown]] == [404, 401, 404]
+    assert answers[0].json()["detail"] == f"plan {elsewhere} not found"
+    assert answers[1].json()["claim"] == "org"
     assert unknown.json()["detail"] == f"plan {nowhere} not found"
-    officer = {
-        "Authorization": f"Bearer {token('po-2', 'privacy-office', 'privacy_officer', tenants=('GM0363',))}"
-    }
+    other_admin = register_municipality(client, token, "GM0363")
+    register_people(client, other_admin, municipality("GM0363"), "po-2")
+    other_officer = token("po-2", municipality("GM0363"), "privacy_officer", tenants=("GM0363",))
+    officer = {"Authorization": f"Bearer {other_officer}"}
     assert client.get("/privacy/emergency-access", headers=officer).json()["grants"] == []
 
 
 def _plan_in_other_tenant(client: httpx.Client, token: TokenFactory, tenant: str) -> str:
-    admin = {"Authorization": f"Bearer {token('admin', 'gemeente', 'admin', tenants=(tenant,))}"}
+    admin = register_municipality(client, token, tenant)  # the tenant's first organisation
     team, org, pro = (f"{p}-{uuid.uuid4().hex[:6]}" for p in ("team", "sw", "pro"))
     for path, body in (
         ("/teams", {"id": team, "name": "Team", "tenant": tenant}),

@@ -11,6 +11,7 @@ import pytest
 
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.directory_setup import municipality, register_municipality, register_people
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
 
 REASON = "Melding acuut gevaar: kind alleen thuis aangetroffen"
@@ -69,8 +70,12 @@ def test_only_a_privacy_officer_of_the_tenant_reviews_and_each_review_is_in_the_
     world = setup(client, token, "social_work", "police")
     plan_id = open_plan(world, "social_work")["plan_id"]
     grant = glass(world, plan_id, "police")
-    lead = {"Authorization": f"Bearer {token('lead-1', world.orgs['social_work'], 'team_lead', 'auditor')}"}
-    elsewhere = {"Authorization": f"Bearer {token('po-9', 'po', 'privacy_officer', tenants=('GM0363',))}"}
+    lead_token = token(world.pros["social_work"], world.orgs["social_work"], "team_lead", "auditor")
+    lead = {"Authorization": f"Bearer {lead_token}"}
+    other_admin = register_municipality(client, token, "GM0363")
+    register_people(client, other_admin, municipality("GM0363"), "po-9")
+    other_officer = token("po-9", municipality("GM0363"), "privacy_officer", tenants=("GM0363",))
+    elsewhere = {"Authorization": f"Bearer {other_officer}"}
     refusals = [review(world, grant, APPROVE, h) for h in (world.auth("police"), lead, elsewhere)]
     listing = [client.get("/privacy/emergency-access", headers=h) for h in (world.auth("social_work"), lead)]
     keyed = {**world.officer(), "Idempotency-Key": "review-1"}

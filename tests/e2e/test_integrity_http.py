@@ -30,6 +30,8 @@ def with_health_note(client: httpx.Client, token: TokenFactory) -> tuple[HttpWor
     world.command(
         "social_work", plan_id, type="join_care_team", professional_id=world.pros["police"], role="wijkagent"
     )
+    # No police mandate: the officer is asked, and accepts.
+    world.command("police", plan_id, type="accept_proposal", proposal_id=f"careteam-{world.pros['police']}")
     note = world.command("social_work", plan_id, type="add_note", category="health", text=NOTE)
     return world, plan_id, int(note.json()["version"])
 
@@ -43,8 +45,9 @@ def tampered(
     return Server(settings)
 
 
-def auditor(token: TokenFactory) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token('aud-1', 'rekenkamer', 'auditor')}"}
+def auditor(world: HttpWorld) -> dict[str, str]:
+    """The municipality's auditor: tokens must match the directory."""
+    return world.auditor()
 
 
 def test_a_health_note_moved_to_safety_in_the_database_is_refused_to_the_police_and_located_for_the_auditor(
@@ -63,11 +66,11 @@ def test_a_health_note_moved_to_safety_in_the_database_is_refused_to_the_police_
                     assert answer.status_code == 500, (kind, path, answer.text)
                     assert answer.headers["content-type"] == "application/problem+json"
                     assert answer.json()["type"].endswith("/record-integrity") and NOTE not in answer.text
-            verdict = other.get("/audit/verify", params={"plan_id": plan_id}, headers=auditor(token)).json()
+            verdict = other.get("/audit/verify", params={"plan_id": plan_id}, headers=auditor(world)).json()
             assert verdict["status"] == "broken", verdict
             assert (verdict["broken"]["plan_id"], verdict["broken"]["version"]) == (plan_id, version)
             assert "integrity check at text" in verdict["broken"]["what"]
-            assert other.get("/audit/verify", headers=auditor(token)).json()["broken"]["version"] == version
+            assert other.get("/audit/verify", headers=auditor(world)).json()["broken"]["version"] == version
             metrics = other.get("/metrics").text
             assert "eenplan_privacy_integrity_failures" in metrics
     finally:
@@ -102,14 +105,14 @@ def test_a_changed_ciphertext_reads_as_an_integrity_error_not_as_erased(
 def test_verification_over_http_checks_against_a_published_anchor(
     client: httpx.Client, token: TokenFactory
 ) -> None:
-    _world, plan_id, _version = with_health_note(client, token)
-    head = client.get("/audit/verify", headers=auditor(token)).json()["head"]
+    world, plan_id, _version = with_health_note(client, token)
+    head = client.get("/audit/verify", headers=auditor(world)).json()["head"]
     anchor = f"{head['position']}:{head['hash']}"
 
     for params in ({"against": anchor}, {"against": anchor, "plan_id": plan_id}):
-        assert client.get("/audit/verify", params=params, headers=auditor(token)).json()["status"] == "intact"
+        assert client.get("/audit/verify", params=params, headers=auditor(world)).json()["status"] == "intact"
     forged = f"{head['position']}:{'0' * 64}"
-    verdict = client.get("/audit/verify", params={"against": forged}, headers=auditor(token)).json()
+    verdict = client.get("/audit/verify", params={"against": forged}, headers=auditor(world)).json()
     assert verdict["status"] == "broken" and "differs from the anchor" in verdict["broken"]["what"]
-    malformed = client.get("/audit/verify", params={"against": "yesterday"}, headers=auditor(token))
+    malformed = client.get("/audit/verify", params={"against": "yesterday"}, headers=auditor(world))
     assert malformed.status_code == 422 and malformed.json()["errors"][0]["loc"] == ["query", "against"]

@@ -188,6 +188,8 @@ class PlanCommands:
         with _plan_lock(plan_id), (self.plan_guard or _unguarded)(str(_uuid(plan_id))):
             for attempt in range(RETRIES):
                 plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+                # Who may not see the plan learns nothing from its version: judge them first.
+                self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
                 if if_match is not None and plan.version != if_match:
                     raise errors.VersionMismatchError(if_match, plan.version)
                 registrations = self._decide_all(plan, ctx, cmds, numbered)
@@ -236,26 +238,38 @@ class PlanCommands:
                 ) from None
 
     def _decide_all(
-        self, plan: HouseholdPlan, ctx: CommandContext, cmds: list[Any], numbered: bool
+        self,
+        plan: HouseholdPlan,
+        ctx: CommandContext,
+        cmds: list[Any],
+        numbered: bool,
+        authorise_only: bool = False,
     ) -> list[MemberRegistration]:
         registrations: list[MemberRegistration] = []
         for index, cmd in enumerate(cmds):
             try:
-                registrations += self._decide(plan, ctx, cmd)
+                if authorise_only:
+                    self._authorise(plan, ctx, cmd)
+                else:
+                    registrations += self._decide(plan, ctx, cmd)
             except errors.DomainError as error:
-                if numbered:
+                # A plan the caller may not see answers as a missing one: no place in the batch.
+                if numbered and not isinstance(error, errors.NotFoundError):
                     error.index = index
                 raise
         return registrations
 
     def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[MemberRegistration]:
         """Authorise, then apply the command to the plan; returns member registrations to save with it."""
-        if self.write_policy is None:
-            raise errors.NotAllowedError("no write policy is configured: plan commands are refused")
-        self.write_policy.authorise(ctx, plan, cmd, self._leads_team(ctx.actor, plan))
+        self._authorise(plan, ctx, cmd)
         handler = getattr(self, f"_{cmd.type}")
         result: list[MemberRegistration] | None = handler(plan, ctx, cmd)
         return result or []
+
+    def _authorise(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> None:
+        if self.write_policy is None:
+            raise errors.NotAllowedError("no write policy is configured: plan commands are refused")
+        self.write_policy.authorise(ctx, plan, cmd, self._leads_team(ctx.actor, plan))
 
     # One method per command ------------------------------------------------------------
 
