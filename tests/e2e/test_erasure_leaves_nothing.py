@@ -23,6 +23,7 @@ import pytest
 from eenplan.api.settings import Settings
 from tests.e2e import residue
 from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.directory_setup import register_municipality
 from tests.e2e.privacy_world import HttpWorld, setup
 
 FAST = {"EENPLAN_ERASURE_WAIT_SECONDS": "1", "EENPLAN_ERASURE_RETRY_SECONDS": "1"}
@@ -87,6 +88,14 @@ def household_from_a_phone_call(world: HttpWorld, token: TokenFactory) -> dict[s
     assert request.status_code == 201, request.text
     request_id = request.json()["request_id"]
     signal = {"tenant": "GM0687", "type": "domestic_violence_report", "person": PERSON, "area": "Oost"}
+    admin = register_municipality(world.client, token, "GM0687")
+    org = {"id": "politie-utrecht", "name": "Politie", "kind": "police", "tenants": ["GM0687"]}
+    assert world.client.post("/organisations", json=org, headers=admin).status_code == 201
+    system = {"id": "sys-politie", "name": "BVH"}
+    assert (
+        world.client.post("/organisations/politie-utrecht/systems", json=system, headers=admin).status_code
+        == 201
+    )
     police = {"Authorization": f"Bearer {token('sys-politie', 'politie-utrecht', 'partner_system')}"}
     assert world.client.post("/signals", json=signal, headers=police).status_code == 201
     members = [{**PERSON, "role": "parent"}]

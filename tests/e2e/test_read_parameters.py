@@ -35,6 +35,10 @@ class Timeline:
             professional_id=world.pros["police"],
             role="agent",
         )
+        # No police mandate: the officer was asked, and joins on accepting.
+        world.command(
+            "police", self.plan_id, type="accept_proposal", proposal_id=f"careteam-{world.pros['police']}"
+        )
         self.joined = self.head()
         world.command("social_work", self.plan_id, type="add_note", category="justice", text="pv")
         history = self.get("/history").json()["events"]

@@ -142,7 +142,7 @@ def test_refused_cloudevents_are_logged_alone_and_inside_a_batch(
     world = seed(settings)
     welfare, police = world.orgs["welfare"], world.orgs["police"]
     plan_id = open_partner_plan(client, world, token(world.pros[welfare][0], welfare))
-    system = {"Authorization": f"Bearer {token('police-system', police, 'partner_system')}"}
+    system = {"Authorization": f"Bearer {token(world.systems[police], police, 'partner_system')}"}
     acting = {**system, "X-Acting-For": world.pros[police][0]}
     note = _cloudevent(plan_id, "b-1", "nl.eenplan.note.added", {"category": "general", "text": "melding"})
     missing = _cloudevent(plan_id, "b-2", "nl.eenplan.goal.progressed", {"goal_id": "none", "score": 2})
@@ -153,7 +153,7 @@ def test_refused_cloudevents_are_logged_alone_and_inside_a_batch(
     )
     assert alone.status_code == 422, alone.text  # a partner system names whom it acts for
 
-    officer = {"Authorization": f"Bearer {token('po', welfare, 'privacy_officer')}"}
+    officer = {"Authorization": f"Bearer {token(world.officer, world.municipality, 'privacy_officer')}"}
     entries = client.get(f"/plans/{plan_id}/processing-log", headers=officer).json()["entries"]
     refused = Counter(
         (e["name"], e["attributes"]["error.type"]) for e in entries if "error.type" in e["attributes"]

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import TokenFactory
+from tests.e2e.directory_setup import register_municipality
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
 from tests.e2e.test_privacy_views import _join
 
@@ -107,6 +108,13 @@ def test_the_regisseur_asks_another_organisations_worker_and_under_a_mandate_dir
 def test_cloudevents_meet_the_same_write_policy(client: httpx.Client, token: TokenFactory) -> None:
     world = setup(client, token, "social_work", "police")
     plan_id, member_id = _plan(world)
+    admin = register_municipality(client, token, "GM0687")
+    registered = client.post(
+        f"/organisations/{world.orgs['police']}/systems",
+        json={"id": "politie-bvh", "name": "BVH"},
+        headers=admin,
+    )
+    assert registered.status_code == 201, registered.text
     system = token("politie-bvh", world.orgs["police"], "partner_system")
     event = {
         "specversion": "1.0",
