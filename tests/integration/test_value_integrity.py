@@ -43,7 +43,7 @@ def health_note(world: World) -> tuple[str, int, str, str]:
     regisseur = world.pros[world.orgs["social_work"]][0]
     police = world.pros[world.orgs["police"]][0]
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=police, role="wijkagent")
+    world.join(regisseur, plan_id, police, "wijkagent")
     version = world.run(regisseur, plan_id, type="add_note", category="health", text=NOTE).version
     world.run(regisseur, plan_id, type="add_note", category="safety", text="veiligheidsplan")
     return plan_id, version, regisseur, police
