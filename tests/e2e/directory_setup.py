@@ -82,9 +82,13 @@ def register_in_store(settings: Settings, org: str, *professionals: str, tenant:
     try:
         admin = ctx_for("admin", org, "admin", tenants=(tenant,))
         kind = OrganisationKind.MUNICIPALITY
-        app.register_organisation(admin, RegisterOrganisation(id=org, name=org, kind=kind, tenants=[tenant]))
+        app.directory.register_organisation(
+            admin, RegisterOrganisation(id=org, name=org, kind=kind, tenants=[tenant])
+        )
         for person in professionals:
-            app.register_professional(admin, org, RegisterProfessional(id=person, name="Medewerker"))
+            app.directory.register_professional(
+                admin, org, RegisterProfessional(id=person, name="Medewerker")
+            )
     finally:
         app.close()
 

@@ -132,7 +132,7 @@ def test_a_conflicting_writer_is_counted_as_a_conflict_and_a_retry(
     world.run(pro, plan_id, type="record_progress", goal_id="g1", score=3, note="ok")
     after = _sample(http.get("/metrics").text, "eenplan_command_retries_total", "record_progress")
     assert after - before == 1
-    assert app.plan(world.ctx(pro).actor, plan_id).version >= 4
+    assert app.plans.plan(world.ctx(pro).actor, plan_id).version >= 4
     other.close()
 
 
