@@ -111,7 +111,7 @@ def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
         apply_delay=settings.projection_apply_delay_seconds,
         read_timeout=settings.read_your_writes_timeout_seconds,
     )
-    projections = Projections(eenplan, settings.store_env(), config)
+    projections = Projections(eenplan, settings.store_env(), config, eenplan.households.key())
     projections.ensure_schema()
     publish_metrics(projections.status)
     # Allocation reads regisseur load from the caseload view when it is current, else scans the log.

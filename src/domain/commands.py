@@ -146,6 +146,10 @@ class Household(Model):
     address: HouseholdAddress | None = None
 
 
+class SecondPlan(Model):
+    reason: Text
+
+
 class OpenPlan(Model):
     """The body of `POST /plans`."""
 
@@ -157,6 +161,9 @@ class OpenPlan(Model):
     reason: Text
     risk_level: RiskLevel | None = None
     regisseur_id: Id | None = None
+    # Open beside the household's open plan on purpose (children in co-parenting live in two
+    # households): a reason, and the write policy must allow it. Reported to the privacy officer.
+    second_plan: SecondPlan | None = None
 
 
 class Command(Model):
@@ -227,6 +234,54 @@ class AcceptProposal(Command):
 class DeclineProposal(Command):
     type: Literal["decline_proposal"]
     proposal_id: Id
+    reason: Text
+
+
+class AcceptJoinRequest(Command):
+    """The regisseur (or a team lead) lets a professional who found this plan by a match join."""
+
+    type: Literal["accept_join_request"]
+    proposal_id: Id
+
+
+class DeclineJoinRequest(Command):
+    type: Literal["decline_join_request"]
+    proposal_id: Id
+    reason: Text
+
+
+class ProposeMerge(Command):
+    """Propose that this plan and another of the same household become one; `into` is the one
+    that stays (`this` or `other`). The other plan's regisseur accepts or declines."""
+
+    type: Literal["propose_merge"]
+    other_plan_id: Id
+    into: Literal["this", "other"]
+    reason: Text
+
+
+class AcceptMerge(Command):
+    type: Literal["accept_merge"]
+    proposal_id: Id
+
+
+class DeclineMerge(Command):
+    type: Literal["decline_merge"]
+    proposal_id: Id
+    reason: Text
+
+
+class SplitHousehold(Command):
+    """Members leave the household (a young adult moves out, parents separate): a plan is opened
+    for them, with the goals and agreements that are theirs; the histories link."""
+
+    type: Literal["split_household"]
+    member_ids: list[Id] = Field(min_length=1, max_length=29)
+    goal_ids: list[Id] = Field(default_factory=list, max_length=200)
+    agreement_ids: list[Id] = Field(default_factory=list, max_length=500)
+    team_id: Id | None = None  # the new plan's team; the same team when left out
+    regisseur_id: Id | None = None  # the new plan's regisseur; the caller when left out
+    address: HouseholdAddress | None = None  # where the members who leave live now
     reason: Text
 
 
@@ -376,6 +431,12 @@ PlanCommand = Annotated[
     | JoinCareTeam
     | AcceptProposal
     | DeclineProposal
+    | AcceptJoinRequest
+    | DeclineJoinRequest
+    | ProposeMerge
+    | AcceptMerge
+    | DeclineMerge
+    | SplitHousehold
     | LeaveCareTeam
     | GrantMandate
     | RevokeMandate

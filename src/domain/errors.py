@@ -125,6 +125,27 @@ class VersionMismatchError(DomainError):
         self.actual = actual
 
 
+class MergeError(RuleViolationError):
+    """Two plans cannot merge (or split) as asked (HTTP 409)."""
+
+
+class HouseholdHasPlanError(RuleViolationError):
+    """The household already has an open plan in the tenant (HTTP 409, `household-has-plan`).
+
+    What the caller learns depends on whether they may see that plan: its id if so; else only
+    that it exists, its regisseur and their organisation, and the id of the join request made.
+    """
+
+    def __init__(self, detail: str, **facts: Any) -> None:
+        super().__init__(detail)
+        self.facts = facts
+        # For the processing log, never for the caller: the tenant, plan and members concerned.
+        self.concerned: tuple[str, str, list[str]] | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return dict(self.facts)
+
+
 class ConcurrencyError(DomainError):
     """Retries ran out while others kept writing to the same plan (HTTP 409)."""
 

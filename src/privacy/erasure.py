@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
@@ -60,11 +60,20 @@ class Scope:
     request: HelpRequest | None
     files: list[SignalFile]
     commands: list[CommandRef]
+    # The household index's keys for these members (their pseudonyms go with them), and the keys
+    # of the plans their data was carried from (a merge or a split copied it).
+    index_keys: list[str] = field(default_factory=list)
+    index_ids: list[str] = field(default_factory=list)
 
     def key_ids(self) -> list[str]:
         plan_id = str(self.plan.id)
         keys = {key_id(plan_id, m) for m in self.members} | ({plan_id} if self.household else set())
         keys |= {str(r.id) for r in (self.request, *self.files) if r is not None}
+        keys |= set(self.index_keys)
+        for member_id in self.members:
+            source = self.plan.members.get(member_id, {}).get("carried_from")
+            if isinstance(source, str):
+                keys.add(key_id(source, member_id))
         return sorted(keys)
 
     def records(self) -> dict[str, int]:
@@ -102,7 +111,7 @@ def erase_plan_subjects(
         finish(privacy, [job], privacy.config.erasure_wait_seconds)
     else:
         _shred(privacy, [job])
-    _evict(privacy, [a.id for a in scope.aggregates()])
+    _evict(privacy, [*(a.id for a in scope.aggregates()), *(UUID(i) for i in scope.index_ids)])
     note_processing(ctx.actor, str(plan.id), scope.members, operation="erase")
     stored = jobs.receipt(privacy.store, receipt_id)
     assert stored is not None  # written above, in this process
@@ -136,8 +145,9 @@ def _record(
             scope.request.record_erasure(ctx, receipt_id)
         for file in scope.files:
             file.erase(ctx, receipt_id)
+        indexes = privacy.eenplan.households.forget(scope.index_ids, scope.members)
         try:
-            privacy.eenplan.save(*scope.aggregates())
+            privacy.eenplan.save(*scope.aggregates(), *indexes)
         except IntegrityError:
             continue
         return scope
@@ -153,7 +163,13 @@ def _scope(privacy: Privacy, plan: HouseholdPlan, member_ids: list[str]) -> Scop
         request = None
     files = signal_files(privacy, plan.tenant, [p for m in members for p in people.get(m, [])])
     record_events = [list(privacy.eenplan.repository.event_store.get(r.id)) for r in (request, *files) if r]
-    return Scope(plan, members, household, request, files, command_refs(events, *record_events))
+    index_keys = privacy.eenplan.households.index_key_ids(
+        plan.tenant, [(m, data) for m in members for data in people.get(m, [])]
+    )
+    scope = Scope(plan, members, household, request, files, command_refs(events, *record_events))
+    scope.index_keys = index_keys
+    scope.index_ids = sorted({k.rsplit(":", 1)[0] for k in index_keys})
+    return scope
 
 
 def _whose_keys(privacy: Privacy, plan: HouseholdPlan, member_ids: list[str]) -> tuple[list[str], bool]:

@@ -28,7 +28,7 @@ from eventsourcing.utils import get_topic
 from eenplan.domain import intake, topics
 from eenplan.domain.errors import RecordIntegrityError
 from eenplan.domain.intake import categories as intake_categories
-from eenplan.domain.plan import HouseholdPlan
+from eenplan.domain.plan import HouseholdPlan, matching
 from eenplan.domain.plan import events as plan_events
 from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
 from eenplan.domain.plan.personal import ERASED, PersonalValue, personal_values
@@ -48,6 +48,9 @@ def personal_paths(event: Any) -> dict[str, str]:
     module = type(event).__module__
     if module == plan_events.__name__:
         return PERSONAL_FIELDS.get(type(event).__name__, {})
+    if module == matching.__name__:
+        # The household index: a claim's plan id (and pseudonyms) under the member's own key.
+        return matching.PERSONAL_FIELDS.get(type(event).__name__, {})
     if module.startswith(f"{intake.__name__}."):
         # A help request's contact and a signal's person: keyed by their own aggregate's id.
         return intake_categories.PERSONAL_FIELDS.get(type(event).__name__, {})

@@ -31,6 +31,7 @@ from typing import Any
 from opentelemetry import metrics
 
 from eenplan.domain.context import Actor
+from eenplan.domain.errors import HouseholdHasPlanError
 from eenplan.privacy.outcome import SUCCESS, Outcome
 from eenplan.privacy.policy import Policy, activities
 from eenplan.privacy.store import PrivacyStore
@@ -98,6 +99,14 @@ def note_processing(actor: Actor, plan_id: str, member_ids: list[str] | None = N
     notes = _noted.get()
     if notes is not None:
         notes.append(Noted(actor, str(plan_id), member_ids, **extra))
+
+
+def note_match(actor: Actor, found: HouseholdHasPlanError) -> None:
+    """A match processed the members of the plan that already holds the household: log it for them,
+    with the refusal the caller got, whatever the caller was told of that plan."""
+    if found.concerned is not None:
+        tenant, plan_id, member_ids = found.concerned
+        note_processing(actor, plan_id, member_ids, tenant=tenant, operation="household_match")
 
 
 def note_attempt(actor: Actor, plan_id: str, operation: str | None = None) -> None:

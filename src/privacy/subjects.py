@@ -63,6 +63,9 @@ def person_records(events: list[Any]) -> dict[str, list[dict[str, Any]]]:
             keep(event.member["member_id"], event.member)
         elif isinstance(event, ev.MemberCorrected) and held.get(event.member_id):
             keep(event.member_id, {**held[event.member_id][-1], **event.corrections})
+        elif isinstance(event, ev.CarriedOver) and event.kind == "members":
+            for member_id, member in event.items.items():
+                keep(member_id, member)
     return held
 
 

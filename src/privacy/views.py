@@ -44,6 +44,11 @@ def plan_view(plan: HouseholdPlan, relation: str, today: date) -> dict[str, Any]
             {"proposal_id": k, **{f: v for f, v in p.items() if f != "agreement"}}
             for k, p in plan.__dict__.get("proposals", {}).items()
         ],
+        # One household, one plan: where this plan's people and work came from and went.
+        "merged_into": plan.__dict__.get("merged_into"),
+        "split_into": list(plan.__dict__.get("split_into", [])),
+        "carried_from": list(plan.__dict__.get("carried_from", [])),
+        "second_plan": plan.__dict__.get("second_plan"),
     }
 
 

@@ -38,6 +38,11 @@ RULES = (*RELATION_RULES, *SUBJECT_RULES, *ROLE_RULES)
 ORGANISATION_ROLES = (Role.TEAM_LEAD, Role.PARTNER_SYSTEM)
 
 
+# What the policy decides: every plan command, and decisions that are not a command of their own
+# (opening a second plan beside an existing one, judged on the existing plan).
+DECIDED = (*COMMAND_TYPES, "open_second_plan")
+
+
 @dataclass(frozen=True)
 class WritePolicy:
     version: str
@@ -54,10 +59,10 @@ class WritePolicy:
         if not isinstance(raw, dict) or "version" not in raw or not isinstance(raw.get("commands"), dict):
             raise PolicyError("a write policy is a mapping with a version and commands")
         commands = {name: _rules(name, rules) for name, rules in raw["commands"].items()}
-        missing = set(COMMAND_TYPES) - set(commands)
+        missing = set(DECIDED) - set(commands)
         if missing:
             raise PolicyError(f"the write policy says nothing of {sorted(missing)}; list [] to refuse one")
-        unknown = set(commands) - set(COMMAND_TYPES)
+        unknown = set(commands) - set(DECIDED)
         if unknown:
             raise PolicyError(f"the write policy names unknown commands {sorted(unknown)}")
         return cls(str(raw["version"]), hashlib.sha256(text.encode()).hexdigest(), commands, text)
@@ -110,6 +115,9 @@ class WriteAuthority:
         self.policy = policy
         self.sees = sees
 
+    def may_see(self, actor: Actor, plan: HouseholdPlan) -> bool:
+        return self.sees(actor, plan)
+
     def authorise(self, ctx: CommandContext, plan: HouseholdPlan, cmd: Any, team_lead: bool) -> None:
         allowed = self.policy.allowed(cmd.type)
         held = set(holding(ctx, plan, cmd, team_lead))
@@ -150,7 +158,9 @@ def _subject_rules(ctx: CommandContext, plan: HouseholdPlan, cmd: Any, on_team: 
         if handover.get("proposed_by") == person:
             yield "proposer"
     proposal = plan.pending_proposal(getattr(cmd, "proposal_id", "") or "")
-    if proposal is not None:
+    # Asked of a worker or their organisation: joining, an agreement. A join request and a merge
+    # are answered by the plan's regisseur, under the rules that name them.
+    if proposal is not None and proposal["kind"] in ("care_team", "agreement"):
         named = proposal["professional_id"] == person or (proposal["professional_id"] is None and on_team)
         if named and proposal["organisation_id"] == actor.org:
             yield "proposed"

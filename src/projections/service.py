@@ -17,6 +17,7 @@ from eenplan.domain.context import Actor
 from eenplan.projections import aggregates, monitoring, queries
 from eenplan.projections.db import ViewDB
 from eenplan.projections.directory import DirectoryProjection
+from eenplan.projections.households import HouseholdsProjection, suspected_duplicates
 from eenplan.projections.plans import PlansProjection
 from eenplan.projections.rebuild import Progress, rebuild
 from eenplan.projections.runner import Runner
@@ -33,11 +34,18 @@ class ProjectionConfig:
 
 
 class Projections:
-    def __init__(self, app: Application[Any], store_env: dict[str, str], config: ProjectionConfig) -> None:
+    def __init__(
+        self,
+        app: Application[Any],
+        store_env: dict[str, str],
+        config: ProjectionConfig,
+        pseudonym_key: bytes,
+    ) -> None:
         self.app = app
         self.config = config
         self.db = ViewDB(store_env)
-        self.all: dict[str, Projection] = {p.name: p for p in (PlansProjection(), DirectoryProjection())}
+        views = (PlansProjection(), DirectoryProjection(), HouseholdsProjection(pseudonym_key))
+        self.all: dict[str, Projection] = {p.name: p for p in views}
 
     def ensure_schema(self) -> None:
         for projection in self.all.values():
@@ -103,6 +111,14 @@ class Projections:
     ) -> dict[str, Any]:
         self.wait(min_position)
         return monitoring.monitoring(self.db, actor, tenant, start, end)
+
+    def suspected_duplicates(self, tenant: str, min_position: int | None = None) -> list[dict[str, Any]]:
+        """Pairs of open plans of the tenant that hold the same person (the `households` view)."""
+        self.wait(min_position)
+        with self.db.read() as tx:
+            rows = tx.rows("SELECT generation FROM eenplan_projections WHERE name = 'households'")
+        tables = self.all["households"].names(int(rows[0][0]))
+        return suspected_duplicates(self.db, tables, tenant)
 
     def regisseur_load(self, tenant: str) -> dict[str, int]:
         """Open plans per regisseur in the tenant."""

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from eenplan.api.cli.audit import audit_cli
+from eenplan.api.cli.households import households_cli
 from eenplan.api.cli.privacy import privacy_cli
 from eenplan.api.cli.teams import teams_cli
 from eenplan.api.settings import Settings
@@ -113,6 +114,7 @@ def _print_demo_tokens(settings: Settings) -> None:
 
 cli.add_typer(teams_cli, name="teams")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(households_cli, name="households")
 
 from eenplan.api.cli.project import project  # noqa: E402 - the `project` sub-commands live in their own module
 

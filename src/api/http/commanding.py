@@ -28,7 +28,9 @@ from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.app import Outcome
 from eenplan.domain.context import CommandContext
+from eenplan.domain.errors import HouseholdHasPlanError
 from eenplan.domain.values import Role
+from eenplan.privacy.processing import note_match
 
 JSON = "application/json"
 T = TypeVar("T")
@@ -93,7 +95,11 @@ class Command:
         `render` makes the stored reply, so a repeat answers byte for byte as the first did;
         `recovery` says how a claim left unanswered by a dead process is settled.
         """
-        return _once(self.request, self.container, self.ctx, body, execute, render, recovery)
+        try:
+            return _once(self.request, self.container, self.ctx, body, execute, render, recovery)
+        except HouseholdHasPlanError as found:
+            note_match(self.ctx.actor, found)  # the match processed the other plan's members
+            raise
 
 
 def command_by(*roles: Role, acting_for: bool = True) -> Any:

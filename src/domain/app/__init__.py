@@ -16,6 +16,7 @@ from eventsourcing.application import Application
 from eventsourcing.utils import EnvType
 
 from eenplan.domain.app.directory import Directory
+from eenplan.domain.app.households import Households
 from eenplan.domain.app.intake import Intake
 from eenplan.domain.app.plans import Outcome, Plans
 from eenplan.domain.app.ports import Ports
@@ -41,7 +42,8 @@ class Eenplan(Application[UUID]):
         self.ports = Ports()
         self.scans = LogScans(self)
         self.directory = self.directory_class(self, self.ports)
-        self.plans = self.plans_class(self, self.directory, self.scans, self.ports)
+        self.households = Households(self, self.directory, self.scans, self.ports)
+        self.plans = self.plans_class(self, self.directory, self.scans, self.ports, self.households)
         self.signals = Signals(self, self.directory, self.scans, self.ports)
         self.intake = Intake(self, self.directory, self.scans, self.ports, self.plans)
         self.reorganisations = Reorganisations(self, self.directory, self.scans, self.ports)

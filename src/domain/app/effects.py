@@ -19,6 +19,7 @@ from eenplan.domain.context import Actor
 from eenplan.domain.intake.request import HelpRequest
 from eenplan.domain.intake.signals import SignalFile, SignalRecorded
 from eenplan.domain.plan.events import PLAN_EVENTS
+from eenplan.domain.plan.matching import PersonIndex
 
 PAGE = 500
 A = TypeVar("A")
@@ -111,7 +112,10 @@ def _caused_by(event: Any, actor: Actor, command_id: str) -> bool:
 
 
 def _saved_with(event: Any, found: list[Recorded]) -> bool:
+    """Saved in the plan's transaction without meta: its member registrations, its household index."""
     plans = [r.event for r in found if isinstance(r.event, PLAN_EVENTS)]
+    if plans and isinstance(event, PersonIndex.Started):
+        return True
     plan_id = getattr(event, "plan_id", None)
     return bool(plans) and plan_id == str(plans[-1].originator_id)
 

@@ -9,20 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 
 from eenplan.domain import commands as c
 from eenplan.domain import errors
 from eenplan.domain.app.area import Area
-from eenplan.domain.app.ports import Conflict
+from eenplan.domain.app.directory import Directory
+from eenplan.domain.app.households import Households, Touched
+from eenplan.domain.app.ports import Conflict, Ports
+from eenplan.domain.app.scan import LogScans
 from eenplan.domain.audit import replay as audit_replay
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.events import Opened
+from eenplan.domain.plan.matching import Match
 from eenplan.domain.plan.registry import MemberRegistration
 from eenplan.domain.values import Role
 
@@ -38,8 +43,28 @@ class Outcome:
     member_ids: list[str] = field(default_factory=list)
 
 
+class Matched(Exception):
+    """A change would give a person a second open plan; raised inside an attempt, answered outside
+    it (the answer may record a join request on the other plan, which takes that plan's turn)."""
+
+    def __init__(self, matches: list[Match]) -> None:
+        super().__init__(f"{len(matches)} match(es)")
+        self.matches = matches
+
+
 class Plans(Area):
     """Household plans: open, read in the caller's tenant, and change by command."""
+
+    def __init__(
+        self,
+        store: Application[UUID],
+        directory: Directory,
+        scans: LogScans,
+        ports: Ports,
+        households: Households,
+    ) -> None:
+        super().__init__(store, directory, scans, ports)
+        self.households = households  # one household, one plan: the index changes with the plans
 
     # --- queries -----------------------------------------------------------------------
 
@@ -105,10 +130,26 @@ class Plans(Area):
         help_request_id: str | None = None,
         also: Callable[[HouseholdPlan], list[Any]] | None = None,
     ) -> Outcome:
-        """Open a plan; `also` returns aggregates to save with it, atomically (a concluded request).
+        """Open a plan, unless the household already has one (HouseholdHasPlanError, 409).
 
-        When one of those changed meanwhile this raises `Conflict`, for the caller's attempt to retry.
+        `also` returns aggregates to save with it, atomically (a concluded request); when one of
+        those changed meanwhile this raises `Conflict`, for the caller's attempt to retry.
         """
+        try:
+            if also is not None:
+                return self._open(ctx, cmd, help_request_id, also)
+            # Another writer who claimed the same person first: look again, and find them.
+            return self.ports.writes.run(f"open:{cmd.tenant}", lambda: self._open(ctx, cmd, None, None))
+        except Matched as matched:
+            raise self._answer_match(ctx, matched.matches) from None
+
+    def _open(
+        self,
+        ctx: CommandContext,
+        cmd: c.OpenPlan,
+        help_request_id: str | None,
+        also: Callable[[HouseholdPlan], list[Any]] | None,
+    ) -> Outcome:
         actor = ctx.actor
         if not actor.serves(cmd.tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
@@ -128,16 +169,85 @@ class Plans(Area):
             plan.assign_regisseur(ctx, regisseur_id)
         if cmd.risk_level is not None:
             plan.assess_risk(ctx, cmd.risk_level, None, "risk level given when the plan was opened")
+        if cmd.second_plan is not None:
+            self._open_beside(ctx, plan, cmd.second_plan.reason)
+        indexes, matches = self.households.changes([Touched(plan)])
+        if matches:
+            raise Matched(matches)
         registrations = [
             MemberRegistration(tenant=cmd.tenant, member_id=m, plan_id=str(plan.id)) for m in plan.members
         ]
-        try:
-            recordings = self._save_new(plan, [*registrations, *(also(plan) if also else [])])
-        except Conflict as conflict:
-            if also is not None:
-                raise  # what `also` saves changed meanwhile: the caller's attempt looks again
-            raise errors.ConcurrencyError(str(conflict)) from None
+        recordings = self._save_new(plan, [*registrations, *indexes, *(also(plan) if also else [])])
         return _outcome(plan, recordings, member_ids=list(plan.members))
+
+    def _open_beside(self, ctx: CommandContext, plan: HouseholdPlan, reason: str) -> None:
+        """A second plan on purpose: allowed by the write policy on each plan it is opened beside."""
+        matches = self.households.matches_for(plan)
+        if not matches:
+            return  # nothing to open beside: an ordinary plan
+        for plan_id in sorted({m.plan_id for m in matches}):
+            beside: HouseholdPlan = self.repository.get(UUID(plan_id))
+            self._authorise(beside, ctx, SimpleNamespace(type="open_second_plan"))
+        plan.open_beside(ctx, reason, [m.plan_id for m in matches], [m.asked_for for m in matches])
+
+    def _answer_match(self, ctx: CommandContext, matches: list[Match]) -> errors.HouseholdHasPlanError:
+        """What the caller learns of the plan that already holds the household, the Verwijsindex way.
+
+        Who may see that plan gets its id. Who may not learns that it exists, who its regisseur is
+        and for which organisation, and the id of the join request made to that regisseur.
+        """
+        match = matches[0]
+        plan: HouseholdPlan = self.repository.get(UUID(match.plan_id))
+        regisseur = plan.care_team.get(plan.regisseur_id or "", {})
+        facts: dict[str, Any] = {
+            "match": match.strength,
+            "regisseur": {
+                "professional_id": plan.regisseur_id,
+                "organisation_id": regisseur.get("organisation_id"),
+            },
+        }
+        policy = self.ports.write_policy
+        if policy is not None and policy.may_see(ctx.actor, plan):
+            facts["plan_id"] = match.plan_id
+            detail = f"the household already has an open plan, {match.plan_id}; work on there"
+        else:
+            join_request = self._ask_to_join(ctx, match.plan_id)
+            if join_request is not None:
+                facts["join_request_id"] = join_request
+            detail = (
+                "the household already has an open plan in this tenant; its regisseur has been asked "
+                "to let you join its care team"
+                if join_request
+                else "the household already has an open plan in this tenant; ask its regisseur"
+            )
+        error = errors.HouseholdHasPlanError(detail, **facts)
+        error.concerned = (
+            plan.tenant,
+            match.plan_id,
+            sorted({m.member_id for m in matches if m.plan_id == match.plan_id}),
+        )
+        return error
+
+    def _ask_to_join(self, ctx: CommandContext, plan_id: str) -> str | None:
+        """Record the caller's request to join the plan's care team; None for a caller without a
+        professional (a partner system acting for nobody) or one the directory does not know."""
+        try:
+            requester = self.directory.professional_ref(ctx.actor.professional_id)
+        except errors.UnknownReferenceError:
+            return None
+
+        def attempt() -> str:
+            plan: HouseholdPlan = self.repository.get(UUID(plan_id))
+            if requester.professional_id in plan.care_team:
+                return ""
+            proposal_id = plan.request_to_join(ctx, requester, "household-has-plan")
+            try:
+                self.store.save(plan)
+            except IntegrityError:
+                raise Conflict(f"plan {plan_id} kept changing; try again") from None
+            return proposal_id
+
+        return self.ports.plan_writes.run(f"plan:{plan_id}", attempt) or None
 
     def execute(
         self, ctx: CommandContext, plan_id: str | UUID, cmd: Any, if_match: int | None = None
@@ -165,17 +275,26 @@ class Plans(Area):
             self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
             if if_match is not None and plan.version != if_match:
                 raise errors.VersionMismatchError(if_match, plan.version)
-            registrations = self._decide_all(plan, ctx, cmds, numbered)
+            before = self.households.touched(plan)
+            others = self._decide_all(plan, ctx, cmds, numbered)
+            touched = [before, *(o for o in others if isinstance(o, Touched))]
+            indexes, matches = self.households.changes(touched)
+            if matches:
+                raise Matched(matches)
+            saved = [o.plan if isinstance(o, Touched) else o for o in others]
             try:
-                recordings = self.store.save(plan, *registrations)
+                recordings = self.store.save(plan, *saved, *indexes)
             except IntegrityError:
-                self._raise_if_member_taken(registrations)
+                self._raise_if_member_taken(saved)
                 if if_match is not None:
                     raise errors.VersionMismatchError(if_match, plan.version) from None
                 raise Conflict(f"plan {plan_id} kept changing; try again") from None
             return _outcome(plan, recordings)
 
-        return self.ports.plan_writes.run(f"plan:{_uuid(plan_id)}", attempt)
+        try:
+            return self.ports.plan_writes.run(f"plan:{_uuid(plan_id)}", attempt)
+        except Matched as matched:
+            raise self._answer_match(ctx, matched.matches) from None
 
     def working_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
         """The plan, for a caller who works on it (regisseur, care team, mandate, team lead); else 404.
@@ -197,9 +316,10 @@ class Plans(Area):
             raise Conflict("what the plan was opened with changed meanwhile; try again") from None
         return recordings
 
-    def _raise_if_member_taken(self, registrations: list[MemberRegistration]) -> None:
-        for registration in registrations:
-            if registration.id in self.repository:
+    def _raise_if_member_taken(self, saved: list[Any]) -> None:
+        for registration in saved:
+            new = isinstance(registration, MemberRegistration) and registration.version == 1
+            if new and registration.id in self.repository:
                 # Said without where it is used: another plan's members are not the caller's to probe.
                 raise errors.AlreadyExistsError(
                     f"member id {registration.member_id} is not available; choose another, or leave "
@@ -213,26 +333,28 @@ class Plans(Area):
         cmds: list[Any],
         numbered: bool,
         authorise_only: bool = False,
-    ) -> list[MemberRegistration]:
-        registrations: list[MemberRegistration] = []
+    ) -> list[Any]:
+        """Authorise and decide each command; what else to save with the plan (registrations,
+        other plans a merge or split touches, as `Touched` when their members change)."""
+        others: list[Any] = []
         for index, cmd in enumerate(cmds):
             try:
                 if authorise_only:
                     self._authorise(plan, ctx, cmd)
                 else:
-                    registrations += self._decide(plan, ctx, cmd)
+                    others += self._decide(plan, ctx, cmd)
             except errors.DomainError as error:
                 # A plan the caller may not see answers as a missing one: no place in the batch.
                 if numbered and not isinstance(error, errors.NotFoundError):
                     error.index = index
                 raise
-        return registrations
+        return others
 
-    def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[MemberRegistration]:
-        """Authorise, then apply the command to the plan; returns member registrations to save with it."""
+    def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[Any]:
+        """Authorise, then apply the command to the plan; returns what else to save with it."""
         self._authorise(plan, ctx, cmd)
         handler = getattr(self, f"_{cmd.type}")
-        result: list[MemberRegistration] | None = handler(plan, ctx, cmd)
+        result: list[Any] | None = handler(plan, ctx, cmd)
         return result or []
 
     def _authorise(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> None:
@@ -243,9 +365,7 @@ class Plans(Area):
 
     # One method per command ------------------------------------------------------------
 
-    def _add_member(
-        self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AddMember
-    ) -> list[MemberRegistration]:
+    def _add_member(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AddMember) -> list[Any]:
         before = set(plan.members)
         plan.add_member(ctx, cmd.member)
         (member_id,) = set(plan.members) - before
@@ -285,6 +405,83 @@ class Plans(Area):
 
     def _decline_proposal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineProposal) -> None:
         plan.decline_proposal(ctx, cmd.proposal_id, cmd.reason)
+
+    def _accept_join_request(
+        self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptJoinRequest
+    ) -> None:
+        plan.accept_join_request(ctx, cmd.proposal_id)
+
+    def _decline_join_request(
+        self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineJoinRequest
+    ) -> None:
+        plan.decline_join_request(ctx, cmd.proposal_id, cmd.reason)
+
+    def _propose_merge(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ProposeMerge) -> list[Any]:
+        other = self._other_plan(plan, cmd.other_plan_id)
+        if not self.households.shared_people(plan, other):
+            raise errors.MergeError("the two plans share no member: they are not one household")
+        into = str(plan.id) if cmd.into == "this" else str(other.id)
+        plan.propose_merge(ctx, other, into, cmd.reason)
+        return [other]
+
+    def _accept_merge(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptMerge) -> list[Any]:
+        proposal = plan.merge_proposal(cmd.proposal_id)
+        other_id = (
+            proposal["from_plan_id"] if proposal["into_plan_id"] == str(plan.id) else proposal["into_plan_id"]
+        )
+        other = self._other_plan(plan, other_id)
+        before = self.households.touched(other)
+        stays, goes = (plan, other) if proposal["into_plan_id"] == str(plan.id) else (other, plan)
+        same = self.households.shared_people(goes, stays)
+        plan.accept_merge(ctx, other, cmd.proposal_id, same)
+        carried = [m for m in goes.members if m not in same and m in stays.members]
+        return [before, *self._move_registrations(stays, carried)]
+
+    def _decline_merge(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineMerge) -> list[Any]:
+        proposal = plan.merge_proposal(cmd.proposal_id)
+        other_id = (
+            proposal["from_plan_id"] if proposal["into_plan_id"] == str(plan.id) else proposal["into_plan_id"]
+        )
+        other = self._other_plan(plan, other_id)
+        plan.decline_merge(ctx, other, cmd.proposal_id, cmd.reason)
+        return [other]
+
+    def _split_household(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.SplitHousehold) -> list[Any]:
+        team_id = cmd.team_id or plan.team_id
+        if self.directory.team(team_id).tenant != plan.tenant:
+            raise errors.UnknownReferenceError(f"unknown team {team_id}")
+        regisseur = self.directory.professional_ref(
+            cmd.regisseur_id or ctx.actor.professional_id, plan.tenant
+        )
+        new_plan = HouseholdPlan.split_from(ctx, plan, cmd.member_ids, team_id, cmd.address, cmd.reason)
+        new_plan.join_care_team(ctx, regisseur, "regisseur")
+        new_plan.assign_regisseur(ctx, regisseur.professional_id)
+        plan.split_off(ctx, new_plan, cmd.member_ids, cmd.goal_ids, cmd.agreement_ids, cmd.reason)
+        return [Touched(new_plan), *self._move_registrations(new_plan, cmd.member_ids)]
+
+    def _other_plan(self, plan: HouseholdPlan, other_id: str) -> HouseholdPlan:
+        """The other plan of a merge, in the same tenant; said as unknown otherwise."""
+        try:
+            other: object = self.repository.get(_uuid(other_id))
+        except AggregateNotFoundError:
+            raise errors.MergeError(f"no open plan {other_id} in this tenant") from None
+        if not isinstance(other, HouseholdPlan) or other.tenant != plan.tenant or other.id == plan.id:
+            raise errors.MergeError(f"no open plan {other_id} in this tenant")
+        return other
+
+    def _move_registrations(self, plan: HouseholdPlan, member_ids: list[str]) -> list[MemberRegistration]:
+        """Members who now live in `plan`: `/subjects/{member_id}` finds them there."""
+        moved = []
+        for member_id in member_ids:
+            try:
+                registration: MemberRegistration = self.repository.get(
+                    MemberRegistration.create_id(plan.tenant, member_id)
+                )
+            except AggregateNotFoundError:
+                continue
+            registration.move(str(plan.id))
+            moved.append(registration)
+        return moved
 
     def _leave_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.LeaveCareTeam) -> None:
         plan.leave_care_team(ctx, cmd.professional_id, cmd.reason)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eenplan.domain import errors
-from eenplan.domain.context import CommandContext
+from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.intake.signals import SignalTerms
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ class WritePolicy(Protocol):
 
     def authorise(self, ctx: CommandContext, plan: HouseholdPlan, cmd: Any, team_lead: bool) -> None:
         """Return when allowed; raise PlanNotFoundError (no relation) or NotAllowedError (no rule)."""
+
+    def may_see(self, actor: Actor, plan: HouseholdPlan) -> bool:
+        """Whether the read filter lets this caller see the plan at all."""
 
 
 class RegisseurLoad(Protocol):

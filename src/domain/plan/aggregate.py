@@ -21,7 +21,7 @@ from eenplan.domain.commands import NO_FIXED_ADDRESS, Address, Member, NoFixedAd
 from eenplan.domain.context import CommandContext, ProfessionalRef
 from eenplan.domain.plan import events as ev
 from eenplan.domain.plan.consent import check_givers
-from eenplan.domain.plan.proposals import ProposalCommands
+from eenplan.domain.plan.household import HouseholdCommands
 from eenplan.domain.plan.state import new_id
 from eenplan.domain.plan.team import CareTeamCommands
 from eenplan.domain.plan.work import WorkCommands
@@ -39,7 +39,7 @@ def member_record(member: Member) -> dict[str, Any]:
     return record
 
 
-class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate):
+class HouseholdPlan(CareTeamCommands, HouseholdCommands, WorkCommands, Aggregate):
     # v2: the address has a `kind`; snapshots taken before it get one on loading.
     class_version = 2
     upcast_v1_v2 = staticmethod(ev.with_address_kind)
@@ -63,6 +63,33 @@ class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate)
             reason=cmd.reason,
             help_request_id=help_request_id,
         )
+
+    @classmethod
+    def split_from(
+        cls,
+        ctx: CommandContext,
+        plan: HouseholdPlan,
+        member_ids: list[str],
+        team_id: str,
+        address: Address | NoFixedAddress | None,
+        reason: str,
+    ) -> HouseholdPlan:
+        """The plan of members who leave `plan`'s household: opened empty, the members carried in,
+        so its history names where they came from from its first events on."""
+        new = cls._create(
+            ev.Opened,
+            meta=ctx.meta(),
+            tenant=plan.tenant,
+            team_id=team_id,
+            legal_basis=plan.legal_basis,
+            members=[],
+            address=address_record(address),
+            reason=reason,
+            help_request_id=None,
+        )
+        members = {m: dict(plan.members[m]) for m in member_ids if m in plan.members}
+        new._trigger(ctx, ev.CarriedOver, from_plan_id=str(plan.id), kind="members", items=members)
+        return new
 
     # --- household -------------------------------------------------------------------
 
@@ -154,6 +181,9 @@ class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate)
     def reopen_plan(self, ctx: CommandContext, reason: str) -> None:
         if self.status != "closed":
             raise errors.PlanNotClosedError()
+        merged_into = self.__dict__.get("merged_into")
+        if merged_into:
+            raise errors.MergeError(f"the plan went into plan {merged_into}; work on there")
         self._trigger(ctx, ev.PlanReopened, reason=reason)
 
     # --- reorganisation --------------------------------------------------------------

@@ -57,6 +57,18 @@ PERSONAL_FIELDS: dict[str, dict[str, str]] = {
     "CaseConferenceHeld": {"decisions": GENERAL},
     "PlanClosed": {"reason": GENERAL},
     "PlanReopened": {"reason": GENERAL},
+    "JoinRequested": {"reason": GENERAL},
+    "SecondPlanOpened": {"reason": GENERAL},
+    "MergeProposed": {"reason": GENERAL},
+    "HouseholdSplit": {"reason": GENERAL},
+    # Items carried in from another plan: the same fields as in the state they came from.
+    "CarriedOver": {
+        **_under("items[]", _PERSON),
+        "items[].description": OWN,
+        "items[].score": OWN,
+        "items[].action": OWN,
+        "items[].purpose": GENERAL,
+    },
 }
 
 # Where an event names the data subject its personal fields are about. Events
@@ -67,6 +79,7 @@ SUBJECT_FIELDS: dict[str, str] = {
     "MemberRemoved": "member_id",
     "MemberCorrected": "member_id",
     "ConsentRecorded": "given_by[]",
+    "CarriedOver": "items[].member_id",
 }
 
 # The same personal fields in a plan's state (snapshots, the cached aggregate)
@@ -80,6 +93,8 @@ STATE_FIELDS: dict[str, str] = {
     "goals[].score": OWN,
     "agreements[].action": OWN,
     "proposals[].agreement.action": OWN,
+    "proposals[].reason": GENERAL,
+    "second_plan.reason": GENERAL,
     "risk.rationale": SAFETY,
     "risk.instrument": SAFETY,
     "consents[].purpose": GENERAL,

@@ -495,6 +495,116 @@ class ProposalDeclined(PlanEvent):
         proposal["decided_at"] = self.at
 
 
+class JoinRequested(PlanEvent):
+    """A professional who opened, or meant to open, a plan for this household asks to join its care
+    team (a match said "household has plan"); the regisseur or a team lead accepts or declines."""
+
+    proposal_id: str
+    professional_id: str
+    organisation_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        _proposals(plan)[self.proposal_id] = {
+            "kind": "join_request",
+            "professional_id": self.professional_id,
+            "organisation_id": self.organisation_id,
+            "role": "care_team",
+            "reason": self.reason,
+            "proposed_by": self.professional_id,
+            "proposed_at": self.at,
+            "status": "pending",
+        }
+
+
+class SecondPlanOpened(PlanEvent):
+    """This plan was opened on purpose beside open plans of the same people (co-parenting, for
+    example), with a reason; reported to the privacy officer like break-the-glass."""
+
+    reason: str
+    beside_plan_ids: list[str]
+    member_ids: list[str]
+
+    def apply(self, plan: Any) -> None:
+        plan.__dict__.setdefault("beside", [])
+        plan.beside = sorted({*plan.beside, *self.beside_plan_ids})
+        plan.second_plan = {"reason": self.reason, "beside_plan_ids": list(self.beside_plan_ids)}
+
+
+class MergeProposed(PlanEvent):
+    """One regisseur proposes that two plans of one household become one; the other regisseur
+    answers. Recorded on both plans, so each regisseur sees it in their own plan."""
+
+    proposal_id: str
+    into_plan_id: str
+    from_plan_id: str
+    proposed_on: str  # the proposing regisseur's plan; the other plan's regisseur answers
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        _proposals(plan)[self.proposal_id] = {
+            "kind": "merge",
+            "into_plan_id": self.into_plan_id,
+            "from_plan_id": self.from_plan_id,
+            "proposed_on": self.proposed_on,
+            "reason": self.reason,
+            "proposed_by": self.meta.get("acting_for") or self.meta.get("sub"),
+            "proposed_at": self.at,
+            "status": "pending",
+        }
+
+
+class CarriedOver(PlanEvent):
+    """What came into this plan from another, by a merge or a split: one kind of item at a time
+    (members, goals, agreements, care_team, mandates, consents), each naming where it came from."""
+
+    from_plan_id: str
+    kind: str
+    items: dict[str, dict[str, Any]]
+
+    def apply(self, plan: Any) -> None:
+        into = getattr(plan, self.kind)
+        for key, item in self.items.items():
+            if self.kind != "care_team" or key not in into:
+                into[key] = {**item, "carried_from": self.from_plan_id}
+        if self.kind == "members":
+            plan.__dict__.setdefault("carried_from", [])
+            plan.carried_from = sorted({*plan.carried_from, self.from_plan_id})
+
+
+class PlanMerged(PlanEvent):
+    """This plan went into another: closed, its history kept and replayable, its items carried over."""
+
+    into_plan_id: str
+    proposal_id: str
+
+    def apply(self, plan: Any) -> None:
+        plan.status = "closed"
+        plan.closed_at = self.at
+        plan.merged_into = self.into_plan_id
+
+
+class HouseholdSplit(PlanEvent):
+    """Members left the household for a plan of their own, taking the goals and agreements that are
+    theirs; `new_plan_id` links the histories (its first events name this plan)."""
+
+    new_plan_id: str
+    member_ids: list[str]
+    goal_ids: list[str]
+    agreement_ids: list[str]
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        for member_id in self.member_ids:
+            plan.members.pop(member_id, None)
+        for goal_id in self.goal_ids:
+            plan.goals.pop(goal_id, None)
+        for agreement_id in self.agreement_ids:
+            plan.agreements.pop(agreement_id, None)
+        plan.__dict__.setdefault("split_into", [])
+        plan.split_into = [*plan.split_into, self.new_plan_id]
+
+
 # Every event of the household plan, the first (`Opened`) included: for topic filters on the log.
 PLAN_EVENTS: tuple[type[Any], ...] = tuple(
     cls

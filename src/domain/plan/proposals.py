@@ -63,7 +63,7 @@ class ProposalCommands(PlanState):
         return proposal_id
 
     def accept_proposal(self, ctx: CommandContext, proposal_id: str) -> None:
-        proposal = dict(self._pending(proposal_id))  # a copy: accepting moves the agreement out of it
+        proposal = dict(self._answerable(proposal_id))  # a copy: accepting moves the agreement out of it
         if proposal["kind"] == "care_team" and proposal["professional_id"] in self.care_team:
             raise errors.NotOnCareTeamError(f"professional {proposal['professional_id']} already joined")
         self._emit(ctx, ev.ProposalAccepted, proposal_id=proposal_id)
@@ -80,12 +80,21 @@ class ProposalCommands(PlanState):
             self._emit(ctx, ev.AgreementMade, agreement_id=proposal_id, **agreement)
 
     def decline_proposal(self, ctx: CommandContext, proposal_id: str, reason: str) -> None:
-        self._pending(proposal_id)
+        self._answerable(proposal_id)
         self._emit(ctx, ev.ProposalDeclined, proposal_id=proposal_id, reason=reason)
 
     def pending_proposal(self, proposal_id: str) -> dict[str, Any] | None:
         proposal = self.proposals.get(proposal_id)
         return proposal if proposal and proposal["status"] == "pending" else None
+
+    def _answerable(self, proposal_id: str) -> dict[str, Any]:
+        """A pending proposal to a worker or their organisation (joining, an agreement)."""
+        proposal = self._pending(proposal_id)
+        if proposal["kind"] == "join_request":
+            raise errors.ProposalError(f"{proposal_id} is a join request: the regisseur answers it")
+        if proposal["kind"] == "merge":
+            raise errors.ProposalError(f"{proposal_id} is a merge proposal: the other regisseur answers it")
+        return proposal
 
     def _pending(self, proposal_id: str) -> dict[str, Any]:
         proposal = self.pending_proposal(proposal_id)

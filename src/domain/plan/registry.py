@@ -24,3 +24,8 @@ class MemberRegistration(Aggregate):
         self.tenant = tenant
         self.member_id = member_id
         self.plan_id = plan_id
+
+    @event("Moved")
+    def move(self, plan_id: str) -> None:
+        """The member lives in another plan now (a merge or a split): its subject requests go there."""
+        self.plan_id = plan_id

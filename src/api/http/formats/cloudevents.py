@@ -53,6 +53,12 @@ TYPE_TO_COMMAND: dict[str, str] = {
         "caseconference.held": "hold_case_conference",
         "plan.closed": "close_plan",
         "plan.reopened": "reopen_plan",
+        "joinrequest.accepted": "accept_join_request",
+        "joinrequest.declined": "decline_join_request",
+        "merge.proposed": "propose_merge",
+        "merge.accepted": "accept_merge",
+        "merge.declined": "decline_merge",
+        "household.split": "split_household",
     }.items()
 }
 COMMAND = TypeAdapter(PlanCommand)

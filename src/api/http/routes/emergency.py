@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
@@ -94,3 +94,15 @@ def review_emergency_access(
     )
     note_nothing()  # a repeat processed nothing; a first run noted the review itself
     return response
+
+
+@router.get("/privacy/second-plans", openapi_extra=activity("emergency_review"))
+def read_second_plans(caller: PrivacyOfficerDep, container: ContainerDep) -> dict[str, Any]:
+    """Plans opened on purpose beside an open plan of the same people (one household, one plan's
+    override), newest first, with their reasons: reviewed by the privacy officer like break-the-glass."""
+    plans = container.eenplan.households.second_plans(caller.tenants)
+    for listed in plans:  # reasons are the households' data
+        note_processing(caller, listed["plan_id"], listed["member_ids"])
+    if not plans:
+        note_nothing()
+    return {"second_plans": plans}

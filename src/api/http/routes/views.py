@@ -11,17 +11,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation
+from eenplan.api.http.deps import CallerDep, ContainerDep, caller_with, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.reads import MAX_INT64, Day
-from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries
+from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries, SuspectedDuplicates
 from eenplan.domain.commands import Id, TenantCode
 from eenplan.domain.context import Actor
-from eenplan.domain.values import RiskLevel
+from eenplan.domain.errors import NotFoundError
+from eenplan.domain.values import RiskLevel, Role
 from eenplan.privacy.processing import note_nothing, note_processing
 from eenplan.projections.queries import Filters, Page
 
 router = APIRouter(tags=["views"], route_class=LoggedRoute)
+DuplicatesReaderDep = Annotated[Actor, caller_with(Role.ADMIN, Role.AUDITOR)]
 
 MinPosition = Annotated[
     int | None,
@@ -123,3 +125,23 @@ def read_monitoring(
         raise_validation("from", "`from` must not be after `to`", "query")
     report = container.projections.monitoring(caller, tenant, start, end, min_position)
     return Monitoring.model_validate(report)
+
+
+@router.get("/households/duplicates", response_model=SuspectedDuplicates, openapi_extra=activity("audit"))
+def read_suspected_duplicates(
+    caller: DuplicatesReaderDep,
+    container: ContainerDep,
+    tenant: Annotated[TenantCode, Query()],
+    min_position: MinPosition = None,
+) -> SuspectedDuplicates:
+    """Open plans of the tenant that hold the same person (by BSN, or by family name and birth date),
+    for their regisseurs to merge: plans opened before matching existed (administrators, auditors)."""
+    if not caller.serves(tenant):
+        raise NotFoundError(f"tenant {tenant} not found")
+    pairs = container.projections.suspected_duplicates(tenant, min_position)
+    for pair in pairs:  # the match read these members' pseudonyms
+        for plan_id, index in zip(pair["plan_ids"], (0, 1), strict=True):
+            note_processing(caller, plan_id, sorted({m["member_ids"][index] for m in pair["members"]}))
+    if not pairs:
+        note_nothing()
+    return SuspectedDuplicates.model_validate({"tenant": tenant, "pairs": pairs})

@@ -57,6 +57,7 @@ class MemberPublic(Public):
     family_name: str | None = None
     birth_date: str | None = None
     bsn: str | None = None
+    carried_from: str | None = None  # the plan this member came from (a merge or a split)
 
 
 class PlanPublic(Public):
@@ -85,6 +86,12 @@ class PlanPublic(Public):
     notes: list[dict[str, Any]] = []
     conferences: list[dict[str, Any]] = []
     proposals: list[dict[str, Any]] = []
+    # One household, one plan (docs/households.md): the plan this one went into, the plans members
+    # left for, the plans members came from, and why it was opened beside another plan on purpose.
+    merged_into: str | None = None
+    split_into: list[str] = []
+    carried_from: list[str] = []
+    second_plan: dict[str, Any] | None = None
 
 
 class HistoryEntry(Public):

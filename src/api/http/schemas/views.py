@@ -5,6 +5,8 @@ None of them carries personal values: ids, statuses, dates, risk levels, counts.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -115,3 +117,19 @@ class Monitoring(Public):
     )
     total: MonitoringCells
     teams: list[TeamMonitoring]
+
+
+class DuplicateMembers(Public):
+    member_ids: list[str]  # the member in the first plan, and the same person in the second
+    by: Literal["bsn", "name_birth_date"]
+
+
+class DuplicatePair(Public):
+    plan_ids: list[str]
+    strength: Literal["bsn", "name_birth_date"]
+    members: list[DuplicateMembers]
+
+
+class SuspectedDuplicates(Public):
+    tenant: str
+    pairs: list[DuplicatePair]
