@@ -6,6 +6,7 @@ Used by unit tests (in memory), integration tests (a real store) and e2e tests
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,9 +44,12 @@ def command(**fields: Any) -> Any:
 
 
 def household(*names: str) -> dict[str, Any]:
+    """A household of its own: the family name is new each time, so no other plan holds these people
+    (one household, one plan: a second plan for the same people is refused)."""
+    family = f"Testpersoon {secrets.choice('BCDFGHJKLMNPQRSTVWZ')}{secrets.token_hex(5)}"
     return {
         "members": [
-            {"given_name": name, "family_name": "Testpersoon", "birth_date": "1985-05-05", "role": "adult"}
+            {"given_name": name, "family_name": family, "birth_date": "1985-05-05", "role": "adult"}
             for name in (names or ("Alex",))
         ],
         "address": {

@@ -69,7 +69,14 @@ def open_plan(world: HttpWorld, kind: str, **extra: Any) -> dict[str, Any]:
         "legal_basis": "wmo2015",
         "household": {
             "members": [
-                {"given_name": "Ann", "family_name": "Jansen", "birth_date": "1984-02-02", "role": "parent"}
+                # A family of its own each time: one household, one plan (another plan of the same
+                # people would be refused as a duplicate).
+                {
+                    "given_name": "Ann",
+                    "family_name": f"Jansen {uuid.uuid4().hex[:10]}",
+                    "birth_date": "1984-02-02",
+                    "role": "parent",
+                }
             ],
             "address": {
                 "street": "Lange Delft",

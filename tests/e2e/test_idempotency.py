@@ -32,14 +32,15 @@ def test_a_repeated_key_gets_the_first_answer_byte_for_byte_and_records_nothing_
 ) -> None:
     pro, org = _pro(world)
     bearer = token(pro, org)
+    opening = open_body(world)  # one body, sent again with its key
     server = Server(settings)
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             first_open = client.post(
-                "/plans", json=open_body(world), headers=auth(bearer, **{"Idempotency-Key": "open-1"})
+                "/plans", json=opening, headers=auth(bearer, **{"Idempotency-Key": "open-1"})
             )
             again_open = client.post(
-                "/plans", json=open_body(world), headers=auth(bearer, **{"Idempotency-Key": "open-1"})
+                "/plans", json=opening, headers=auth(bearer, **{"Idempotency-Key": "open-1"})
             )
             plan_id = first_open.json()["plan_id"]
             note = {"type": "add_note", "category": "general", "text": "gebeld met school"}
@@ -59,7 +60,7 @@ def test_a_repeated_key_gets_the_first_answer_byte_for_byte_and_records_nothing_
                 f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"Idempotency-Key": "note-1"})
             )
             open_after_restart = client.post(
-                "/plans", json=open_body(world), headers=auth(bearer, **{"Idempotency-Key": "open-1"})
+                "/plans", json=opening, headers=auth(bearer, **{"Idempotency-Key": "open-1"})
             )
             assert _version(client, plan_id, bearer) == version
     finally:

@@ -79,7 +79,10 @@ def cases(client: httpx.Client, token: TokenFactory) -> list[Case]:
     desk = bearer(token, pro, org)
     request_id = admin_post(client, "/help-requests", help_request(), desk)["request_id"]
     plan = {"tenant": TENANT, "team_id": team, "legal_basis": "wmo2015", "household": household()}
-    plans = [admin_post(client, "/plans", {**plan, "reason": "debts"}, desk)["plan_id"] for _ in range(2)]
+    plans = [
+        admin_post(client, "/plans", {**plan, "household": household(), "reason": "debts"}, desk)["plan_id"]
+        for _ in range(2)
+    ]
     activity = {"name": "Budgetcafé", "provider": "Welzijn", "topics": ["money"], "location": "Oost"}
     activity |= {"times": "di 10-12"}
     activity_id = admin_post(client, "/activities", {**activity, "id": uid("act")}, admin.headers)["id"]

@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
+from eenplan.api.cli.main import cli
 from eenplan.api.settings import Settings
 from tests.conftest import STORE
 from tests.e2e.conftest import Server, TokenFactory
@@ -122,3 +124,48 @@ def test_an_old_store_streams_its_changes_with_their_type_names(
         "RiskAssessed",
     ]
     assert [c["version"] for c in changes] == list(range(1, 11))
+
+
+def test_an_old_store_is_indexed_once_and_then_refuses_a_second_plan(
+    legacy: httpx.Client, legacy_settings: Settings, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plans opened before matching existed are not in the household index: until `eenplan households
+    index` runs, a second plan for Marloes goes through (as in the old store); after it, it is refused,
+    and the duplicate made before is reported for merging."""
+    marloes = {
+        "given_name": "Marloes",
+        "family_name": "Pietersen",
+        "birth_date": "1988-04-02",
+        "role": "parent",
+    }
+    body = {
+        "tenant": "GM0687",
+        "team_id": "gebiedsteam-middelburg-noordwest",
+        "legal_basis": "wmo2015",
+        "household": {"members": [marloes]},
+        "reason": "schulden",
+    }
+    bram = _bearer(token, "p-bram", "welzijn-walcheren", "professional")
+    before = legacy.post("/plans", json=body, headers=bram)
+    assert before.status_code == 201, before.text  # the old store has no index yet
+
+    for name, value in {
+        "EENPLAN_DATABASE_URL": legacy_settings.database_url,
+        "EENPLAN_DATA_DIR": str(legacy_settings.data_dir),
+        "EENPLAN_MASTER_KEY": MASTER_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    ran = CliRunner().invoke(cli, ["households", "index"])
+    assert ran.exit_code == 0, ran.output
+    assert "share a person with another open plan" in ran.output and not ran.output.startswith("indexed 0")
+
+    after = legacy.post("/plans", json=body, headers=bram)
+    assert after.status_code == 409 and after.json()["match"] == "name_birth_date", after.text
+    admin = _bearer(token, "demo-admin", "gemeente-middelburg", "admin")
+    head = legacy.get("/ready").json()["position"]
+    report = legacy.get(
+        "/households/duplicates", params={"tenant": "GM0687", "min_position": head}, headers=admin
+    )
+    assert report.status_code == 200, report.text
+    pairs = report.json()["pairs"]
+    assert [p for p in pairs if before.json()["plan_id"] in p["plan_ids"]], pairs

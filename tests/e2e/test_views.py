@@ -83,7 +83,7 @@ def test_ready_reports_each_projections_position_and_lag(client: httpx.Client, t
     setup_team(client, token)
     ready = client.get("/ready").json()
     names = {p["name"] for p in ready["projections"]}
-    assert names == {"plans", "directory"}
+    assert names == {"plans", "directory", "households"}
     assert all(p["head"] == ready["position"] for p in ready["projections"])
 
 

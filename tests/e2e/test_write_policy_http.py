@@ -42,7 +42,7 @@ def test_the_police_cannot_consent_on_the_households_behalf_to_see_more(
     assert own.json()["rule"] == {
         "command": "record_consent",
         "allowed": ["regisseur", "team_lead"],
-        "policy_version": "2026.1",
+        "policy_version": "2026.2",
     }
     outsider = _post(
         world,

@@ -75,7 +75,10 @@ def test_a_caseload_read_logs_the_same_lines_from_the_view_as_from_the_event_sto
     steps = [
         lambda: None,
         lambda: world.run(pro, first, type="add_member", member=CHILD),
-        lambda: world.run(pro, second, type="add_member", member=CHILD),
+        # Another child: one person is in one open plan (a second plan of the same child is refused).
+        lambda: world.run(
+            pro, second, type="add_member", member={**CHILD, "given_name": "Sam", "family_name": "Smit"}
+        ),
         lambda: world.run(
             pro,
             first,

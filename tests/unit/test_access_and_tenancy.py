@@ -74,6 +74,7 @@ def test_a_member_id_is_unique_within_a_tenant_but_not_across_tenants(world: Wor
     from eenplan.domain.commands import OpenPlan
 
     world.app.plans.open_plan(world.ctx(regisseur), OpenPlan.model_validate(body))
+    body["household"]["members"][0]["family_name"] = "Iemand Anders"  # another household, same id
     with pytest.raises(errors.AlreadyExistsError):
         world.app.plans.open_plan(world.ctx(regisseur), OpenPlan.model_validate(body))
     other = make_world(world.app, tenant="GM0363")

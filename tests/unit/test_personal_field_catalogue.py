@@ -55,6 +55,15 @@ STRUCTURE = {
     "from_team_id",
     "to_team_id",
     "regisseur",  # a reorganisation's new regisseur: professional and organisation ids
+    # One household, one plan: ids of plans and proposals, and what kind of item was carried.
+    "from_plan_id",
+    "into_plan_id",
+    "new_plan_id",
+    "proposed_on",
+    "beside_plan_ids",
+    "goal_ids",
+    "agreement_ids",
+    "kind",
 }
 
 
