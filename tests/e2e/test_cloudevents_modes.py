@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from eenplan.api.http.idempotency import fingerprint
 from eenplan.api.settings import Settings
+from eenplan.api.store.idempotency_keys import Reply, build_keystore, scoped_key
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, cloudevent, police_system_on_plan, seed
 from tests.factories import World
@@ -77,6 +79,24 @@ def test_a_binary_mode_event_runs_its_command_and_is_the_same_event_as_its_struc
         "/events", json={**NOTE, "text": "anders"}, headers=auth(system, **_binary(plan_id, officer))
     )
     assert _problem(other, 422)["type"].endswith("/idempotency-key-reused")
+
+
+def test_a_structured_event_whose_answer_an_earlier_release_stored_still_gets_that_answer(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory, settings: Settings
+) -> None:
+    """Before binary mode, a key was stored with the fingerprint of the whole document as sent."""
+    plan_id, officer, police, system = police_system_on_plan(client, world, token)
+    event = cloudevent(plan_id, "nl.eenplan.note.added", NOTE, id_="voor-de-upgrade", actingfor=officer)
+    key = scoped_key(police, world.systems[police], "ce:urn:politie:bvh#voor-de-upgrade")
+    store = build_keystore(settings)
+    try:
+        _, claim = store.claim(key, fingerprint("/events", event, officer), 0)
+        store.answer(claim, Reply(200, {"content-type": "application/json"}, b'{"stored": "earlier"}'))
+    finally:
+        store.close()
+    headers = auth(system, **{"content-type": "application/cloudevents+json"})
+    repeat = client.post("/events", content=json.dumps(event).encode(), headers=headers)
+    assert (repeat.status_code, repeat.content) == (200, b'{"stored": "earlier"}')
 
 
 @pytest.mark.parametrize("dropped", ["ce-specversion", "ce-id", "ce-source", "ce-type", "ce-subject"])

@@ -83,6 +83,9 @@ class InboundEvent:
     command: Any
     acting_for: str | None
     data: dict[str, Any]
+    # The JSON document as sent (structured and batched mode), which releases before binary mode
+    # fingerprinted: kept while their keys live (EENPLAN_IDEMPOTENCY_TTL_SECONDS) so a repeat still matches.
+    document: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -168,6 +171,7 @@ def _event(document: Any, index: int | None, binary: bool = False) -> InboundEve
         command=_command(document, where),
         acting_for=document.get("actingfor"),
         data=document.get("data", {}),
+        document=None if binary else document,
     )
 
 

@@ -74,12 +74,14 @@ def _run(request: Request, container: Services, caller: Actor, event: cloudevent
     require_acting_for(actor)
     ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
     print_ = fingerprint(request.url.path, event.request, actor.acting_for)
+    sent = [] if event.document is None else [fingerprint(request.url.path, event.document, actor.acting_for)]
     reply = container.idempotency.run(
         ctx,
         True,
         print_,
         lambda: container.eenplan.plans.execute(ctx, event.plan_id, event.command),
         command_reply,
+        earlier=sent,
     )
     subject = getattr(event.command, "member_id", None)
     note_processing(actor, event.plan_id, operation=event.command.type, also=[subject] if subject else [])
