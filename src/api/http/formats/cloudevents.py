@@ -95,7 +95,7 @@ class InboundEvent:
     def request(self) -> dict[str, Any]:
         """What makes a repeat of `source` + `id` the same event, in any content mode.
 
-        Not `time`, nor how the data's type was stated: a resent event may differ there.
+        Not `time`, `datacontenttype` or other attributes: a resent event may differ there.
         """
         return {"type": self.type, "subject": self.plan_id, "actingfor": self.acting_for, "data": self.data}
 
