@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 
@@ -119,9 +120,16 @@ class WriteNotAllowedError(NotAllowedError):
 class VersionMismatchError(DomainError):
     """The caller's If-Match version is not the plan's current version (HTTP 412)."""
 
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"expected version {expected}, but the plan is at version {actual}")
-        self.expected = expected
+    def __init__(self, expected: int | Collection[int], actual: int) -> None:
+        versions = [expected] if isinstance(expected, int) else sorted(expected)
+        if not versions:
+            wanted = "none of the versions given can match"
+        elif len(versions) == 1:
+            wanted = f"expected version {versions[0]}"
+        else:
+            wanted = f"expected one of versions {', '.join(map(str, versions))}"
+        super().__init__(f"{wanted}, but the plan is at version {actual}")
+        self.expected = versions
         self.actual = actual
 
 

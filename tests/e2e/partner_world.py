@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -40,3 +41,38 @@ def open_plan(client: httpx.Client, world: World, token: str) -> str:
     assert response.status_code == 201, response.text
     plan_id: str = response.json()["plan_id"]
     return plan_id
+
+
+def police_system_on_plan(
+    client: httpx.Client, world: World, token: Callable[..., str]
+) -> tuple[str, str, str, str]:
+    """A plan with a welfare regisseur; a police partner system whose professional is on the care team."""
+    welfare, police = world.orgs["welfare"], world.orgs["police"]
+    regisseur, officer = world.pros[welfare][0], world.pros[police][0]
+    bearer = token(regisseur, welfare)
+    plan_id = open_plan(client, world, bearer)
+    joined = client.post(
+        f"/plans/{plan_id}/commands",
+        json={"type": "join_care_team", "professional_id": officer, "role": "wijkagent"},
+        headers=auth(bearer),
+    )
+    assert joined.status_code == 200, joined.text
+    accept = {"type": "accept_proposal", "proposal_id": f"careteam-{officer}"}  # no police mandate: asked
+    accepted = client.post(f"/plans/{plan_id}/commands", json=accept, headers=auth(token(officer, police)))
+    assert accepted.status_code == 200, accepted.text
+    return plan_id, officer, police, token(world.systems[police], police, "partner_system")
+
+
+def cloudevent(
+    plan_id: str, type_: str, data: dict[str, Any], id_: str = "e-1", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": id_,
+        "source": "urn:politie:bvh",
+        "type": type_,
+        "subject": plan_id,
+        "datacontenttype": "application/json",
+        "data": data,
+        **extra,
+    }

@@ -272,3 +272,37 @@ def test_hostile_cloudevents_are_refused_and_a_batch_that_fails_whole_still_answ
     assert answer.status_code == 200, answer.text
     assert [r["status"] for r in answer.json()["results"]] == [404, 404]
     assert _version(http, home) == before
+
+
+HOSTILE_HEADER_VALUES = [
+    '"' + "9" * 7000 + '"',
+    ", ," * 3000,
+    "W/" * 2000 + '"1"',
+    '"' + "\\" * 3000 + '"',
+    '"' + '\\"' * 2000 + '"',
+    '"1";' + "a=1;" * 1500,
+    "%" * 5000,
+    "%C0%AF" * 500,
+    "\u00ff\u00fe",
+]
+
+
+def test_hostile_conditions_idempotency_keys_and_cloudevents_headers_are_a_4xx_never_a_5xx(
+    live: tuple[httpx.Client, Household],
+) -> None:
+    http, home = live
+    before = _version(http, home)
+    note = {"type": "add_note", "category": "general", "text": "x"}
+    binary = {"ce-specversion": "1.0", "ce-id": "h", "ce-source": "urn:x", "ce-type": "nl.eenplan.note.added"}
+    for value in (v.encode("latin-1") for v in HOSTILE_HEADER_VALUES):
+        read = http.get(f"/plans/{home.plan_id}", headers={"If-None-Match": value})
+        assert read.status_code in (200, 304, 422), read.text[:300]
+        for header in ("If-Match", "Idempotency-Key"):
+            response = http.post(f"/plans/{home.plan_id}/commands", json=note, headers={header: value})
+            _refused(response, 412, 422)
+        for name in ("ce-id", "ce-subject", "ce-actingfor"):
+            headers = {**binary, "ce-subject": home.plan_id, name: value}
+            _refused(
+                http.post("/events", json={"category": "general", "text": "x"}, headers=headers), 404, 422
+            )
+    assert _version(http, home) == before

@@ -181,3 +181,56 @@ def test_a_batch_with_one_failing_command_saves_nothing_and_names_its_index(
     assert response.json()["index"] == 2
     assert too_many.status_code == 422
     assert _version(client, plan_id, bearer) == before
+
+
+def test_a_quoted_idempotency_key_is_a_structured_field_string_and_the_same_key_as_its_bare_form(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    """draft-ietf-httpapi-idempotency-key-header: the key is an RFC 8941 String; the bare form still works."""
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    key = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+    note = {"type": "add_note", "category": "general", "text": "gebeld met school"}
+    commands = f"/plans/{plan_id}/commands"
+    answers = [
+        client.post(commands, json=note, headers=auth(bearer, **{"Idempotency-Key": value}))
+        for value in (f'"{key}"', key, f'"{key}";origin=crm;retry=?1')
+    ]
+    assert answers[0].status_code == 200, answers[0].text
+    assert {a.content for a in answers} == {answers[0].content}
+    history = client.get(f"/plans/{plan_id}/history", headers=auth(bearer)).json()["events"]
+    assert [e["actor"]["command_id"] for e in history if e["type"] == "NoteAdded"] == [key]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"k-1', '"k-1"x', '"k\\-1"', '""', '"k 1"', '"k-1";Origin=crm', '"k-1", "k-2"', "k 1"],
+)
+def test_an_idempotency_key_that_is_neither_a_string_nor_a_bare_key_is_refused_with_422(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory, value: str
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    before = _version(client, plan_id, bearer)
+    note = {"type": "add_note", "category": "general", "text": "x"}
+    response = client.post(
+        f"/plans/{plan_id}/commands", json=note, headers=auth(bearer, **{"Idempotency-Key": value})
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert _version(client, plan_id, bearer) == before
+
+
+def test_two_idempotency_keys_in_one_request_are_refused_with_422(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    pro, org = _pro(world)
+    bearer = token(pro, org)
+    plan_id = open_plan(client, world, bearer)
+    headers = [*auth(bearer).items(), ("Idempotency-Key", '"k-1"'), ("Idempotency-Key", '"k-2"')]
+    note = {"type": "add_note", "category": "general", "text": "x"}
+    response = client.post(f"/plans/{plan_id}/commands", json=note, headers=headers)
+    assert (response.status_code, response.headers["content-type"]) == (422, "application/problem+json")

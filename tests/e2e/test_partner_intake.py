@@ -10,7 +10,7 @@ import pytest
 from eenplan.api.http.formats.cloudevents import TYPE_TO_COMMAND
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
-from tests.e2e.partner_world import auth, open_plan, seed
+from tests.e2e.partner_world import auth, cloudevent, police_system_on_plan, seed
 from tests.factories import World
 
 STRUCTURED = {"content-type": "application/cloudevents+json"}
@@ -22,41 +22,10 @@ def world(settings: Settings) -> World:
     return seed(settings)
 
 
-def _setup(client: httpx.Client, world: World, token: TokenFactory) -> tuple[str, str, str, str]:
-    """A plan with a welfare regisseur; a police partner system whose professional is on the care team."""
-    welfare, police = world.orgs["welfare"], world.orgs["police"]
-    regisseur, officer = world.pros[welfare][0], world.pros[police][0]
-    bearer = token(regisseur, welfare)
-    plan_id = open_plan(client, world, bearer)
-    joined = client.post(
-        f"/plans/{plan_id}/commands",
-        json={"type": "join_care_team", "professional_id": officer, "role": "wijkagent"},
-        headers=auth(bearer),
-    )
-    assert joined.status_code == 200, joined.text
-    accept = {"type": "accept_proposal", "proposal_id": f"careteam-{officer}"}  # no police mandate: asked
-    accepted = client.post(f"/plans/{plan_id}/commands", json=accept, headers=auth(token(officer, police)))
-    assert accepted.status_code == 200, accepted.text
-    return plan_id, officer, police, token(world.systems[police], police, "partner_system")
-
-
-def _event(plan_id: str, type_: str, data: dict[str, Any], id_: str = "e-1", **extra: Any) -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": id_,
-        "source": "urn:politie:bvh",
-        "type": type_,
-        "subject": plan_id,
-        "datacontenttype": "application/json",
-        "data": data,
-        **extra,
-    }
-
-
 def test_a_partner_system_command_records_the_system_and_the_professional_it_acts_for(
     server: Server, client: httpx.Client, world: World, token: TokenFactory
 ) -> None:
-    plan_id, officer, police, system = _setup(client, world, token)
+    plan_id, officer, police, system = police_system_on_plan(client, world, token)
     note = {"type": "add_note", "category": "general", "text": "melding besproken"}
     response = client.post(
         f"/plans/{plan_id}/commands", json=note, headers=auth(system, **{"X-Acting-For": officer})
@@ -72,7 +41,7 @@ def test_a_partner_system_command_records_the_system_and_the_professional_it_act
 def test_a_partner_system_must_name_a_professional_of_its_own_organisation(
     server: Server, client: httpx.Client, world: World, token: TokenFactory
 ) -> None:
-    plan_id, _, _, system = _setup(client, world, token)
+    plan_id, _, _, system = police_system_on_plan(client, world, token)
     outsider = world.pros[world.orgs["welfare"]][1]
     note = {"type": "add_note", "category": "general", "text": "x"}
     unnamed = client.post(f"/plans/{plan_id}/commands", json=note, headers=auth(system))
@@ -91,8 +60,8 @@ def test_a_partner_system_must_name_a_professional_of_its_own_organisation(
 def test_a_cloudevent_runs_its_command_once_per_source_and_id(
     server: Server, client: httpx.Client, world: World, token: TokenFactory
 ) -> None:
-    plan_id, officer, _, system = _setup(client, world, token)
-    event = _event(
+    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    event = cloudevent(
         plan_id,
         "nl.eenplan.note.added",
         {"category": "justice", "text": "geen incidenten sinds de aangifte"},
@@ -112,13 +81,13 @@ def test_a_cloudevent_runs_its_command_once_per_source_and_id(
 def test_a_cloudevents_batch_answers_per_event_in_order(
     server: Server, client: httpx.Client, world: World, token: TokenFactory
 ) -> None:
-    plan_id, officer, _, system = _setup(client, world, token)
+    plan_id, officer, _, system = police_system_on_plan(client, world, token)
     events = [
-        _event(plan_id, "nl.eenplan.note.added", {"category": "justice", "text": "aangifte"}, id_="b-1"),
-        _event(plan_id, "nl.eenplan.goal.progressed", {"goal_id": "missing", "score": 2}, id_="b-2"),
-        _event(plan_id, "nl.eenplan.note.added", {"category": "safety", "text": "spanningen"}, id_="b-3"),
+        cloudevent(plan_id, "nl.eenplan.note.added", {"category": "justice", "text": "aangifte"}, id_="b-1"),
+        cloudevent(plan_id, "nl.eenplan.goal.progressed", {"goal_id": "missing", "score": 2}, id_="b-2"),
+        cloudevent(plan_id, "nl.eenplan.note.added", {"category": "safety", "text": "spanningen"}, id_="b-3"),
         # The write policy holds for CloudEvents too: assessing risk is the regisseur's or a team lead's.
-        _event(
+        cloudevent(
             plan_id, "nl.eenplan.risk.assessed", {"level": "medium", "rationale": "spanningen"}, id_="b-4"
         ),
     ]
@@ -139,10 +108,10 @@ def test_a_cloudevents_batch_answers_per_event_in_order(
 def test_an_unknown_event_type_is_refused_with_the_list_of_known_types(
     server: Server, client: httpx.Client, world: World, token: TokenFactory
 ) -> None:
-    plan_id, officer, _, system = _setup(client, world, token)
+    plan_id, officer, _, system = police_system_on_plan(client, world, token)
     response = client.post(
         "/events",
-        content=_json(_event(plan_id, "nl.eenplan.household.exploded", {}, actingfor=officer)),
+        content=_json(cloudevent(plan_id, "nl.eenplan.household.exploded", {}, actingfor=officer)),
         headers=auth(system, **STRUCTURED),
     )
     assert response.status_code == 422
@@ -167,20 +136,35 @@ def test_an_event_missing_required_cloudevents_attributes_or_fields_is_refused(
     change: dict[str, Any],
     status: int,
 ) -> None:
-    plan_id, officer, _, system = _setup(client, world, token)
-    event = _event(plan_id, "nl.eenplan.note.added", {"category": "general", "text": "x"}, actingfor=officer)
+    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    event = cloudevent(
+        plan_id, "nl.eenplan.note.added", {"category": "general", "text": "x"}, actingfor=officer
+    )
     event.update(change)
     response = client.post(
         "/events",
         content=_json({k: v for k, v in event.items() if v is not None}),
         headers=auth(system, **STRUCTURED),
     )
-    plain_json = client.post(
-        "/events", content=_json(event), headers=auth(system, **{"content-type": "application/json"})
-    )
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
-    assert plain_json.status_code == 415
+
+
+def test_a_whole_event_sent_as_plain_json_is_binary_mode_without_its_headers_and_is_refused_naming_them(
+    server: Server, client: httpx.Client, world: World, token: TokenFactory
+) -> None:
+    """Any Content-Type but the CloudEvents formats means binary mode: attributes come in headers."""
+    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    event = cloudevent(
+        plan_id, "nl.eenplan.note.added", {"category": "general", "text": "x"}, actingfor=officer
+    )
+    response = client.post(
+        "/events", content=_json(event), headers=auth(system, **{"content-type": "application/json"})
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    missing = ["ce-specversion", "ce-id", "ce-source", "ce-type", "ce-subject"]
+    assert [line["loc"] for line in response.json()["errors"]] == [["header", name] for name in missing]
 
 
 def _json(value: Any) -> bytes:

@@ -79,3 +79,17 @@ def test_a_stale_expected_version_is_refused(app: Eenplan) -> None:
             command(type="add_note", category="general", text="y"),
             if_match=outcome.version,
         )
+
+
+def test_an_expected_set_of_versions_runs_when_the_plan_is_at_one_of_them_and_an_empty_set_never(
+    app: Eenplan,
+) -> None:
+    world = make_world(app)
+    regisseur = world.pros[world.orgs["welfare"]][0]
+    outcome = world.open(regisseur)
+    note = command(type="add_note", category="general", text="x")
+    ran = app.plans.execute(world.ctx(regisseur), outcome.plan_id, note, frozenset({1, outcome.version}))
+    assert ran.version == outcome.version + 1
+    with pytest.raises(errors.VersionMismatchError) as refused:
+        app.plans.execute(world.ctx(regisseur), outcome.plan_id, note, frozenset())
+    assert refused.value.expected == []

@@ -30,14 +30,39 @@ def test_every_command_has_exactly_one_cloudevents_type() -> None:
 def test_a_batch_with_one_bad_event_is_refused_whole_naming_its_index() -> None:
     body = json.dumps([_event(), _event(id="2", specversion="0.3")]).encode()
     with pytest.raises(ProblemError) as refused:
-        parse(BATCH, body)
+        parse([("content-type", BATCH)], body)
     assert (refused.value.status, refused.value.extra["index"]) == (422, 1)
 
 
 def test_a_structured_event_becomes_its_command_keyed_by_source_and_id() -> None:
-    is_batch, (event,) = parse(f"{STRUCTURED}; charset=utf-8", json.dumps(_event()).encode())
+    is_batch, (event,) = parse(
+        [("Content-Type", f"{STRUCTURED}; charset=utf-8")], json.dumps(_event()).encode()
+    )
     assert not is_batch
     assert (event.command.type, event.plan_id, event.key) == ("add_note", "p", "ce:urn:x#1")
+
+
+def test_a_binary_event_is_the_same_event_as_its_structured_form() -> None:
+    headers = [
+        ("content-type", "application/json; charset=utf-8"),
+        ("ce-specversion", "1.0"),
+        ("CE-ID", '"1"'),
+        ("ce-source", "urn%3ax"),
+        ("ce-type", "nl.eenplan.note.added"),
+        ("ce-subject", "p"),
+        ("ce-time", "2026-01-01T00:00:00Z"),
+    ]
+    _, (binary,) = parse(headers, json.dumps(_event()["data"]).encode())
+    _, (structured,) = parse([("content-type", STRUCTURED)], json.dumps(_event()).encode())
+    assert (binary.key, binary.request, binary.command) == (
+        structured.key,
+        structured.request,
+        structured.command,
+    )
+
+
+def test_an_empty_batch_is_a_batch_of_no_events() -> None:
+    assert parse([("content-type", BATCH)], b"[]") == (True, [])
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from eenplan.api.http import problems
 from eenplan.api.http.housekeeping import keep_house
 from eenplan.api.http.idempotency import purge_periodically
+from eenplan.api.http.methods import MethodSemantics
 from eenplan.api.http.middleware import RequestContext
 from eenplan.api.http.routes import (
     audit,
@@ -57,6 +58,8 @@ def create_app(container: Services) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
+    # Innermost: HEAD and OPTIONS for every path, from the routes included below (api/http/methods.py).
+    app.add_middleware(MethodSemantics, routes=app.router.routes)
     # Fail fast (503) while the store is down; inside RequestContext, so 503s carry traceparent.
     app.state.store_gate = container.store_gate
     app.add_middleware(StoreGateMiddleware, gate=app.state.store_gate)

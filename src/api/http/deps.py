@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from uuid import uuid4
 
 import structlog
@@ -20,6 +20,15 @@ from eenplan.domain.values import Role
 
 bearer = HTTPBearer(auto_error=False, description="A JWT from your identity provider or `eenplan token`")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+# draft-ietf-httpapi-idempotency-key-header: the header is an RFC 8941 Item whose value is a String,
+# `"..."` of printable ASCII with `\"` and `\\` the only escapes (§3.3.3). Parameters may follow the
+# Item (§3.1.2); the draft defines none, so they are read and not used.
+_SF_STRING = r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"'
+_SF_BARE_ITEM = (
+    r'(?:-?[0-9]{1,12}\.[0-9]{1,3}|-?[0-9]{1,15}|"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*"'
+    r"|[A-Za-z*][!#$%&'*+\-.^_`|~:/A-Za-z0-9]*|:[A-Za-z0-9+/=]*:|\?[01])"
+)
+SF_STRING_ITEM = re.compile(rf"{_SF_STRING}(?:;[ ]*[a-z*][a-z0-9_.*-]*(?:={_SF_BARE_ITEM})?)*")
 
 
 def get_container(request: Request) -> Services:
@@ -85,14 +94,41 @@ def trace_id(request: Request) -> str | None:
 def organisation_context(
     request: Request,
     caller: CallerDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description='a key of your own, as a structured-field String ("8e03978e-…") or bare',
+        ),
+    ] = None,
 ) -> CommandContext:
     """A command an organisation makes as itself, e.g. a partner system reporting a signal."""
-    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
-        raise_validation("Idempotency-Key", "use 1 to 100 letters, digits or ._:-")
-    return CommandContext(
-        actor=caller, command_id=idempotency_key or str(uuid4()), trace_id=trace_id(request)
+    key = (
+        None if idempotency_key is None else read_idempotency_key(request.headers.getlist("idempotency-key"))
     )
+    return CommandContext(actor=caller, command_id=key or str(uuid4()), trace_id=trace_id(request))
+
+
+def read_idempotency_key(lines: list[str]) -> str:
+    """The key of the Idempotency-Key header: a structured-field String, or (as before) the bare key.
+
+    `"k-1"` and `k-1` are the same key. Either way the key is 1 to 100 letters, digits or `._:-`, the
+    alphabet of a body's `command_id`.
+    """
+    if len(lines) != 1:
+        raise_validation("Idempotency-Key", "send one Idempotency-Key")
+    value = lines[0].strip(" \t")
+    if value.startswith('"'):
+        item = SF_STRING_ITEM.fullmatch(value)
+        if item is None:
+            raise_validation(
+                "Idempotency-Key",
+                'a quoted key is a structured-field String: printable ASCII, \\" and \\\\ the only escapes',
+            )
+        value = re.sub(r'\\(["\\])', r"\1", item.group(1))
+    if not IDEMPOTENCY_KEY.match(value):
+        raise_validation("Idempotency-Key", "use 1 to 100 letters, digits or ._:-")
+    return value
 
 
 OrganisationContextDep = Annotated[CommandContext, Depends(organisation_context)]
@@ -132,7 +168,7 @@ def known_query(*names: str) -> Any:
     return Depends(check)
 
 
-def raise_validation(where: str, message: str, part: str = "header") -> None:
+def raise_validation(where: str, message: str, part: str = "header") -> NoReturn:
     """A 422 for a request header (or `part="query"`: a query parameter) that FastAPI cannot check."""
     from fastapi.exceptions import RequestValidationError
 

@@ -20,7 +20,7 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -77,17 +77,20 @@ class Idempotency:
         execute: Callable[[], T],
         render: Callable[[T], Reply],
         recovery: Recovery[T] = PLAN_RECOVERY,
+        earlier: Collection[str] = (),
     ) -> Reply:
         """Run `execute` once per key; `ctx.command_id` is the key when `keyed`.
 
         `render` turns the result into the reply that is stored and given to every repeat.
+        `earlier`: fingerprints an earlier release gave this same request, so that a key it stored
+        still answers a repeat.
         """
         if not keyed:
             return render(execute())
         key, deadline = self._scoped(ctx), time.monotonic() + self.wait_seconds
         owned, claim = self.store.claim(key, print_, self._position())
         while not owned:
-            reply = self._settled(claim, print_, deadline)
+            reply = self._settled(claim, {print_, *earlier}, deadline)
             if reply is not None:
                 return reply
             taken = self._take_if_stale(claim)
@@ -104,10 +107,10 @@ class Idempotency:
     def _position(self) -> int:
         return self.eenplan.recorder.max_notification_id() or 0
 
-    def _settled(self, claim: Claim, print_: str, deadline: float) -> Reply | None:
+    def _settled(self, claim: Claim, prints: Collection[str], deadline: float) -> Reply | None:
         if claim.fingerprint == ERASED and claim.reply is not None:
             return claim.reply  # the command ran; its answer went with the erased data
-        if claim.fingerprint != print_:
+        if claim.fingerprint not in prints:
             raise ProblemError(
                 422,
                 "idempotency-key-reused",

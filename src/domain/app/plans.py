@@ -6,7 +6,7 @@ to try again (the store adapter serialises a plan's writers and retries).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -30,6 +30,9 @@ from eenplan.domain.plan.events import Opened
 from eenplan.domain.plan.matching import Match
 from eenplan.domain.plan.registry import MemberRegistration
 from eenplan.domain.values import Role
+
+# What an If-Match allows: one version, any of a set of versions (none, if empty), or (None) any.
+Expected = int | Set[int] | None
 
 
 @dataclass(frozen=True)
@@ -250,9 +253,13 @@ class Plans(Area):
         return self.ports.plan_writes.run(f"plan:{plan_id}", attempt) or None
 
     def execute(
-        self, ctx: CommandContext, plan_id: str | UUID, cmd: Any, if_match: int | None = None
+        self, ctx: CommandContext, plan_id: str | UUID, cmd: Any, if_match: Expected = None
     ) -> Outcome:
-        """Run one command against the plan; reload and retry when another writer won."""
+        """Run one command against the plan; reload and retry when another writer won.
+
+        `if_match`: the version the plan must be at, or the versions it may be at (an empty set
+        matches none); None: any.
+        """
         return self.execute_batch(ctx, plan_id, [cmd], if_match, numbered=False)
 
     def execute_batch(
@@ -260,7 +267,7 @@ class Plans(Area):
         ctx: CommandContext,
         plan_id: str | UUID,
         cmds: list[Any],
-        if_match: int | None = None,
+        if_match: Expected = None,
         *,
         numbered: bool = True,
     ) -> Outcome:
@@ -268,13 +275,14 @@ class Plans(Area):
 
         A failing command's error carries its `index` (when `numbered`), and nothing is saved.
         """
+        expected = {if_match} if isinstance(if_match, int) else if_match
 
         def attempt() -> Outcome:
             plan = self.plan(ctx.actor, plan_id)
             # Who may not see the plan learns nothing from its version: judge them first.
             self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
-            if if_match is not None and plan.version != if_match:
-                raise errors.VersionMismatchError(if_match, plan.version)
+            if expected is not None and plan.version not in expected:
+                raise errors.VersionMismatchError(expected, plan.version)
             before = self.households.touched(plan)
             others = self._decide_all(plan, ctx, cmds, numbered)
             touched = [before, *(o for o in others if isinstance(o, Touched))]
@@ -286,8 +294,8 @@ class Plans(Area):
                 recordings = self.store.save(plan, *saved, *indexes)
             except IntegrityError:
                 self._raise_if_member_taken(saved)
-                if if_match is not None:
-                    raise errors.VersionMismatchError(if_match, plan.version) from None
+                if expected is not None:
+                    raise errors.VersionMismatchError(expected, plan.version) from None
                 raise Conflict(f"plan {plan_id} kept changing; try again") from None
             return _outcome(plan, recordings)
 

@@ -1,20 +1,25 @@
 """CloudEvents 1.0 in: partners report facts, each mapped one-to-one onto a plan command.
 
-Structured mode (`application/cloudevents+json`, one event) and batch mode
-(`application/cloudevents-batch+json`, a JSON array). `subject` is the plan id,
-`data` the command's fields, and `source` + `id` the idempotency key. A partner
-system names the professional it acts for with the `actingfor` extension
-attribute, or the `X-Acting-For` header for all events of the request.
+The three content modes of the HTTP binding, told apart by `Content-Type`:
+structured (`application/cloudevents+json`, one event), batched
+(`application/cloudevents-batch+json`, a JSON array, possibly empty) and, for any
+other type, binary (attributes in `ce-` headers, the data as the body; see
+`cloudevents_binary`). `subject` is the plan id, `data` the command's fields, and
+`source` + `id` the idempotency key, whatever the mode. A partner system names
+the professional it acts for with the `actingfor` extension attribute, or the
+`X-Acting-For` header for all events of the request.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from eenplan.api.http.formats import cloudevents_binary
 from eenplan.api.http.problems import ProblemError
 from eenplan.domain.commands import PlanCommand
 
@@ -73,52 +78,83 @@ class InboundEvent:
 
     source: str
     id: str
+    type: str
     plan_id: str
     command: Any
     acting_for: str | None
-    raw: dict[str, Any]
+    data: dict[str, Any]
+    # The JSON document as sent (structured and batched mode), which releases before binary mode
+    # fingerprinted: kept while their keys live (EENPLAN_IDEMPOTENCY_TTL_SECONDS) so a repeat still matches.
+    document: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
         return f"ce:{self.source}#{self.id}"
 
+    @property
+    def request(self) -> dict[str, Any]:
+        """What makes a repeat of `source` + `id` the same event, in any content mode.
 
-def parse(content_type: str, body: bytes) -> tuple[bool, list[InboundEvent]]:
-    """(is_batch, events); every event is checked before any runs, so a bad batch runs nothing."""
+        Not `time`, `datacontenttype` or other attributes: a resent event may differ there.
+        """
+        return {"type": self.type, "subject": self.plan_id, "actingfor": self.acting_for, "data": self.data}
+
+
+def parse(headers: Sequence[tuple[str, str]], body: bytes) -> tuple[bool, list[InboundEvent]]:
+    """(is_batch, events); every event is checked before any runs, so a bad batch runs nothing.
+
+    `headers` are the request's, in order and with repeats (binary mode refuses a repeated one).
+    """
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
     media = content_type.split(";")[0].strip().lower()
-    if media not in (STRUCTURED, BATCH):
-        raise ProblemError(415, "unsupported-media-type", f"send {STRUCTURED} or {BATCH}")
+    if media == STRUCTURED:
+        return False, [_event(_json(body), None)]
+    if media == BATCH:
+        document = _json(body)
+        if not isinstance(document, list) or len(document) > MAX_EVENTS:
+            raise ProblemError(422, "validation", f"a batch is a JSON array of 0 to {MAX_EVENTS} CloudEvents")
+        return True, [_event(entry, index) for index, entry in enumerate(document)]
+    if media.startswith("application/cloudevents"):
+        raise ProblemError(
+            415, "unsupported-media-type", f"of the event formats, send {STRUCTURED} or {BATCH}"
+        )
+    document = cloudevents_binary.document(headers, media, body)
+    return False, [_event(document, None, binary=True)]
+
+
+def _json(body: bytes) -> Any:
     try:
-        document = json.loads(body)
+        return json.loads(body)
     except (ValueError, RecursionError):
         # RecursionError: nesting deeper than any CloudEvent has, sent to exhaust the parser.
         raise ProblemError(400, "malformed-request", "the request body is not valid JSON") from None
-    if media == STRUCTURED:
-        return False, [_event(document, None)]
-    if not isinstance(document, list) or not 1 <= len(document) <= MAX_EVENTS:
-        raise ProblemError(422, "validation", f"a batch is a JSON array of 1 to {MAX_EVENTS} CloudEvents")
-    return True, [_event(entry, index) for index, entry in enumerate(document)]
 
 
-def _event(document: Any, index: int | None) -> InboundEvent:
-    where = {} if index is None else {"index": index}
+def _event(document: Any, index: int | None, binary: bool = False) -> InboundEvent:
+    """The event, checked; problems name an attribute as it was sent (in binary mode: its header)."""
+    where: dict[str, Any] = {} if index is None else {"index": index}
+    named: Callable[[str], str] = cloudevents_binary.header if binary else str
     if not isinstance(document, dict):
         raise ProblemError(422, "validation", "a CloudEvent is a JSON object", **where)
     missing = [a for a in REQUIRED if not isinstance(document.get(a), str) or not document[a]]
     if missing:
-        raise ProblemError(
-            422, "validation", f"missing CloudEvents attributes: {', '.join(missing)}", **where
-        )
+        names = [named(a) for a in missing]
+        detail = f"missing CloudEvents {'headers' if binary else 'attributes'}: {', '.join(names)}"
+        if binary:
+            detail += f" (binary mode; a whole event in the body is sent as {STRUCTURED})"
+        raise ProblemError(422, "validation", detail, **where, **_lines(names, binary, "required"))
     unfit = [a for a in (*REQUIRED, "actingfor") if a in document and not _fit(document[a])]
     if unfit:
+        names = [named(a) for a in unfit]
         raise ProblemError(
             422,
             "validation",
-            f"attributes {', '.join(unfit)}: text of 1 to {MAX_ATTRIBUTE_LENGTH} printable characters",
+            f"attributes {', '.join(names)}: text of 1 to {MAX_ATTRIBUTE_LENGTH} printable characters",
             **where,
+            **_lines(names, binary, "text of printable characters, not too long"),
         )
     if document["specversion"] != "1.0":
-        raise ProblemError(422, "validation", "specversion must be '1.0'", **where)
+        raise ProblemError(422, "validation", f"{named('specversion')} must be '1.0'", **where)
     if document["type"] not in TYPE_TO_COMMAND:
         raise ProblemError(
             422,
@@ -130,11 +166,19 @@ def _event(document: Any, index: int | None) -> InboundEvent:
     return InboundEvent(
         source=document["source"],
         id=document["id"],
+        type=document["type"],
         plan_id=document["subject"],
         command=_command(document, where),
         acting_for=document.get("actingfor"),
-        raw=document,
+        data=document.get("data", {}),
+        document=None if binary else document,
     )
+
+
+def _lines(names: list[str], binary: bool, message: str) -> dict[str, Any]:
+    """The `errors` of a validation problem: where each attribute was looked for."""
+    part = "header" if binary else "body"
+    return {"errors": [{"loc": [part, n], "msg": message, "type": "value_error"} for n in names]}
 
 
 def _fit(value: Any) -> bool:

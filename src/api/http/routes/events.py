@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from eenplan.api.http.commanding import as_response, command_reply
 from eenplan.api.http.deps import CallerDep, ContainerDep, trace_id
-from eenplan.api.http.formats import cloudevents
+from eenplan.api.http.formats import cloudevents, cloudevents_binary
 from eenplan.api.http.idempotency import fingerprint
 from eenplan.api.http.partners import acting_for, require_acting_for
 from eenplan.api.http.problems import ProblemError, describe, domain_problem, problem
@@ -22,14 +22,26 @@ from eenplan.domain.errors import DomainError
 from eenplan.privacy.processing import note_attempt, note_nothing, note_processing, note_refused
 
 router = APIRouter(tags=["events"], route_class=LoggedRoute)
+BINARY_HEADERS = [
+    {
+        "name": cloudevents_binary.header(attribute),
+        "in": "header",
+        "required": False,
+        "description": f"binary mode: the `{attribute}` attribute",
+        "schema": {"type": "string"},
+    }
+    for attribute in cloudevents_binary.READ
+]
 BODY = {
+    "parameters": BINARY_HEADERS,
     "requestBody": {
-        "required": True,
+        "required": False,
         "content": {
             cloudevents.STRUCTURED: {"schema": {"type": "object"}},
             cloudevents.BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
+            cloudevents_binary.JSON: {"schema": {"type": "object", "description": "binary mode: the data"}},
         },
-    }
+    },
 }
 
 
@@ -44,9 +56,10 @@ def receive_events(
     container: ContainerDep,
     body: Annotated[bytes, Depends(raw_body)],
 ) -> Response:
-    """Run CloudEvents as commands. One event answers as `POST /plans/{id}/commands` does; a batch
-    answers 200 with `{"results": [{source, id, status, body}]}`, one per event, in order."""
-    is_batch, events = cloudevents.parse(request.headers.get("content-type", ""), body)
+    """Run CloudEvents as commands (structured, batched or binary mode). One event answers as
+    `POST /plans/{id}/commands` does; a batch answers 200 with `{"results": [{source, id, status,
+    body}]}`, one per event, in order."""
+    is_batch, events = cloudevents.parse(request.headers.items(), body)
     if not is_batch:
         return as_response(_run(request, container, caller, events[0]))
     results = [_result(request, container, caller, event) for event in events]
@@ -60,13 +73,15 @@ def _run(request: Request, container: Services, caller: Actor, event: cloudevent
     actor = acting_for(container.claims, caller, event.acting_for) if event.acting_for else caller
     require_acting_for(actor)
     ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
-    print_ = fingerprint(request.url.path, event.raw, actor.acting_for)
+    print_ = fingerprint(request.url.path, event.request, actor.acting_for)
+    sent = [] if event.document is None else [fingerprint(request.url.path, event.document, actor.acting_for)]
     reply = container.idempotency.run(
         ctx,
         True,
         print_,
         lambda: container.eenplan.plans.execute(ctx, event.plan_id, event.command),
         command_reply,
+        earlier=sent,
     )
     subject = getattr(event.command, "member_id", None)
     note_processing(actor, event.plan_id, operation=event.command.type, also=[subject] if subject else [])

@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
-from eenplan.api.http.commanding import PlanCommandDep, command_reply, opened_reply
-from eenplan.api.http.deps import CallerDep, ContainerDep, known_query, raise_validation
+from eenplan.api.http.commanding import PlanCommandDep, command_reply, etag, opened_reply
+from eenplan.api.http.conditions import expected_versions, none_match
+from eenplan.api.http.deps import CallerDep, ContainerDep, known_query
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.public import CommandResult, PlanHistory, PlanOpened, PlanPublic
-from eenplan.api.http.schemas.reads import MAX_INT64, AsOf, AsSeenBy, Version
+from eenplan.api.http.schemas.reads import AsOf, AsSeenBy, Version
 from eenplan.domain.commands import CommandBatch, OpenPlan, PlanCommand
 from eenplan.domain.context import CommandContext
 from eenplan.privacy.processing import note_processing
 
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
-MAX_VERSION_DIGITS = len(str(MAX_INT64))
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _if_match(value: str | None) -> int | None:
-    if value is None or value.strip() == "*":
-        return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    # ASCII digits only, and no more than a 64-bit version has: int() of "²" or of
-    # thousands of digits raises, and that must be a 422, not a 500.
-    if not (tag.isascii() and tag.isdigit() and len(tag) <= MAX_VERSION_DIGITS and int(tag) <= MAX_INT64):
-        raise_validation("If-Match", 'use the ETag of the plan, e.g. "7"')
-    return int(tag)
+ExpectedDep = Annotated[Set[int] | None, Depends(expected_versions)]
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: the plan is still at the version If-None-Match names"}
+}
 
 
 @router.post("", status_code=201, response_model=PlanOpened, openapi_extra=activity("intake"))
@@ -50,13 +40,12 @@ def run_command(
     command: Annotated[PlanCommand, Body()],
     call: PlanCommandDep,
     container: ContainerDep,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    expected: ExpectedDep,
 ) -> Response:
     """Run one command against the plan."""
-    version = _if_match(if_match)
     response = call.run(
         command,
-        lambda c: container.eenplan.plans.execute(c, plan_id, command, version),
+        lambda c: container.eenplan.plans.execute(c, plan_id, command, expected),
         command_reply,
     )
     _note_commands(call.ctx, plan_id, [command])
@@ -71,16 +60,15 @@ def run_batch(
     batch: CommandBatch,
     call: PlanCommandDep,
     container: ContainerDep,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    expected: ExpectedDep,
 ) -> Response:
     """Run up to 100 commands in order as one save: all or nothing, one version per event.
 
     A failing command's problem names its `index`. The events all record the batch's command id.
     """
-    version = _if_match(if_match)
     response = call.run(
         batch,
-        lambda c: container.eenplan.plans.execute_batch(c, plan_id, list(batch.commands), version),
+        lambda c: container.eenplan.plans.execute_batch(c, plan_id, list(batch.commands), expected),
         command_reply,
     )
     _note_commands(call.ctx, plan_id, list(batch.commands))
@@ -99,21 +87,28 @@ def _note_commands(ctx: CommandContext, plan_id: str, commands: list[Any]) -> No
     "/{plan_id}",
     response_model=PlanPublic,
     response_model_exclude_unset=True,
+    responses=NOT_MODIFIED,
     openapi_extra=activity("plan_coordination"),
     dependencies=[known_query("version", "as_of", "as_seen_by")],
 )
 def read_plan(
     plan_id: str,
+    request: Request,
     caller: CallerDep,
     container: ContainerDep,
     response: Response,
     version: Version = None,
     as_of: AsOf = None,
     as_seen_by: AsSeenBy = None,
-) -> PlanPublic:
+    if_none_match: Annotated[
+        str | None, Header(alias="If-None-Match", description="ETags the caller holds: 304 if one is current")
+    ] = None,
+) -> PlanPublic | Response:
     """The plan as the caller may see it, now or replayed; auditors: as an organisation saw it."""
     view = container.reader.view(caller, plan_id, version=version, as_of=as_of, as_seen_by=as_seen_by)
-    response.headers["ETag"] = _etag(view["version"])
+    if none_match(request, view["version"]):
+        return Response(status_code=304, headers={"ETag": etag(view["version"])})
+    response.headers["ETag"] = etag(view["version"])
     return PlanPublic.model_validate(view)
 
 
