@@ -4,7 +4,7 @@ appliers, gaps in notification ids, blue-green rebuild under reads, lag, metrics
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from eenplan.projections.rebuild import rebuild
 from eenplan.projections.status import ProjectionLagError, register_metrics
 from eenplan.projections.tracking import Applier, Handler
 from tests.conftest import STORE
-from tests.factories import World, command
+from tests.factories import World, command, make_world
 from tests.integration.projection_helpers import active, actor, catch_up, regisseur, snapshot
 
 
@@ -170,11 +170,20 @@ def test_a_rebuild_swaps_in_a_complete_view_while_reads_never_fail_or_come_back_
     assert snapshot(db, projection, new_generation) == snapshot(db, projection, old_generation)
 
 
-def test_lag_reports_position_head_events_and_seconds(container: Container, world: World) -> None:
+def test_lag_reports_position_head_events_and_seconds(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Events stamped in the past: the directory five minutes ago, the plan two. Lag in seconds is
+    # the age of the oldest event not yet applied, so five minutes, not two and not zero.
+    stamp = {"at": datetime.now(UTC) - timedelta(minutes=5)}
+    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: stamp["at"])
+    world = make_world(container.eenplan)
+    stamp["at"] = datetime.now(UTC) - timedelta(minutes=2)
     world.open(regisseur(world))
+    monkeypatch.undo()
     behind = {s.name: s for s in container.projections.status()}
     assert behind["plans"].lag_events == head(container) > 0
-    assert behind["plans"].lag_seconds >= 0
+    assert 300 <= behind["plans"].lag_seconds < 360
     catch_up(container.projections)
     caught_up = {s.name: s for s in container.projections.status()}
     assert (caught_up["plans"].position, caught_up["plans"].lag_events) == (head(container), 0)
