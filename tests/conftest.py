@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -38,11 +39,11 @@ def _server_url(dbname: str) -> str:
     return f"{base}/{dbname}"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty store for one test: a SQLite file, or a new PostgreSQL database."""
+@contextmanager
+def fresh_store(directory: Path) -> Iterator[str]:
+    """A new, empty store: a SQLite file in `directory`, or a PostgreSQL database dropped after."""
     if STORE == "sqlite":
-        yield f"sqlite:///{tmp_path / 'eenplan.db'}"
+        yield f"sqlite:///{directory / 'eenplan.db'}"
         return
     dbname = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
@@ -55,8 +56,23 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store for one test: a SQLite file, or a new PostgreSQL database."""
+    with fresh_store(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=tmp_path / "data", log_json=True)
+
+
+@pytest.fixture(scope="session")
+def shared_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One store for the whole run, for tests that do not need an empty one (see `shared_server`)."""
+    directory = tmp_path_factory.mktemp("shared")
+    with fresh_store(directory) as url:
+        yield Settings(database_url=url, data_dir=directory / "data", log_json=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
