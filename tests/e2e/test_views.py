@@ -78,29 +78,33 @@ def test_after_a_command_a_read_with_min_position_shows_the_change(
         assert too_far.headers["content-type"] == "application/problem+json"
 
 
-def test_ready_reports_each_projections_position_and_lag(client: httpx.Client, token: TokenFactory) -> None:
-    setup_team(client, token)
-    ready = client.get("/ready").json()
+def test_ready_reports_each_projections_position_and_lag(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    setup_team(shared_client, shared_token)
+    ready = shared_client.get("/ready").json()
     names = {p["name"] for p in ready["projections"]}
     assert names == {"plans", "directory"}
     assert all(p["head"] == ready["position"] for p in ready["projections"])
 
 
-def test_views_refuse_bad_queries_with_problem_json(client: httpx.Client, token: TokenFactory) -> None:
-    me = auth(token("pro-1", "org-1"))
-    bad_cursor = client.get("/plans", params={"cursor": "nonsense"}, headers=me)
+def test_views_refuse_bad_queries_with_problem_json(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    me = auth(shared_token("pro-1", "org-1"))
+    bad_cursor = shared_client.get("/plans", params={"cursor": "nonsense"}, headers=me)
     assert bad_cursor.status_code == 422
-    two_modes = client.get("/caseload", params={"team_id": "a", "organisation_id": "b"}, headers=me)
+    two_modes = shared_client.get("/caseload", params={"team_id": "a", "organisation_id": "b"}, headers=me)
     assert two_modes.status_code == 422
-    monitoring = client.get("/monitoring", params={"tenant": "GM0687"}, headers=me)
+    monitoring = shared_client.get("/monitoring", params={"tenant": "GM0687"}, headers=me)
     assert monitoring.status_code == 403
     period = {"tenant": "GM0687", "from": "2026-02-01", "to": "2026-01-01"}
-    assert client.get("/monitoring", params=period, headers=me).status_code == 422
-    auditor = auth(token("auditor-1", "gemeente", "auditor"))
-    report = client.get("/monitoring", params={**period, "to": "2026-03-01"}, headers=auditor)
+    assert shared_client.get("/monitoring", params=period, headers=me).status_code == 422
+    auditor = auth(shared_token("auditor-1", "gemeente", "auditor"))
+    report = shared_client.get("/monitoring", params={**period, "to": "2026-03-01"}, headers=auditor)
     assert report.status_code == 200
     assert (report.json()["from"], report.json()["suppressed_below"]) == ("2026-02-01", 5)
-    assert client.get("/caseload").status_code == 401
+    assert shared_client.get("/caseload").status_code == 401
 
 
 def test_an_api_without_in_process_projections_reads_what_a_separate_worker_applies(
