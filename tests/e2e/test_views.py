@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from eenplan.api.settings import Settings
-from tests.e2e.conftest import EENPLAN, Server, TokenFactory
+from tests.e2e.conftest import Server, TokenFactory
 from tests.factories import household, uid
+from tests.processes import started, stop, until, worker
 
 
 def auth(token: str) -> dict[str, str]:
@@ -111,13 +110,11 @@ def test_an_api_without_in_process_projections_reads_what_a_separate_worker_appl
     settings: Settings, token: TokenFactory
 ) -> None:
     srv = Server(settings, extra_env={"EENPLAN_PROJECTIONS_IN_PROCESS": "false"})
-    env = {
-        **os.environ,
-        "EENPLAN_DATABASE_URL": settings.database_url,
-        "EENPLAN_DATA_DIR": str(settings.data_dir),
-    }
-    worker = subprocess.Popen([str(EENPLAN), "project", "run"], env=env, stderr=subprocess.DEVNULL)
+    projector = worker(settings)
     try:
+        # A worker still starting would leave the read-your-writes wait below to time out (503)
+        # on a busy machine: the test is about reading what it applies, so it waits for it first.
+        until(lambda: started(settings, projector), what="the projection worker running")
         with httpx.Client(base_url=srv.url, timeout=30) as client:
             team_id, org_id, pro_id = setup_team(client, token)
             me = auth(token(pro_id, org_id))
@@ -131,6 +128,5 @@ def test_an_api_without_in_process_projections_reads_what_a_separate_worker_appl
             listed = client.get("/plans", params={"min_position": opened["position"]}, headers=me)
             assert [r["legal_basis"] for r in listed.json()["items"]] == ["jeugdwet"]
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        stop(projector)
         srv.stop()
