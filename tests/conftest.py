@@ -16,15 +16,25 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from eenplan.api.settings import Settings
 
 STORE = os.environ.get("EENPLAN_TEST_STORE", "sqlite")
 POSTGRES_URL = os.environ.get("EENPLAN_TEST_POSTGRES_URL", "")
 
+# Property tests run as many examples as the hypothesis profile says, unless they set their own:
+# "ci" (chosen when CI=true) the full 2,000, "dev" (any other run) 500, for a quicker turn-around.
+# HYPOTHESIS_PROFILE=ci gives a developer the full run.
+hypothesis_settings.register_profile("ci", max_examples=2000)
+hypothesis_settings.register_profile("dev", max_examples=500)
+_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _CI else "dev"))
+
 
 def pytest_report_header() -> str:
-    return f"eenplan store under test: {STORE}"
+    profile = hypothesis_settings.get_current_profile_name()
+    return f"eenplan store under test: {STORE}; hypothesis profile: {profile}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,6 +42,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("EENPLAN_TEST_STORE=postgres needs EENPLAN_TEST_POSTGRES_URL")
     if STORE not in ("sqlite", "postgres"):
         raise pytest.UsageError("EENPLAN_TEST_STORE is sqlite or postgres")
+
+
+UNIT = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """EENPLAN_TEST_SKIP_UNIT=1 leaves out tests/unit: they touch no store, so `./ops/test` runs
+    them in its SQLite run only. A selection of unit tests alone still runs (nothing to skip to)."""
+    if not os.environ.get("EENPLAN_TEST_SKIP_UNIT"):
+        return
+    unit = [item for item in items if item.path.is_relative_to(UNIT)]
+    if unit and len(unit) < len(items):
+        config.hook.pytest_deselected(items=unit)
+        items[:] = [item for item in items if not item.path.is_relative_to(UNIT)]
 
 
 def _server_url(dbname: str) -> str:
