@@ -9,6 +9,7 @@ tests never see each other's events. Nothing here mocks a database.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,14 @@ def pytest_report_header() -> str:
     return f"eenplan store under test: {STORE}; hypothesis profile: {profile}"
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM (ops/test stopping a run, CI cancelling a job) ends the run as Ctrl-C does: the
+    # fixtures' teardown stops the servers and workers they started, instead of orphaning them.
+    signal.signal(signal.SIGTERM, _stop)
     if STORE == "postgres" and not POSTGRES_URL:
         raise pytest.UsageError("EENPLAN_TEST_STORE=postgres needs EENPLAN_TEST_POSTGRES_URL")
     if STORE not in ("sqlite", "postgres"):
