@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -15,8 +16,11 @@ from pydantic import TypeAdapter
 from eenplan.domain import commands as c
 from eenplan.domain.app import Eenplan, Outcome
 from eenplan.domain.context import Actor, CommandContext
-from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterSystem, RegisterTeam
 from eenplan.domain.values import OrganisationKind
+from eenplan.privacy.filter import Caller, can_see
+from eenplan.privacy.service import Privacy
+from eenplan.privacy.write_policy import WriteAuthority, load_write_policy
 
 COMMAND = TypeAdapter(c.PlanCommand)
 VALID_BSNS = ["111222333", "123456782", "999999990"]
@@ -74,6 +78,11 @@ class World:
     team_id: str
     orgs: dict[str, str] = field(default_factory=dict)  # kind -> organisation id
     pros: dict[str, list[str]] = field(default_factory=dict)  # organisation id -> professional ids
+    systems: dict[str, str] = field(default_factory=dict)  # organisation id -> partner system id
+    # The municipality's own organisation, with the people who oversee: tokens must match the directory.
+    municipality: str = ""
+    auditor: str = ""
+    officer: str = ""
 
     def ctx(self, professional_id: str, *roles: str) -> CommandContext:
         org = next(o for o, ps in self.pros.items() if professional_id in ps)
@@ -87,6 +96,17 @@ class World:
     def run(self, who: str, plan_id: str, /, **fields: Any) -> Outcome:
         return self.app.execute(self.ctx(who), plan_id, command(**fields))
 
+    def join(self, by: str, plan_id: str, professional_id: str, role: str = "support") -> None:
+        """Put a professional on the care team; one of another organisation accepts the proposal."""
+        outcome = self.run(by, plan_id, type="join_care_team", professional_id=professional_id, role=role)
+        if outcome.events[0]["type"] == "CareTeamProposed":
+            self.run(professional_id, plan_id, type="accept_proposal", proposal_id=self.proposal(plan_id))
+
+    def proposal(self, plan_id: str) -> str:
+        """The id of the plan's latest pending proposal."""
+        plan = self.app.repository.get(uuid.UUID(plan_id))
+        return [k for k, p in plan.proposals.items() if p["status"] == "pending"][-1]
+
 
 def make_world(
     app: Eenplan,
@@ -98,6 +118,7 @@ def make_world(
     team_id = uid("team")
     app.register_team(admin, RegisterTeam(id=team_id, name="Gebiedsteam", tenant=tenant, areas=["Noord"]))
     world = World(app, tenant, team_id)
+    _register_municipality(world, admin)
     for kind in kinds:
         org_id = uid(kind)
         app.register_organisation(
@@ -113,8 +134,36 @@ def make_world(
                 RegisterProfessional(id=pro_id, name="Pro", team_ids=[team_id], capacity=10),
             )
             world.pros[org_id].append(pro_id)
+        world.systems[org_id] = uid("system")
+        app.register_system(admin, org_id, RegisterSystem(id=world.systems[org_id], name=f"{kind} system"))
     return world
 
 
+def _register_municipality(world: World, admin: CommandContext) -> None:
+    """The municipality, with an auditor and a privacy officer (oversight, in no team)."""
+    world.municipality, world.auditor, world.officer = uid("gemeente"), uid("auditor"), uid("officer")
+    kind = OrganisationKind.MUNICIPALITY
+    world.app.register_organisation(
+        admin, RegisterOrganisation(id=world.municipality, name="Gemeente", kind=kind, tenants=[world.tenant])
+    )
+    for person in (world.auditor, world.officer):
+        world.app.register_professional(
+            admin, world.municipality, RegisterProfessional(id=person, name="Toezicht")
+        )
+
+
 def in_memory_app() -> Eenplan:
-    return Eenplan(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    """The application alone, on the in-memory store, with the write policy in force."""
+    return with_write_policy(Eenplan(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+
+
+def with_write_policy(app: Eenplan) -> Eenplan:
+    """An application built without the composition root, judged by the write policy in force."""
+    app.write_policy = WriteAuthority(load_write_policy(), _sees)
+    return app
+
+
+def _sees(actor: Actor, plan: Any) -> bool:
+    """The read filter's visibility, without the privacy store (no emergency grants in memory)."""
+    now = datetime.now(UTC)
+    return can_see(Caller(actor), Privacy.state(plan, now.date()), now)

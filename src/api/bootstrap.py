@@ -7,25 +7,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
 from eenplan.api.http.app import create_app
 from eenplan.api.http.auth import TokenVerifier
+from eenplan.api.http.claims import CachedDirectory, ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.housekeeping import JobRunner
+from eenplan.api.store.idempotency_keys import TABLE as IDEMPOTENCY_TABLE
 from eenplan.api.store.idempotency_keys import KeyStore, build_keystore
 from eenplan.api.store.master_key import master_key
 from eenplan.api.store.planlocks import AdvisoryPlanLocks
 from eenplan.api.store.schemalock import schema_lock
 from eenplan.api.telemetry.instrumented import InstrumentedEenplan
 from eenplan.api.telemetry.logs import configure
+from eenplan.api.telemetry.metrics import watch_emergency_reviews
 from eenplan.domain.app import Eenplan
 from eenplan.domain.intake.signals import SignalTerms
 from eenplan.privacy.audit import Audit
+from eenplan.privacy.erasure import shred
 from eenplan.privacy.reader import PlanReader
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
+from eenplan.privacy.write_policy import write_authority
 from eenplan.projections.service import ProjectionConfig, Projections
 from eenplan.projections.status import publish_metrics
 
@@ -35,6 +42,7 @@ class Container:
     settings: Settings
     eenplan: Eenplan
     verifier: TokenVerifier
+    claims: ClaimsCheck
     reader: PlanReader
     keys: KeyStore
     idempotency: Idempotency
@@ -42,6 +50,7 @@ class Container:
     projections: Projections
     audit: Audit
     store_gate: StoreGate
+    housekeeping: JobRunner
     plan_locks: AdvisoryPlanLocks | None = None
 
     def close(self) -> None:
@@ -73,13 +82,17 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
             master_key=master_key(settings),
             policy_file=settings.privacy_policy_file,
             emergency_hours=settings.emergency_access_hours,
+            emergency_review_days=settings.emergency_review_days,
             retention_years={
                 "jeugdwet": settings.retention_jeugdwet_years,
                 "default": settings.retention_wmo_years,
             },
+            erasure_wait_seconds=settings.erasure_wait_seconds,
         )
         privacy = Privacy.attach(eenplan, config)
-        eenplan.shred_subject = lambda key_id: privacy.keyring.destroy([key_id])  # type: ignore[method-assign]
+        eenplan.write_policy = write_authority(privacy, settings.write_policy_file)
+        # Expired signals: the key goes now, its old row versions at the next scrub.
+        eenplan.shred_subject = lambda key_id: shred(privacy, [key_id])  # type: ignore[method-assign]
     return eenplan, privacy
 
 
@@ -110,11 +123,19 @@ def build(settings: Settings | None = None) -> Container:
     plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres and settings.plan_locks else None
     eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
+    # An erasure blanks the stored answers of the commands that wrote the erased records.
+    privacy.erasure_hooks.append(keys.erase_answers)
+    privacy.scrubber.also_vacuum.append(IDEMPOTENCY_TABLE)
+    housekeeping = JobRunner(settings)
+    with schema_lock(settings):
+        housekeeping.create_table()
     reader = PlanReader(eenplan, privacy)
+    watch_emergency_reviews(lambda: privacy.review_queue.counts(datetime.now(UTC)))
     return Container(
         settings=settings,
         eenplan=eenplan,
         verifier=verifier,
+        claims=ClaimsCheck(CachedDirectory(eenplan, settings.directory_cache_seconds)),
         reader=reader,
         keys=keys,
         idempotency=Idempotency(keys, eenplan, settings),
@@ -127,6 +148,7 @@ def build(settings: Settings | None = None) -> Container:
             policy_version=lambda moment: privacy.policy_at(moment).version,
         ),
         store_gate=store_gate,
+        housekeeping=housekeeping,
         plan_locks=plan_locks,
     )
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     jwks_file: Path | None = None
     jwks_url: str | None = None
     jwks_refresh_seconds: int = Field(default=300, ge=1, le=86_400)
+    # Token claims are checked against the directory; its look-ups are cached this long, so a
+    # professional who leaves or moves stops matching within it on every API process (0: no cache).
+    directory_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     # Idempotency keys: kept this long, then purged (hourly, and by `eenplan purge-keys`).
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
@@ -66,9 +69,20 @@ class Settings(BaseSettings):
     # Privacy: the master key (base64, 32 bytes or more) wraps every data key; production needs one.
     master_key: SecretStr | None = None
     privacy_policy_file: Path | None = None
+    # Who may issue which plan command; by default src/privacy/write-policy.yaml.
+    write_policy_file: Path | None = None
     emergency_access_hours: float = Field(default=4.0, gt=0, le=72)
+    # A break-the-glass grant not reviewed by a privacy officer this many days after it was made is
+    # overdue: listed as such and counted in /metrics. Fractions are allowed (0.5: twelve hours).
+    emergency_review_days: float = Field(default=5.0, gt=0, le=90)
     retention_jeugdwet_years: int = Field(default=20, ge=1)
     retention_wmo_years: int = Field(default=15, ge=1)
+    # The server applies the retention terms by itself this often (one process at a time).
+    retention_interval_seconds: float = Field(default=86_400.0, gt=0)
+    # An erasure waits this long for old row versions to leave the store's files (a reader may
+    # hold them), then answers 202 "pending"; pending erasures are retried this often.
+    erasure_wait_seconds: float = Field(default=10.0, ge=0, le=120)
+    erasure_retry_seconds: float = Field(default=60.0, gt=0)
 
     # Projections (src/projections): run in `eenplan serve`, or in `eenplan project run` workers.
     projections_in_process: bool = True

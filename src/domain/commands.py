@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
 
 from eenplan.domain.values import (
     POSTAL_CODE,
@@ -98,6 +107,10 @@ class Member(Model):
 
 
 class Address(Model):
+    """Where the household lives (`residential`, the default), or only receives post (`postal`: a
+    briefadres, for people without a home of their own, registered at a shelter or a relative)."""
+
+    kind: Literal["residential", "postal"] = "residential"
     street: Name
     house_number: Annotated[
         str,
@@ -108,9 +121,29 @@ class Address(Model):
     city: Name
 
 
+class NoFixedAddress(Model):
+    """The household has no fixed address, not even a postal one (dak- en thuisloos)."""
+
+    kind: Literal["none"]
+
+
+def _address_kind(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "none" if kind == "none" else "address"
+
+
+# An address without `kind` is a residential one, as every address was before kinds existed.
+HouseholdAddress = Annotated[
+    Annotated[Address, Tag("address")] | Annotated[NoFixedAddress, Tag("none")],
+    Discriminator(_address_kind),
+]
+NO_FIXED_ADDRESS = NoFixedAddress(kind="none")
+
+
 class Household(Model):
     members: list[Member] = Field(min_length=1, max_length=30)
-    address: Address
+    # Left out or null: no fixed address.
+    address: HouseholdAddress | None = None
 
 
 class OpenPlan(Model):
@@ -154,7 +187,8 @@ class CorrectMember(Command):
 
 class ChangeAddress(Command):
     type: Literal["change_address"]
-    address: Address
+    # Required, but null (or `{"kind": "none"}`) says the household no longer has a fixed address.
+    address: HouseholdAddress | None
 
 
 class AssignRegisseur(Command):
@@ -181,6 +215,19 @@ class JoinCareTeam(Command):
     type: Literal["join_care_team"]
     professional_id: Id
     role: Name
+
+
+class AcceptProposal(Command):
+    """A professional, or their organisation, accepts joining the care team or an agreement."""
+
+    type: Literal["accept_proposal"]
+    proposal_id: Id
+
+
+class DeclineProposal(Command):
+    type: Literal["decline_proposal"]
+    proposal_id: Id
+    reason: Text
 
 
 class LeaveCareTeam(Command):
@@ -273,9 +320,20 @@ class RecordConsent(Command):
     type: Literal["record_consent"]
     organisation_id: Id
     categories: Annotated[list[DataCategory], Field(min_length=1)]
-    purpose: Text
-    given_by: Id
+    # The id of the processing activity it is for (its purpose): the consent counts for reads
+    # of that activity only. See the activities register (src/privacy/activities.yaml).
+    purpose: Id
+    # Who consented: members who can consent for each member concerned (the Dutch rule for
+    # children: under 12 a parent, 12 to 15 the child and a parent, 16 and over the child).
+    given_by: Annotated[list[Id], Field(min_length=1, max_length=20)]
+    # Whose data it opens; absent: every current member of the household.
+    concerning: Annotated[list[Id], Field(min_length=1, max_length=20)] | None = None
     valid_until: date | None = None
+
+    @field_validator("given_by", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class WithdrawConsent(Command):
@@ -316,6 +374,8 @@ PlanCommand = Annotated[
     | AcceptHandover
     | DeclineHandover
     | JoinCareTeam
+    | AcceptProposal
+    | DeclineProposal
     | LeaveCareTeam
     | GrantMandate
     | RevokeMandate

@@ -1,5 +1,9 @@
 """The auditor's desk: verify the hash chain, publish its head, export a plan for offline review.
 
+Verification checks the links of every record and then opens its encrypted values
+(`privacy.integrity`): a value altered, or moved away from the category, record or
+data subject it was bound to, is reported at its record like a broken link.
+
 The export brings together what an auditor needs in one file: the plan's stored records and
 their chain hashes (`domain.audit.export`), the history and view as they stood at the moment
 (optionally as one organisation was allowed to see them), the policy version, and the
@@ -20,8 +24,9 @@ from eenplan.domain.audit import verify as v
 from eenplan.domain.audit.export import FORMAT, record_entry
 from eenplan.domain.audit.snapshots import check_snapshots
 from eenplan.domain.context import Actor
-from eenplan.domain.errors import NotAllowedError, PlanNotFoundError
+from eenplan.domain.errors import NotAllowedError, PlanNotFoundError, RecordIntegrityError
 from eenplan.domain.values import Role
+from eenplan.privacy.integrity import opens
 from eenplan.privacy.reader import PlanReader
 
 # (plan id, up to version) -> LDV lines for that plan; the processing log plugs in here.
@@ -65,11 +70,12 @@ class Audit:
         progress: v.Progress | None = None,
     ) -> v.Verdict:
         """One plan (in the caller's tenant), or the whole store; `actor` None is the operator."""
+        inspect = opens(self.eenplan.mapper)
         if plan_id is None:
-            return v.verify_store(self.chain, against, progress)
+            return v.verify_store(self.chain, against, progress, inspect)
         if actor is not None:
             self._check_tenant(actor, plan_id)
-        verdict = v.verify_plan(self.chain, _plan_uuid(plan_id))
+        verdict = v.verify_plan(self.chain, _plan_uuid(plan_id), against, inspect)
         if verdict.intact:
             checked, verdict.broken = check_snapshots(
                 self.eenplan.snapshots, self.eenplan.repository.event_store, _plan_uuid(plan_id)
@@ -81,9 +87,9 @@ class Audit:
         """Only plans of the caller's tenant; a record too damaged to read is still verified."""
         try:
             self.eenplan.plan(actor, plan_id)
-        except ValueError:
-            # The stored bytes no longer decode (JSONDecodeError, UnicodeDecodeError): exactly
-            # what verification is for, so it goes on and reports the broken record.
+        except (ValueError, RecordIntegrityError):
+            # The stored bytes no longer decode (JSONDecodeError, UnicodeDecodeError), or a value
+            # no longer opens: exactly what verification is for, so it goes on and reports it.
             if not self.chain.chain_of(_plan_uuid(plan_id)):
                 raise PlanNotFoundError(plan_id) from None
 

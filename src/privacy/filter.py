@@ -8,6 +8,9 @@ the caller may not see the plan at all (the API answers 404). Hidden fields are
 left out, not nulled. Records that carry their own category (goals,
 agreements, notes) are left out whole when the category is hidden, because
 their life domain alone would tell; the caller's own agreements stay visible.
+What the policy's `never` forbids an organisation kind (the police: health) is
+taken off last, over every relation, consent and break the glass included, and
+the caller's own agreements too.
 Every read path (views, history, replay, projections) goes through here.
 """
 
@@ -38,6 +41,11 @@ class Caller:
     emergency_until: datetime | None = None
     # For auditors' "as seen by <organisation>": the organisation as a whole, not one person.
     whole_organisation: bool = False
+    # The processing activity of the read: a consent counts only for the purpose it was given for.
+    purpose: str = "plan_coordination"
+    # The most the person reading may see, whatever the relations say: an auditor looking through
+    # another organisation's eyes never sees more than their own oversight allows.
+    cap: frozenset[str] | None = None
 
 
 def relations(caller: Caller, state: dict[str, Any], now: datetime) -> list[str]:
@@ -55,10 +63,12 @@ def _relation_checks(caller: Caller, state: dict[str, Any], now: datetime) -> It
         return
     actor, person = caller.actor, caller.actor.professional_id
     team = {m["professional_id"]: m for m in state.get("care_team", [])}
-    yield "regisseur", person == state.get("regisseur_id") and person in team
-    yield "care_team", person in team and team[person]["organisation_id"] == actor.org
+    # On the team for this organisation: one who moved on no longer acts for the plan.
+    on_team = person in team and team[person]["organisation_id"] == actor.org
+    yield "regisseur", on_team and person == state.get("regisseur_id")
+    yield "care_team", on_team
     yield "mandate", any(_mandate_covers(m, actor, now) for m in state.get("mandates", []))
-    yield "consent", bool(_consented(actor, state, now))
+    yield "consent", bool(_active_consents(actor, state, now, caller.purpose))
     yield "team_lead", caller.leads_team
     yield "emergency", caller.emergency_until is not None and now < caller.emergency_until
     yield "auditor", actor.has_role(Role.AUDITOR)
@@ -76,7 +86,7 @@ def _organisation_relations(org: str, state: dict[str, Any], now: datetime) -> l
             "mandate",
             any(_mandate_covers({**m, "scope": "all"}, whole, now) for m in state.get("mandates", [])),
         ),
-        ("consent", bool(_consented(whole, state, now))),
+        ("consent", bool(_active_consents(whole, state, now, "plan_coordination"))),
     ]
 
 
@@ -88,28 +98,61 @@ def _mandate_covers(mandate: dict[str, Any], actor: Actor, now: datetime) -> boo
     return mandate["scope"] == "all" or actor.professional_id in mandate["scope"]
 
 
-def _consented(actor: Actor, state: dict[str, Any], now: datetime) -> set[str]:
-    """Categories the household consented to show this organisation, today."""
-    today = now.date().isoformat()
+def _consented(
+    actor: Actor, state: dict[str, Any], now: datetime, purpose: str, member: str | None = None
+) -> set[str]:
+    """Categories the household consented to show this organisation, today, for this purpose.
+
+    Without `member`: the consents that concern the whole household. With it: those that concern
+    that member (the whole household's included).
+    """
     granted: set[str] = set()
-    for consent in state.get("consents", []):
-        if consent["status"] != "active" or consent["organisation_id"] != actor.org:
-            continue
-        if consent.get("valid_until") and consent["valid_until"] < today:
-            continue
-        granted |= set(consent["categories"])
+    for consent in _active_consents(actor, state, now, purpose):
+        concerning = consent.get("concerning")
+        if concerning is None or (member is not None and member in concerning):
+            granted |= set(consent["categories"])
     return granted
+
+
+def _active_consents(
+    actor: Actor, state: dict[str, Any], now: datetime, purpose: str
+) -> list[dict[str, Any]]:
+    today = now.date().isoformat()
+    return [
+        c
+        for c in state.get("consents", [])
+        if c["status"] == "active"
+        and c["organisation_id"] == actor.org
+        and c.get("purpose") == purpose
+        and not (c.get("valid_until") and c["valid_until"] < today)
+    ]
+
+
+def _consented_per_member(
+    caller: Caller, state: dict[str, Any], policy: Policy, now: datetime
+) -> dict[str, set[str]]:
+    """Categories opened for single members by consents that concern only some of the household."""
+    opened: dict[str, set[str]] = {}
+    for consent in _active_consents(caller.actor, state, now, caller.purpose):
+        for member in consent.get("concerning") or []:
+            opened.setdefault(member, set()).update(set(consent["categories"]) & policy.consent_can_grant)
+    return opened
 
 
 def allowed_categories(
     caller: Caller, state: dict[str, Any], policy: Policy, now: datetime
 ) -> frozenset[str]:
-    """The categories the caller sees: its relations per the policy, widened by consent."""
+    """The categories the caller sees: its relations per the policy, widened by consent,
+    less what its organisation kind never sees."""
     seen: set[str] = set()
     for relation in relations(caller, state, now):
         seen |= policy.categories(caller.org_kind, relation)
-    seen |= _consented(caller.actor, state, now) & policy.consent_can_grant
-    return frozenset(seen)
+    seen |= _consented(caller.actor, state, now, caller.purpose) & policy.consent_can_grant
+    return _capped(caller, frozenset(seen) - policy.forbidden(caller.org_kind))
+
+
+def _capped(caller: Caller, categories: frozenset[str]) -> frozenset[str]:
+    return categories if caller.cap is None else categories & caller.cap
 
 
 def can_see(caller: Caller, state: dict[str, Any], now: datetime) -> bool:
@@ -139,12 +182,17 @@ def filter_plan(
     if not found:
         return None
     allowed = allowed_categories(caller, basis, policy, now)
-    own = _own_agreements(caller.actor, basis) | _own_agreements(caller.actor, state)
+    forbidden = policy.forbidden(caller.org_kind)
+    per_member = _consented_per_member(caller, basis, policy, now)
+    own = _own_agreements(caller, basis, forbidden) | _own_agreements(caller, state, forbidden)
     view = copy.deepcopy(state)
     for name in CATEGORISED_RECORDS:
         view[name] = [r for r in view.get(name, []) if _record_visible(r, allowed, own)]
     for found_value in list(personal_values(view, STATE_FIELDS, with_none=True)):
-        if found_value.category not in allowed and found_value.holder.get("agreement_id") not in own:
+        opened = allowed | _capped(
+            caller, frozenset(per_member.get(found_value.subject or "", set())) - forbidden
+        )
+        if found_value.category not in opened and found_value.holder.get("agreement_id") not in own:
             del found_value.holder[found_value.key]
     view["relation"] = found[0]
     return view
@@ -154,11 +202,14 @@ def _record_visible(record: dict[str, Any], allowed: frozenset[str], own: set[st
     return record.get("category") in allowed or record.get("agreement_id") in own
 
 
-def _own_agreements(actor: Actor, state: dict[str, Any]) -> set[str]:
+def _own_agreements(caller: Caller, state: dict[str, Any], forbidden: frozenset[str]) -> set[str]:
+    """The caller's organisation's agreements, except of a category it never sees or its cap excludes."""
     return {
         a["agreement_id"]
         for a in state.get("agreements", [])
-        if a.get("responsible", {}).get("organisation_id") == actor.org
+        if a.get("responsible", {}).get("organisation_id") == caller.actor.org
+        and a.get("category") not in forbidden
+        and (caller.cap is None or a.get("category") in caller.cap)
     }
 
 
@@ -169,7 +220,7 @@ def filter_history(
     if not relations(caller, state, now):
         return None
     allowed = allowed_categories(caller, state, policy, now)
-    own = _own_agreements(caller.actor, state)
+    own = _own_agreements(caller, state, policy.forbidden(caller.org_kind))
     return [_filter_entry(entry, allowed, own) for entry in entries]
 
 

@@ -1,10 +1,21 @@
 """Per-subject data keys, envelope-encrypted under the master key, and AES-GCM on one value.
 
 Every household plan has a household key (id: the plan id) and a key per member
-(id: `plan id:member id`). Data keys are stored wrapped (AES-GCM under a key
-derived from the master key) in `privacy_keys`. Destroying a key leaves a
-tombstone row without key material, so nothing can ever again encrypt to, or
-decrypt from, that id: the values under it are erased (crypto-shredding).
+(id: `plan id:member id`); a help request and a signal file have a key of their own
+(their aggregate id). Data keys are stored wrapped (AES-GCM under a key derived from
+the master key) in `privacy_keys`. Destroying a key leaves a tombstone row without
+key material, so nothing can ever again encrypt to, or decrypt from, that id: the
+values under it are erased (crypto-shredding).
+
+Envelopes are versioned. Version 2 (`"v": 2`) authenticates, as AES-GCM associated
+data, the context the caller binds to the value (the mapper binds the event type,
+the record, the data subject and the category), so a value moved to another record
+or a category changed in the database no longer opens. Envelopes written before
+(no `"v"`) bind only their key id, and still open.
+
+A value that does not open is never shown as erased: that is an integrity failure
+(`RecordIntegrityError`), counted in the metric `eenplan.privacy.integrity_failures`.
+Only a destroyed key reads as erased.
 """
 
 from __future__ import annotations
@@ -20,17 +31,28 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from opentelemetry import metrics
 
+from eenplan.domain.errors import RecordIntegrityError
 from eenplan.privacy.store import PrivacyStore
 
 ENVELOPE = "$enc"
+VERSION = 2
 CACHE_SIZE = 10_000
 # How long a process trusts a cached key before asking the table again. Erasure in
 # another process is honoured at once anyway (the PersonalDataErased event blanks
 # the values); this bounds how long such a process could still decrypt at all.
 CACHE_SECONDS = 60.0
+Binding = dict[str, Any]
+log = structlog.get_logger("eenplan.privacy")
+INTEGRITY_FAILURES = metrics.get_meter("eenplan").create_counter(
+    "eenplan.privacy.integrity_failures",
+    unit="{value}",
+    description="Encrypted values that did not open (altered, or their key missing or wrong), by reason",
+)
 
 
 def derive(master_key: bytes, purpose: str) -> bytes:
@@ -40,6 +62,14 @@ def derive(master_key: bytes, purpose: str) -> bytes:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def associated_data(envelope: dict[str, Any], key_id: str, binding: Binding) -> bytes:
+    """What AES-GCM authenticates besides the value: the key id, and for version 2 the binding."""
+    if envelope.get("v") != VERSION:
+        return key_id.encode()  # envelopes written before the binding
+    context = json.dumps({"key": key_id, **binding}, sort_keys=True, separators=(",", ":"), default=str)
+    return b"eenplan.envelope.v2\n" + context.encode()
 
 
 class Keyring:
@@ -53,43 +83,78 @@ class Keyring:
 
     # --- values -----------------------------------------------------------------------
 
-    def encrypt(self, key_id: str, value: Any) -> Any:
-        """The envelope for one JSON value; a destroyed key stores the erased marker."""
+    def encrypt(self, key_id: str, value: Any, binding: Binding | None = None) -> Any:
+        """The envelope for one JSON value, bound to `binding`; a destroyed key stores the erased marker."""
         key = self.key(key_id, create=True)
         if key is None:
-            return {ENVELOPE: key_id, "erased": True}
+            return {ENVELOPE: key_id, "v": VERSION, "erased": True}
+        envelope: dict[str, Any] = {ENVELOPE: key_id, "v": VERSION}
         nonce = os.urandom(12)
-        ciphertext = AESGCM(key).encrypt(nonce, json.dumps(value).encode(), key_id.encode())
-        return {ENVELOPE: key_id, "n": b64(nonce), "c": b64(ciphertext)}
+        plain = json.dumps(value).encode()
+        sealed = AESGCM(key).encrypt(nonce, plain, associated_data(envelope, key_id, binding or {}))
+        return {**envelope, "n": b64(nonce), "c": b64(sealed)}
 
-    def decrypt(self, envelope: dict[str, Any], erased: Any) -> Any:
-        key = None if envelope.get("erased") else self.key(envelope[ENVELOPE], create=False)
+    def decrypt(self, envelope: dict[str, Any], erased: Any, binding: Binding | None = None) -> Any:
+        """The value; `erased` when its key was destroyed; RecordIntegrityError when it does not open."""
+        key_id = str(envelope.get(ENVELOPE))
+        key = self.opening_key(key_id)
         if key is None:
             return erased
-        try:
-            plain = AESGCM(key).decrypt(
-                base64.b64decode(envelope["n"]), base64.b64decode(envelope["c"]), envelope[ENVELOPE].encode()
+        if envelope.get("erased"):
+            raise self.integrity_failure(
+                key_id, "marked erased while its key is live: the value was replaced"
             )
-        except InvalidTag:
-            return erased
+        try:
+            nonce, sealed = base64.b64decode(envelope["n"]), base64.b64decode(envelope["c"])
+            plain = AESGCM(key).decrypt(nonce, sealed, associated_data(envelope, key_id, binding or {}))
+        except (InvalidTag, KeyError, ValueError, TypeError):
+            raise self.integrity_failure(
+                key_id, "does not open: the ciphertext, or the context bound to it, was changed"
+            ) from None
         return json.loads(plain)
+
+    def integrity_failure(self, key_id: str, reason: str) -> RecordIntegrityError:
+        """Count and log a value that did not open; the caller raises the error returned."""
+        INTEGRITY_FAILURES.add(1, {"reason": reason.split(":", 1)[0]})
+        log.warning("integrity_failure", key_id=key_id, reason=reason)
+        return RecordIntegrityError(key_id, None, "an encrypted value", reason)
 
     # --- keys -------------------------------------------------------------------------
 
+    def opening_key(self, key_id: str) -> bytes | None:
+        """The key to open a stored value: None when destroyed; a missing row is an integrity failure."""
+        cached = self._cached(key_id)
+        if cached is not None:
+            return cached[1]
+        rows = self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
+        if not rows:
+            # Keys are created before anything is encrypted under them and never deleted (a
+            # destroyed key stays as a tombstone): a value without its key row means the key
+            # table was altered or restored apart from the events.
+            raise self.integrity_failure(
+                key_id, "its data key is missing from privacy_keys: the key table was altered"
+            )
+        return self._remembered(key_id, rows[0]["wrapped"])
+
     def key(self, key_id: str, *, create: bool) -> bytes | None:
-        with self._lock:
-            cached = self._cache.get(key_id)
-            if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-                self._cache.move_to_end(key_id)
-                return cached[1]
+        """The live key (created when asked and absent), or None when destroyed or never made."""
+        cached = self._cached(key_id)
+        if cached is not None:
+            return cached[1]
         rows = self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
         if not rows and create:
             rows = self._create(key_id)
         if not rows:
             return None  # never created: nothing was ever encrypted under it
-        key = self._unwrap(key_id, rows[0]["wrapped"])
-        self._remember(key_id, key)
-        return key
+        return self._remembered(key_id, rows[0]["wrapped"])
+
+    def _cached(self, key_id: str) -> tuple[float, bytes | None] | None:
+        with self._lock:
+            cached = self._cache.get(key_id)
+            if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+                self._cache.move_to_end(key_id)
+                return cached
+        return None
 
     def _create(self, key_id: str) -> list[dict[str, Any]]:
         nonce, key = os.urandom(12), AESGCM.generate_key(bit_length=256)
@@ -102,33 +167,50 @@ class Keyring:
         # Another process may have won the race; its key is the key.
         return self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
 
-    def _unwrap(self, key_id: str, wrapped: str | None) -> bytes | None:
-        if wrapped is None:
-            return None
-        raw = base64.b64decode(wrapped)
-        return self._wrapping.decrypt(raw[:12], raw[12:], key_id.encode())
-
-    def _remember(self, key_id: str, key: bytes | None) -> None:
+    def _remembered(self, key_id: str, wrapped: str | None) -> bytes | None:
+        key = self._unwrap(key_id, wrapped)
         with self._lock:
             self._cache[key_id] = (time.monotonic(), key)
             self._cache.move_to_end(key_id)
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
+        return key
 
-    def destroy(self, key_ids: list[str]) -> None:
-        """Crypto-shred: replace each key by a tombstone, in this process's cache too."""
+    def _unwrap(self, key_id: str, wrapped: str | None) -> bytes | None:
+        if wrapped is None:
+            return None
+        raw = base64.b64decode(wrapped)
+        try:
+            return self._wrapping.decrypt(raw[:12], raw[12:], key_id.encode())
+        except InvalidTag:
+            raise self.integrity_failure(
+                key_id, "its data key does not unwrap: another master key, or the key row was changed"
+            ) from None
+
+    def destroy(self, key_ids: list[str]) -> str | None:
+        """Crypto-shred: replace each key by a tombstone, in one transaction, in this process's cache too.
+
+        Returns the PostgreSQL transaction id that did it (None on SQLite). The old row
+        versions stay in the store's files until `privacy.scrub` removes them; on PostgreSQL
+        that waits until no snapshot older than this transaction remains.
+        """
         now = _now()
-        for key_id in key_ids:
-            self.store.execute(
+        with self.store.transaction() as tx:
+            tx.execute_many(
                 "INSERT INTO privacy_keys (key_id, wrapped, created_at, destroyed_at) VALUES (?, NULL, ?, ?) "
-                "ON CONFLICT (key_id) DO UPDATE SET wrapped = NULL, destroyed_at = excluded.destroyed_at",
-                (key_id, now, now),
-                secure=True,
+                "ON CONFLICT (key_id) DO UPDATE SET wrapped = NULL, "
+                "destroyed_at = COALESCE(privacy_keys.destroyed_at, excluded.destroyed_at)",
+                [(key_id, now, now) for key_id in key_ids],
             )
-            self._remember(key_id, None)
-        self.store.scrub_free_space()
+            postgres = self.store.dialect == "postgres"
+            xid = tx.query("SELECT pg_current_xact_id()::text AS xid") if postgres else []
+        with self._lock:
+            for key_id in key_ids:
+                self._cache[key_id] = (time.monotonic(), None)
+        return str(xid[0]["xid"]) if xid else None
 
     def live_member_keys(self, plan_id: str) -> list[str]:
+        """The plan's member keys that still hold key material (removed members' too)."""
         rows = self.store.query(
             "SELECT key_id FROM privacy_keys WHERE key_id LIKE ? AND wrapped IS NOT NULL", (f"{plan_id}:%",)
         )

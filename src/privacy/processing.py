@@ -10,6 +10,11 @@ Lines go to the append-only `processing_log` table before the response leaves.
 
 Read paths note what they processed with `note_processing`; the API's logging
 route collects the notes of one request and writes them (api/processing.py).
+
+Refused and failed attempts are logged too (NEN 7513 asks for unsuccessful
+attempts), with their outcome (`privacy.outcome`): a route names the plan it is
+about to act on (`note_attempt`) when its path does not, and the logging route
+writes the attempt's lines if the request is refused or fails.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 from opentelemetry import metrics
 
 from eenplan.domain.context import Actor
+from eenplan.privacy.outcome import SUCCESS, Outcome
 from eenplan.privacy.policy import Policy, activities
 from eenplan.privacy.store import PrivacyStore
 
@@ -41,7 +47,7 @@ RESOURCE = {
 
 @dataclass
 class Noted:
-    """One plan (and, if known, its members) that a request processed."""
+    """One plan (and, if known, its members) that a request processed, or tried to."""
 
     actor: Actor
     plan_id: str
@@ -52,6 +58,10 @@ class Noted:
     also: list[str] = field(default_factory=list)  # subjects besides the plan's current members
     # Set with member_ids when both are known (records outside a plan, listed or loaded plans): no lookup.
     tenant: str | None = None
+    # A part of the request that was refused in-band (one event of a batch): logged with this outcome.
+    outcome: Outcome | None = None
+    # Named before acting: logged only if the request then fails (the attempt is what is logged).
+    attempt: bool = False
 
 
 # The explicit "nothing personal was processed" note: it writes no line.
@@ -90,6 +100,17 @@ def note_processing(actor: Actor, plan_id: str, member_ids: list[str] | None = N
         notes.append(Noted(actor, str(plan_id), member_ids, **extra))
 
 
+def note_attempt(actor: Actor, plan_id: str, operation: str | None = None) -> None:
+    """Name the plan a request is about to act on when its path does not: should the request be
+    refused or fail, the attempt is logged for this plan's members."""
+    note_processing(actor, plan_id, operation=operation, attempt=True)
+
+
+def note_refused(actor: Actor, plan_id: str, outcome: Outcome, operation: str | None = None) -> None:
+    """Record a refusal inside a request that as a whole succeeds (one event of a batch)."""
+    note_processing(actor, plan_id, operation=operation, outcome=outcome)
+
+
 @dataclass(frozen=True)
 class Operation:
     """The request-level facts every line of one operation shares."""
@@ -101,7 +122,7 @@ class Operation:
     started: datetime
     ended: datetime
     foreign_operation: str | None = None
-    status: str = "OK"
+    outcome: Outcome = SUCCESS
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -155,7 +176,7 @@ class ProcessingLog:
             op.name,
             record["start_time"],
             record["end_time"],
-            op.status,
+            op.outcome.ldv_status,
             plan_id,
             op.activity_id,
             subject,
@@ -170,7 +191,7 @@ class ProcessingLog:
             "name": op.name,
             "start_time": op.started.isoformat(),
             "end_time": op.ended.isoformat(),
-            "status": {"code": op.status},
+            "status": op.outcome.status_record(),
             "foreign_operation": _foreign(op.foreign_operation),
             "resource": RESOURCE,
             "attributes": {
@@ -182,6 +203,7 @@ class ProcessingLog:
                 "eenplan.plan_id": plan_id,
                 "eenplan.policy_version": self.policy.version,
                 "eenplan.policy_sha256": self.policy.sha256,
+                **op.outcome.attributes(),
                 **op.extra,
             },
         }
@@ -203,8 +225,9 @@ class ProcessingLog:
 def _users(actor: Actor, activity_id: str) -> list[dict[str, Any]]:
     """NEN 7513 users: who asked (user, organisation, roles) and, for a system, who answers for it."""
     requestor = {
-        "userID": actor.sub,
-        "organisationID": actor.org,
+        # An unauthenticated attempt (401) has no user: null, not a made-up id.
+        "userID": actor.sub or None,
+        "organisationID": actor.org or None,
         "roleIDCode": sorted(actor.roles),
         "userIsRequestor": True,
         "purposeOfUse": activity_id,

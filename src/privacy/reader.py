@@ -4,25 +4,51 @@ Every answer goes through `privacy.filter`, and every answer notes the plan and
 its members for the processing log. The relation and categories come from the
 plan as it is now (a caller who may not see the plan now sees none of its past);
 values erased since are blanked in replays and history too.
+
+Visibility is judged before anything else is looked at, so a plan the caller may not
+see answers exactly as one that does not exist, whatever else the request asks.
+Then the point in the plan's history: `version` or `as_of` (not both: each picks the
+point), or now. Auditors add `as_seen_by`: the plan at that point as the organisation
+was allowed to see it then (at `as_of`, or when that version was written), never more
+than the auditor's own organisation may see.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from eenplan.domain.app import Eenplan
 from eenplan.domain.context import Actor
-from eenplan.domain.errors import NotAllowedError, PlanNotFoundError
+from eenplan.domain.errors import (
+    NotAllowedError,
+    NotFoundError,
+    PlanNotFoundError,
+    UnanswerableQueryError,
+    UnknownReferenceError,
+)
+from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.categories import PERSONAL_FIELDS
 from eenplan.domain.plan.personal import erase
 from eenplan.domain.values import Role
-from eenplan.privacy.filter import Caller, can_see, filter_history, filter_plan
+from eenplan.privacy.filter import Caller, allowed_categories, can_see, filter_history, filter_plan
 from eenplan.privacy.processing import note_processing
 from eenplan.privacy.service import Privacy
 from eenplan.privacy.views import history_entry
 
 OVERSIGHT_ACTIVITY = {"auditor": "audit", "admin": "audit", "emergency": "emergency_access"}
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where in the plan's history a read looks, judged on the plan as it is now."""
+
+    current: HouseholdPlan
+    caller: Caller
+    basis: dict[str, Any]  # the plan now, unfiltered: what relations are judged on
+    version: int
+    as_of: datetime | None
 
 
 class PlanReader:
@@ -40,6 +66,34 @@ class PlanReader:
         caller = self.privacy.caller(actor, current, now)
         return can_see(caller, self.privacy.state(current, now.date()), now)
 
+    def view(
+        self,
+        actor: Actor,
+        plan_id: str,
+        *,
+        version: int | None = None,
+        as_of: datetime | None = None,
+        as_seen_by: str | None = None,
+    ) -> dict[str, Any]:
+        """The plan view any combination of the read parameters asks for."""
+        if as_seen_by is not None:
+            return self.plan_as_seen_by(actor, plan_id, as_seen_by, as_of, version=version)
+        return self.plan(actor, plan_id, version=version, as_of=as_of)
+
+    def entries(
+        self,
+        actor: Actor,
+        plan_id: str,
+        *,
+        version: int | None = None,
+        as_of: datetime | None = None,
+        as_seen_by: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The history any combination of the read parameters asks for."""
+        if as_seen_by is not None:
+            return self.history_as_seen_by(actor, plan_id, as_seen_by, as_of, version=version)
+        return self.history(actor, plan_id, version=version, as_of=as_of)
+
     def plan(
         self,
         actor: Actor,
@@ -50,23 +104,17 @@ class PlanReader:
         now: datetime | None = None,
     ) -> dict[str, Any]:
         now = now or datetime.now(UTC)
-        current = self.eenplan.plan(actor, plan_id)
-        caller = self.privacy.caller(actor, current, now)
-        if as_of is not None:
-            version = self.eenplan.version_at(actor, plan_id, as_of)
-        plan = current if version is None else self.eenplan.plan(actor, plan_id, version=version)
-        if version is not None and plan.version != version:
-            raise PlanNotFoundError(f"{plan_id} at version {version}")
-        state = self.privacy.state(plan, now.date(), current)
-        basis = self.privacy.state(current, now.date())
-        view = filter_plan(caller, state, self.privacy.policy, now, basis=basis)
+        at = self._point(actor, plan_id, version, as_of, now)
+        plan = self._plan_at(actor, plan_id, at)
+        state = self.privacy.state(plan, now.date(), at.current)
+        view = filter_plan(at.caller, state, self.privacy.policy, now, basis=at.basis)
         if view is None:
             raise PlanNotFoundError(plan_id)
         note_processing(
             actor,
-            str(current.id),
+            str(at.current.id),
             [m["member_id"] for m in state["members"]],
-            tenant=current.tenant,  # the plan is loaded: the log needs no second load
+            tenant=at.current.tenant,  # the plan is loaded: the log needs no second load
             relation=view["relation"],
             activity=OVERSIGHT_ACTIVITY.get(view["relation"]),
         )
@@ -77,75 +125,123 @@ class PlanReader:
         actor: Actor,
         plan_id: str,
         *,
+        version: int | None = None,
         as_of: datetime | None = None,
         now: datetime | None = None,
     ) -> list[dict[str, Any]]:
         now = now or datetime.now(UTC)
-        current = self.eenplan.plan(actor, plan_id)
-        caller = self.privacy.caller(actor, current, now)
-        entries = self._entries(actor, plan_id, current, as_of)
-        state = self.privacy.state(current, now.date())
-        visible = filter_history(caller, state, entries, self.privacy.policy, now)
+        at = self._point(actor, plan_id, version, as_of, now)
+        entries = self._entries(actor, plan_id, at)
+        visible = filter_history(at.caller, at.basis, entries, self.privacy.policy, now)
         if visible is None:
             raise PlanNotFoundError(plan_id)
-        note_processing(actor, str(current.id), list(current.members), tenant=current.tenant)
+        note_processing(actor, str(at.current.id), list(at.current.members), tenant=at.current.tenant)
         return visible
 
-    def _entries(
-        self, actor: Actor, plan_id: str, current: Any, until: datetime | None
-    ) -> list[dict[str, Any]]:
-        """History entries up to a moment, with values erased since blanked."""
-        events = self.eenplan.plan_events(actor, plan_id, until=until)
-        if not events:
-            raise PlanNotFoundError(plan_id)
-        erased = set(getattr(current, "erased_members", []))
-        household = bool(getattr(current, "household_erased", False))
+    def _point(
+        self, actor: Actor, plan_id: str, version: int | None, as_of: datetime | None, now: datetime
+    ) -> Point:
+        """The plan now, if the caller may see it (else 404, as for none), and the point asked for."""
+        current = self.eenplan.plan(actor, plan_id)
+        caller = self.privacy.caller(actor, current, now)
+        basis = self.privacy.state(current, now.date())
+        if not can_see(caller, basis, now):
+            raise PlanNotFoundError(plan_id)  # the very answer a plan that does not exist gets
+        if version is not None and as_of is not None:
+            raise UnanswerableQueryError("give version or as_of, not both: each picks the point to show")
+        if as_of is not None:
+            return Point(current, caller, basis, self._version_at(actor, plan_id, as_of, now), as_of)
+        if version is not None and version > current.version:
+            raise NotFoundError(f"plan {plan_id} has no version {version}; its latest is {current.version}")
+        return Point(current, caller, basis, version or current.version, None)
+
+    def _version_at(self, actor: Actor, plan_id: str, as_of: datetime, now: datetime) -> int:
+        if as_of > now:
+            raise UnanswerableQueryError(
+                "as_of is in the future: a plan is shown as it was, not as it will be"
+            )
+        try:
+            return self.eenplan.version_at(actor, plan_id, as_of)
+        except PlanNotFoundError:
+            raise NotFoundError(f"plan {plan_id} did not exist yet at {as_of.isoformat()}") from None
+
+    def _plan_at(self, actor: Actor, plan_id: str, at: Point) -> HouseholdPlan:
+        if at.version == at.current.version:
+            return at.current
+        return self.eenplan.plan(actor, plan_id, version=at.version)
+
+    def _entries(self, actor: Actor, plan_id: str, at: Point) -> list[dict[str, Any]]:
+        """History entries up to the point, with values erased since blanked."""
+        events = self.eenplan.plan_events(actor, plan_id, version=at.version)
+        erased = set(getattr(at.current, "erased_members", []))
+        household = bool(getattr(at.current, "household_erased", False))
         entries = [history_entry(e) for e in events]
         if erased or household:
             for entry in entries:
                 erase(entry["data"], PERSONAL_FIELDS.get(entry["type"], {}), erased, household)
         return entries
 
+    # --- auditors: as an organisation saw it ------------------------------------------
+
     def history_as_seen_by(
-        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+        self,
+        actor: Actor,
+        plan_id: str,
+        organisation_id: str,
+        as_of: datetime | None = None,
+        *,
+        version: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Audit: the history up to `as_of` as that organisation was allowed to see it then."""
-        current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
-        entries = self._entries(actor, plan_id, current, as_of)
-        visible = filter_history(seen_by, state, entries, policy, as_of)
+        """Audit: the history up to the point as that organisation was allowed to see it then."""
+        at, state, seen_by, policy, moment = self._as_seen(actor, plan_id, organisation_id, as_of, version)
+        entries = self._entries(actor, plan_id, at)
+        visible = filter_history(seen_by, state, entries, policy, moment)
         if visible is None:
             raise PlanNotFoundError(f"{plan_id} as seen by {organisation_id}: no relation then")
         return visible
 
     def plan_as_seen_by(
-        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
+        self,
+        actor: Actor,
+        plan_id: str,
+        organisation_id: str,
+        as_of: datetime | None = None,
+        *,
+        version: int | None = None,
     ) -> dict[str, Any]:
-        """Audit: the plan at `as_of` as that organisation was allowed to see it then (404: not at all)."""
-        _current, state, seen_by, policy = self._as_seen(actor, plan_id, organisation_id, as_of)
-        view = filter_plan(seen_by, state, policy, as_of)
+        """Audit: the plan at the point as that organisation was allowed to see it then (404: not at all)."""
+        _at, state, seen_by, policy, moment = self._as_seen(actor, plan_id, organisation_id, as_of, version)
+        view = filter_plan(seen_by, state, policy, moment)
         if view is None:
-            raise PlanNotFoundError(f"{plan_id} as seen by {organisation_id}")
+            raise PlanNotFoundError(f"{plan_id} as seen by {organisation_id}: no relation then")
         return view
 
     def _as_seen(
-        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime
-    ) -> tuple[Any, dict[str, Any], Caller, Any]:
-        """The plan then, the organisation as a caller, and the policy in force then."""
+        self, actor: Actor, plan_id: str, organisation_id: str, as_of: datetime | None, version: int | None
+    ) -> tuple[Point, dict[str, Any], Caller, Any, datetime]:
+        """The point, the plan then, the organisation as a caller, the policy then, and the moment."""
         if not actor.has_role(Role.AUDITOR):
             raise NotAllowedError("only auditors see a plan as another organisation saw it")
-        current = self.eenplan.plan(actor, plan_id)
-        then = self.eenplan.plan(actor, plan_id, version=self.eenplan.version_at(actor, plan_id, as_of))
+        now = datetime.now(UTC)
+        at = self._point(actor, plan_id, version, as_of, now)
+        then = self._plan_at(actor, plan_id, at)
+        # At a version: as things stood when it was written.
+        moment = as_of or (then.modified_on if version is not None else now)
         seen_by = Caller(
-            Actor(sub="", org=organisation_id, tenants=frozenset({current.tenant})),
-            self.privacy.organisation_kind(organisation_id),
+            Actor(sub="", org=organisation_id, tenants=frozenset({at.current.tenant})),
+            self._kind_in(organisation_id, at.current.tenant),
             whole_organisation=True,
+            cap=allowed_categories(at.caller, at.basis, self.privacy.policy, now),
         )
         note_processing(
-            actor, str(current.id), list(current.members), tenant=current.tenant, activity="audit"
+            actor, str(at.current.id), list(at.current.members), tenant=at.current.tenant, activity="audit"
         )
-        return (
-            current,
-            self.privacy.state(then, as_of.date(), current),
-            seen_by,
-            self.privacy.policy_at(as_of),
-        )
+        state = self.privacy.state(then, moment.date(), at.current)
+        return at, state, seen_by, self.privacy.policy_at(moment), moment
+
+    def _kind_in(self, organisation_id: str, tenant: str) -> str:
+        """The kind of an organisation of the plan's tenant; another tenant's is unknown here."""
+        try:
+            return self.eenplan.organisation_in(organisation_id, tenant).kind
+        except UnknownReferenceError:
+            raise UnknownReferenceError(f"as_seen_by: unknown organisation {organisation_id}") from None

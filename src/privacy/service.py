@@ -1,5 +1,8 @@
 """The privacy module, composed: policy, keys, processing log and emergency access on one store.
 
+Break the glass and its review queue live in `privacy.emergency` and
+`privacy.emergency_queue`; this room builds them (`emergency`, `review_queue`).
+
 `Privacy.attach(eenplan, config)` is called once by the composition root: it
 creates the privacy tables, records the policy version, and gives the
 application's field-encryption mapper its keyring.
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +21,17 @@ from eenplan.domain.app import Eenplan
 from eenplan.domain.context import Actor
 from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.categories import STATE_FIELDS
-from eenplan.domain.plan.personal import ERASED, erase
+from eenplan.domain.plan.personal import erase
 from eenplan.domain.values import Role
+from eenplan.privacy import erasure_jobs
+from eenplan.privacy.emergency import EmergencyAccess, EmergencyTerms
+from eenplan.privacy.emergency_queue import ReviewQueue
 from eenplan.privacy.filter import Caller
 from eenplan.privacy.keys import Keyring, derive
 from eenplan.privacy.mapper import FieldCipherMapper
 from eenplan.privacy.policy import Policy, load_policy
-from eenplan.privacy.processing import ProcessingLog, note_processing
+from eenplan.privacy.processing import ProcessingLog
+from eenplan.privacy.scrub import Scrubber
 from eenplan.privacy.store import PrivacyStore
 from eenplan.privacy.views import plan_view
 
@@ -36,7 +43,11 @@ class PrivacyConfig:
     master_key: bytes
     policy_file: Path | None = None
     emergency_hours: float = 4.0
+    emergency_review_days: float = 5.0
     retention_years: dict[str, int] = field(default_factory=lambda: {"jeugdwet": 20, "default": 15})
+    # How long an erasure waits for old row versions to leave the store's files before it
+    # answers "pending" (housekeeping completes it later); see privacy.scrub.
+    erasure_wait_seconds: float = 10.0
 
 
 class Privacy:
@@ -48,6 +59,14 @@ class Privacy:
         self.policy: Policy = load_policy(config.policy_file)
         self.keyring = Keyring(self.store, config.master_key)
         self.log = ProcessingLog(self.store, derive(config.master_key, "pseudonyms"), self.policy)
+        terms = EmergencyTerms(hours=config.emergency_hours, review_days=config.emergency_review_days)
+        self.emergency = EmergencyAccess(eenplan, self.store, self.keyring, self.policy, terms)
+        self.review_queue = ReviewQueue(self.store, self.keyring, terms.review_days)
+        # Erasure beyond the keys (privacy.erasure): the composition root adds what other rooms
+        # keep about a command (its stored answer), and tables for the scrubber to vacuum.
+        erasure_jobs.create_table(self.store)
+        self.erasure_hooks: list[Any] = []
+        self.scrubber = Scrubber(self.store)
 
     @classmethod
     def attach(cls, eenplan: Eenplan, config: PrivacyConfig) -> Privacy:
@@ -75,7 +94,7 @@ class Privacy:
             "ORDER BY first_loaded_at DESC LIMIT 1",
             (moment.astimezone(UTC).isoformat(),),
         )
-        return Policy.parse(rows[0]["source"]) if rows else self.policy
+        return Policy.parse(rows[0]["source"], recorded=True) if rows else self.policy
 
     def policies(self) -> list[dict[str, Any]]:
         return self.store.query(
@@ -93,7 +112,7 @@ class Privacy:
             actor=actor,
             org_kind=self.organisation_kind(actor.org),
             leads_team=team_id is not None and self._leads(actor, team_id),
-            emergency_until=self.emergency_until(actor, plan_id, now) if plan_id else None,
+            emergency_until=self.emergency.until(actor, plan_id, now) if plan_id else None,
         )
 
     def organisation_kind(self, organisation_id: str) -> str | None:
@@ -120,59 +139,6 @@ class Privacy:
         if members or household:
             erase(view, STATE_FIELDS, members, household)
         return view
-
-    # --- break the glass ----------------------------------------------------------------
-
-    def grant_emergency(
-        self, actor: Actor, plan_id: str, reason: str, trace_id: str | None
-    ) -> dict[str, Any]:
-        """Regisseur-level reads for a limited time; always logged and reviewed."""
-        if not reason.strip():
-            raise errors.NotAllowedError("emergency access needs a stated reason")
-        if actor.has_role(Role.PARTNER_SYSTEM) and actor.acting_for is None:
-            raise errors.NotAllowedError("a system breaks the glass only for a named professional")
-        plan = self.eenplan.plan(actor, plan_id)
-        granted = _now()
-        expires = granted + timedelta(hours=self.config.emergency_hours)
-        self.store.execute(
-            "INSERT INTO privacy_emergency_access (plan_id, tenant, sub, org, reason, granted_at, "
-            "expires_at, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(plan.id),
-                plan.tenant,
-                actor.professional_id,
-                actor.org,
-                # The reason may tell about the household: it is the household's data, under its key.
-                json.dumps(self.keyring.encrypt(str(plan.id), reason)),
-                granted.isoformat(),
-                expires.isoformat(),
-                trace_id,
-            ),
-        )
-        note_processing(actor, str(plan.id), list(plan.members), relation="emergency")
-        return {"plan_id": str(plan.id), "granted_at": granted.isoformat(), "expires_at": expires.isoformat()}
-
-    def emergency_until(self, actor: Actor, plan_id: str, now: datetime) -> datetime | None:
-        rows = self.store.query(
-            "SELECT MAX(expires_at) AS until FROM privacy_emergency_access "
-            "WHERE plan_id = ? AND sub = ? AND org = ? AND expires_at > ?",
-            (plan_id, actor.professional_id, actor.org, now.isoformat()),
-        )
-        until = rows[0]["until"] if rows else None
-        return datetime.fromisoformat(until) if until else None
-
-    def emergency_review(self, tenants: frozenset[str], limit: int = 500) -> list[dict[str, Any]]:
-        """The grants in these tenants, newest first, reasons opened (or erased)."""
-        marks = ", ".join("?" for _ in tenants) or "NULL"
-        # Only "?" placeholders are interpolated; the tenants travel as parameters.
-        statement = (
-            "SELECT id, plan_id, tenant, sub, org, reason, granted_at, expires_at, trace_id "  # noqa: S608
-            f"FROM privacy_emergency_access WHERE tenant IN ({marks}) ORDER BY id DESC LIMIT ?"
-        )
-        rows = self.store.query(statement, (*sorted(tenants), limit))
-        for row in rows:
-            row["reason"] = self.keyring.decrypt(json.loads(row["reason"]), ERASED)
-        return rows
 
     def receipts(self, plan_id: str) -> list[dict[str, Any]]:
         rows = self.store.query(

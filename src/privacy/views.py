@@ -38,6 +38,12 @@ def plan_view(plan: HouseholdPlan, relation: str, today: date) -> dict[str, Any]
         "consents": [{"consent_id": k, **v} for k, v in plan.consents.items()],
         "notes": list(plan.notes),
         "conferences": list(plan.conferences),
+        # Who was asked to join or to take on an agreement, and the answer (the agreement itself
+        # shows under agreements once accepted).
+        "proposals": [
+            {"proposal_id": k, **{f: v for f, v in p.items() if f != "agreement"}}
+            for k, p in plan.__dict__.get("proposals", {}).items()
+        ],
     }
 
 

@@ -3,8 +3,7 @@
 Access: a team's dashboard is for its members, team leads, auditors and
 administrators of the team's tenant. Monitoring is for auditors, administrators
 and municipality staff (callers whose organisation is a municipality) of the
-tenant. Monitoring is anonymised: every cell counting fewer than
-`SUPPRESS_BELOW` households is shown as null.
+tenant. Monitoring is anonymised by rounding (see `monitoring`).
 """
 
 from __future__ import annotations

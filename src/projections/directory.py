@@ -40,6 +40,8 @@ class DirectoryProjection(Projection):
             Organisation.Registered: _organisation,  # type: ignore[attr-defined]
             Team.Registered: _team,  # type: ignore[attr-defined]
             Professional.Registered: _professional,  # type: ignore[attr-defined]
+            Professional.Moved: _moved,  # type: ignore[attr-defined]
+            Professional.Left: _left,  # type: ignore[attr-defined]
             Team.AreasReassigned: _areas,  # type: ignore[attr-defined]
             Team.Dissolved: _dissolved,  # type: ignore[attr-defined]
         }
@@ -63,6 +65,21 @@ def _professional(tx: Tx, t: Tables, e: Any, position: int) -> None:
     )
     for team_id in e.team_ids:
         tx.execute(f"INSERT INTO {t.team_members} (team_id, professional_id) VALUES (?, ?)", (team_id, e.key))
+
+
+def _moved(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    tx.execute(
+        f"UPDATE {t.professionals} SET organisation_id = ? WHERE professional_id = ?",
+        (e.organisation_id, e.key),
+    )
+    tx.execute(f"DELETE FROM {t.team_members} WHERE professional_id = ?", (e.key,))
+    for team_id in e.team_ids:
+        tx.execute(f"INSERT INTO {t.team_members} (team_id, professional_id) VALUES (?, ?)", (team_id, e.key))
+
+
+def _left(tx: Tx, t: Tables, e: Any, position: int) -> None:
+    """Out of their teams: no longer counted in a team's load, nor a team lead of its plans."""
+    tx.execute(f"DELETE FROM {t.team_members} WHERE professional_id = ?", (e.key,))
 
 
 # Later team events carry no key: the team is found by its aggregate id.

@@ -42,7 +42,8 @@ def relation_sql(actor: Actor, scope: Scope, today: date, alias: str = "p") -> t
     sql = (
         "CASE"
         f" WHEN {alias}.regisseur_id = ? AND EXISTS (SELECT 1 FROM {t.care_team} c"
-        f"  WHERE c.plan_id = {alias}.plan_id AND c.professional_id = ?) THEN 'regisseur'"
+        f"  WHERE c.plan_id = {alias}.plan_id AND c.professional_id = ? AND c.organisation_id = ?)"
+        " THEN 'regisseur'"
         f" WHEN EXISTS (SELECT 1 FROM {t.care_team} c WHERE c.plan_id = {alias}.plan_id"
         "  AND c.professional_id = ? AND c.organisation_id = ?) THEN 'care_team'"
         f" WHEN EXISTS (SELECT 1 FROM {t.mandates} m WHERE m.plan_id = {alias}.plan_id"
@@ -55,7 +56,7 @@ def relation_sql(actor: Actor, scope: Scope, today: date, alias: str = "p") -> t
     )
     oversight = oversight_role(actor)
     team_lead = 1 if actor.has_role(Role.TEAM_LEAD) else 0
-    params = [pro, pro, pro, org, org, pro, today.isoformat(), team_lead, pro, oversight, oversight]
+    params = [pro, pro, org, pro, org, org, pro, today.isoformat(), team_lead, pro, oversight, oversight]
     return sql, params
 
 

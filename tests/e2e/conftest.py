@@ -15,6 +15,7 @@ import pytest
 
 from eenplan.api.http.auth import mint_dev_token
 from eenplan.api.settings import Settings
+from tests.e2e.directory_setup import municipality, register_in_store
 
 ROOT = Path(__file__).resolve().parents[2]
 EENPLAN = Path(sys.executable).parent / "eenplan"
@@ -148,9 +149,17 @@ def client(server: Server) -> Iterator[httpx.Client]:
 # the store and needs no server settings of its own; any other test keeps `server`/`client`.
 
 
+# The tenants whose municipality the shared store has from the start. An administrator's token
+# must name an organisation of its tenant once the tenant has any (tests.e2e.directory_setup); in
+# a store shared by many tests, whether it has any would depend on which tests ran before.
+SHARED_TENANTS = ("GM0687", "GM0363")
+
+
 @pytest.fixture(scope="session")
 def shared_server(shared_settings: Settings) -> Iterator[Server]:
     """One `eenplan serve` on `shared_settings`, for every test of the run that opts in."""
+    for code in SHARED_TENANTS:
+        register_in_store(shared_settings, municipality(code), tenant=code)
     srv = Server(shared_settings)
     try:
         yield srv

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import TokenFactory
+from tests.e2e.directory_setup import municipality, register_municipality, register_people
 
 
 @dataclass
@@ -18,13 +19,20 @@ class HttpWorld:
     team_id: str = ""
     orgs: dict[str, str] = field(default_factory=dict)  # kind -> organisation id
     pros: dict[str, str] = field(default_factory=dict)  # kind -> professional id
+    officer_id: str = ""
+    auditor_id: str = ""
 
     def auth(self, kind: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(self.pros[kind], self.orgs[kind])}"}
 
     def officer(self, *roles: str) -> dict[str, str]:
-        bearer = self.token("po-1", "privacy-office", *(roles or ("privacy_officer",)))
+        """The municipality's privacy officer (or, with `roles`, someone there in those roles)."""
+        bearer = self.token(self.officer_id, municipality("GM0687"), *(roles or ("privacy_officer",)))
         return {"Authorization": f"Bearer {bearer}"}
+
+    def auditor(self) -> dict[str, str]:
+        """An auditor of the municipality."""
+        return {"Authorization": f"Bearer {self.token(self.auditor_id, municipality('GM0687'), 'auditor')}"}
 
     def command(self, kind: str, plan_id: str, **body: Any) -> httpx.Response:
         response = self.client.post(f"/plans/{plan_id}/commands", json=body, headers=self.auth(kind))
@@ -33,8 +41,10 @@ class HttpWorld:
 
 
 def setup(client: httpx.Client, token: TokenFactory, *kinds: str) -> HttpWorld:
-    admin = {"Authorization": f"Bearer {token('admin', 'gemeente', 'admin')}"}
+    admin = register_municipality(client, token, "GM0687")
     world = HttpWorld(client, token, team_id=f"team-{uuid.uuid4().hex[:8]}")
+    world.officer_id, world.auditor_id = f"po-{uuid.uuid4().hex[:6]}", f"aud-{uuid.uuid4().hex[:6]}"
+    register_people(client, admin, municipality("GM0687"), world.officer_id, world.auditor_id)
     post = client.post(
         "/teams", json={"id": world.team_id, "name": "Gebiedsteam", "tenant": "GM0687"}, headers=admin
     )

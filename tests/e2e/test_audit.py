@@ -16,7 +16,8 @@ import pytest
 from eenplan.api.bootstrap import build_application
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, TokenFactory
-from tests.factories import World, make_world
+from tests.e2e.directory_setup import municipality, register_municipality, register_people
+from tests.factories import World, make_world, uid
 from tests.integration.tamper import RawStore
 
 
@@ -45,7 +46,8 @@ def shared_world(shared_settings: Settings) -> Iterator[World]:
 
 
 def auditor_headers(token: TokenFactory, world: World) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token('inspectie', 'inspectie', 'auditor', tenants=(world.tenant,))}"}
+    bearer = token(world.auditor, world.municipality, "auditor", tenants=(world.tenant,))
+    return {"Authorization": f"Bearer {bearer}"}
 
 
 def test_an_auditor_verifies_the_chain_and_a_professional_may_not(
@@ -59,18 +61,20 @@ def test_an_auditor_verifies_the_chain_and_a_professional_may_not(
     assert whole.status_code == 200 and whole.json()["status"] == "intact" and whole.json()["checked"] > 6
     assert one.json()["status"] == "intact" and one.json()["checked"] == 6
 
-    pro = {"Authorization": f"Bearer {shared_token('pro', shared_world.orgs['welfare'], 'professional')}"}
+    welfare = shared_world.orgs["welfare"]
+    pro = {"Authorization": f"Bearer {shared_token(shared_world.pros[welfare][1], welfare, 'professional')}"}
     assert shared_client.get("/audit/verify", headers=pro).status_code == 403
     unknown = shared_client.get(
         "/audit/verify", params={"plan_id": "nope"}, headers=auditor_headers(shared_token, shared_world)
     )
     assert unknown.status_code == 404
-    elsewhere = {
-        "Authorization": f"Bearer {shared_token('inspectie', 'inspectie', 'auditor', tenants=('GM0363',))}"
-    }
-    assert (
-        shared_client.get("/audit/verify", params={"plan_id": plan_id}, headers=elsewhere).status_code == 404
-    )
+    inspector = uid("inspectie")
+    admin = register_municipality(shared_client, shared_token, "GM0363")
+    register_people(shared_client, admin, municipality("GM0363"), inspector)
+    other = shared_token(inspector, municipality("GM0363"), "auditor", tenants=("GM0363",))
+    elsewhere = {"Authorization": f"Bearer {other}"}
+    hidden = shared_client.get("/audit/verify", params={"plan_id": plan_id}, headers=elsewhere)
+    assert hidden.status_code == 404
 
 
 def test_a_tampered_record_is_reported_over_http(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import time
@@ -13,9 +14,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, ROOT, Server
+from tests.e2e.directory_setup import register_in_store
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -45,6 +48,13 @@ def test_demo_loads_once_and_its_tokens_read_its_plans(settings: Settings) -> No
     second = _cli(settings, "demo", "--if-empty")
     assert "already holds data" in second.stdout and "# p-chantal" in second.stdout
     plan_id = first.stdout.split("Pietersen")[1].split()[0]
+    shown = _cli(settings, "demo", "--show")
+    for later in (second, shown):  # the plan ids again, on every start and on demand
+        assert later.stdout.split("Pietersen")[1].split()[0] == plan_id, later.stdout
+    assert (
+        first.stdout.split("Plans:")[1].split("Tokens")[0]
+        == shown.stdout.split("Plans:")[1].split("Tokens")[0]
+    )
     token = first.stdout.split("# p-chantal")[1].splitlines()[1]
     server = Server(settings)
     try:
@@ -60,6 +70,7 @@ def test_a_token_from_the_cli_is_accepted_by_the_server(settings: Settings) -> N
         settings, "token", "--sub", "p1", "--org", "o1", "--tenant", "GM0687", "--role", "professional"
     )
     assert minted.returncode == 0, minted.stderr
+    register_in_store(settings, "o1", "p1")
     server = Server(settings)
     try:
         response = httpx.get(
@@ -92,6 +103,9 @@ def test_production_verifies_rs256_tokens_against_the_configured_key(
         "EENPLAN_SIGNAL_KEY": "a-real-production-secret-for-signal-pseudonyms",
         "EENPLAN_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
+    register_in_store(
+        settings.model_copy(update={"master_key": SecretStr(env["EENPLAN_MASTER_KEY"])}), "o1", "p1"
+    )
     server = Server(settings, extra_env=env)
     try:
         claims = {
@@ -142,3 +156,16 @@ def test_production_refuses_to_start_without_a_real_key(settings: Settings, case
     )
     assert process.returncode != 0
     assert "production" in (process.stderr + process.stdout).lower()
+
+
+def test_the_server_log_says_where_it_listens_in_the_log_format(server: Server) -> None:
+    lines = [json.loads(raw) for raw in server.log.read_text().splitlines() if raw.startswith("{")]
+    running = [line for line in lines if line["event"].startswith("Uvicorn running on")]
+    assert running and f"http://127.0.0.1:{server.port}" in running[0]["event"]
+    assert running[0]["logger"] == "uvicorn.error" and running[0]["level"] == "info"
+
+
+def test_demo_show_on_a_store_without_the_demo_says_how_to_load_it(settings: Settings) -> None:
+    shown = _cli(settings, "demo", "--show")
+    assert shown.returncode == 0, shown.stderr
+    assert "No demo plans in this store" in shown.stdout and "# p-chantal" in shown.stdout

@@ -15,7 +15,8 @@ def test_only_an_admin_registers_organisations_and_an_id_is_registered_once(
     shared_client: httpx.Client, shared_token: Any
 ) -> None:
     body = {"id": uid("org"), "name": "Wijkteam", "kind": "welfare", "tenants": ["GM0687"]}
-    professional = {"Authorization": f"Bearer {shared_token('p1', 'org-x', 'professional')}"}
+    tenant = setup_tenant(shared_client, shared_token, kinds=("welfare",))
+    professional = tenant.headers(tenant.pro("welfare"))
     assert shared_client.post("/organisations", json=body, headers=professional).status_code == 403
     admin = admin_headers(shared_token, "GM0687")
     assert shared_client.post("/organisations", json=body, headers=admin).status_code == 201
@@ -37,7 +38,7 @@ def test_directory_listings_show_only_the_callers_tenants(
 ) -> None:
     mine = setup_tenant(shared_client, shared_token, "GM0687", kinds=("welfare",))
     theirs = setup_tenant(shared_client, shared_token, "GM0363", kinds=("police",))
-    headers = {"Authorization": f"Bearer {shared_token('p', 'o', 'professional', tenants=('GM0687',))}"}
+    headers = mine.headers(mine.pro("welfare"))
     org_ids = {o["id"] for o in shared_client.get("/organisations", headers=headers).json()}
     team_ids = {t["id"] for t in shared_client.get("/teams", headers=headers).json()}
     assert mine.orgs["welfare"] in org_ids and theirs.orgs["police"] not in org_ids

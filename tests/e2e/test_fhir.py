@@ -61,6 +61,10 @@ def test_the_fhir_bundle_validates_as_r4b_with_careplan_careteam_and_goals(
     regisseur, colleague = world.pros[welfare][0], world.pros[social][0]
     bearer = shared_token(regisseur, welfare)
     plan_id = _plan_with_goals(shared_client, world, bearer, colleague)
+    accept = {"type": "accept_proposal", "proposal_id": f"careteam-{colleague}"}  # no mandate: asked
+    colleague_bearer = auth(shared_token(colleague, social))
+    joined = shared_client.post(f"/plans/{plan_id}/commands", json=accept, headers=colleague_bearer)
+    assert joined.status_code == 200, joined.text
 
     response = shared_client.get(f"/plans/{plan_id}/fhir", headers=auth(bearer))
     assert response.status_code == 200, response.text

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from eenplan.api.http.auth import mint_dev_token
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, household
@@ -151,3 +152,120 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+# Query values a client should never send: beyond 64 bits, negative, not numbers, NUL bytes,
+# thousands of digits (int() refuses more than 4300), dates outside the calendar once in UTC.
+HOSTILE_VALUES = [
+    "-1",
+    str(2**63),
+    "9" * 30,
+    "9" * 5000,
+    "1e309",
+    "NaN",
+    "\u00b2",
+    "nul\x00byte",
+    "x" * 5000,
+    "'; DROP TABLE eenplan_events; --",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "-999999999-01-01",
+    "99999999999999999999",
+]
+
+
+def _read_routes(home: Household) -> dict[str, list[str]]:
+    """Every GET route that takes query parameters, with them."""
+    plan, team = home.plan_id, home.world.team_id
+    reads = ["version", "as_of", "as_seen_by"]
+    views = ["team_id", "status", "risk_level", "overdue", "cursor", "limit", "min_position"]
+    return {
+        f"/plans/{plan}": reads,
+        f"/plans/{plan}/history": reads,
+        f"/plans/{plan}/fhir": reads,
+        f"/plans/{plan}/processing-log": ["after", "limit"],
+        "/plans": views,
+        "/caseload": [*views, "professional_id", "organisation_id"],
+        f"/teams/{team}/dashboard": ["min_position"],
+        "/monitoring": ["tenant", "from", "to", "min_position"],
+        "/audit/verify": ["plan_id"],
+        "/signals/matches": ["team_id"],
+        "/help-requests/waiting-times": ["tenant", "team_id", "topic"],
+    }
+
+
+@pytest.fixture
+def oversight(settings: Settings, live: tuple[httpx.Client, Household]) -> dict[str, str]:
+    """The regisseur with every role a person may hold, so each route gets past its role check."""
+    world, regisseur = live[1].world, live[1].regisseur
+    roles = ["professional", "team_lead", "auditor", "privacy_officer", "admin"]
+    bearer = mint_dev_token(
+        settings, sub=regisseur, org=world.orgs["welfare"], tenants=[world.tenant], roles=roles
+    )
+    return {"Authorization": f"Bearer {bearer}"}
+
+
+def test_hostile_query_values_on_every_read_are_a_4xx_problem_never_a_5xx(
+    live: tuple[httpx.Client, Household], oversight: dict[str, str]
+) -> None:
+    http, home = live
+    tried = 0
+    for path, names in _read_routes(home).items():
+        for name, value in ((n, v) for n in names for v in HOSTILE_VALUES):
+            base = {"tenant": home.world.tenant} if name != "tenant" and "tenant" in names else {}
+            if path == "/signals/matches" and name != "team_id":
+                continue
+            response = http.get(path, params={**base, name: value}, headers=oversight)
+            assert response.status_code < 500, (path, name, value[:40], response.text[:300])
+            if response.status_code >= 400:
+                _refused(response, response.status_code)
+            tried += 1
+    assert tried > 300
+
+
+def test_hostile_positions_in_the_change_feed_and_versions_in_if_match_are_refused(
+    live: tuple[httpx.Client, Household],
+) -> None:
+    http, home = live
+    for value in ("-1", str(2**63), "9" * 5000, "\u00b2", "1e3", "NaN"):
+        _refused(http.get("/changes", params={"after": value}), 422)
+    for value in (str(2**63), "9" * 5000, "\u00b2", "-5", "1e3"):
+        _refused(http.get("/changes", headers={"Last-Event-ID": value.encode()}), 422)
+    note = {"type": "add_note", "category": "general", "text": "x"}
+    before = _version(http, home)
+    for value in ('"9999999999999999999999"', '"' + "9" * 5000 + '"', '"\u00b2"', '"-1"'):
+        headers = {"If-Match": value.encode()}
+        response = http.post(f"/plans/{home.plan_id}/commands", json=note, headers=headers)
+        _refused(response, 412, 422)
+    assert _version(http, home) == before
+
+
+def test_hostile_cloudevents_are_refused_and_a_batch_that_fails_whole_still_answers_per_event(
+    live: tuple[httpx.Client, Household],
+) -> None:
+    http, home = live
+    structured, batch = "application/cloudevents+json", "application/cloudevents-batch+json"
+    before = _version(http, home)
+
+    def event(**changes: object) -> dict[str, object]:
+        base = {"specversion": "1.0", "id": "e1", "source": "urn:x", "type": "nl.eenplan.note.added",
+                "subject": home.plan_id, "data": {"category": "general", "text": "t"}}  # fmt: skip
+        return {**base, **changes}
+
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    _refused(http.post("/events", content=deep, headers={"content-type": batch}), 400)
+    for bad in (
+        event(id="nul\x00"),
+        event(id="x" * 10_000),
+        event(source="\n"),
+        event(actingfor=42),
+        event(subject="s" * 600),
+    ):
+        response = http.post("/events", content=json.dumps(bad), headers={"content-type": structured})
+        _refused(response, 422)
+    assert _version(http, home) == before
+    failing = [event(id="a", subject="00000000-0000-0000-0000-000000000000"), event(id="b", subject="x")]
+    answer = http.post("/events", content=json.dumps(failing), headers={"content-type": batch})
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == [404, 404]
+    assert _version(http, home) == before

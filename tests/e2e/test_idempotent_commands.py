@@ -228,7 +228,7 @@ def test_a_signal_posted_twice_with_one_key_is_one_signal_in_the_match(
     ]
     energy_signal = {**signal, "type": "energy_arrears"}
     matched = client.post(
-        "/signals", json=energy_signal, headers=bearer(token, "e-sys", energy, "partner_system")
+        "/signals", json=energy_signal, headers=bearer(token, f"{energy}-sys", energy, "partner_system")
     )
     (match,) = client.get(
         "/signals/matches", params={"team_id": team}, headers=bearer(token, member, welfare)
@@ -248,8 +248,9 @@ def test_an_erasure_and_a_break_the_glass_repeated_with_their_key_answer_as_the_
     opened = privacy_world.open_plan(world, "welfare")
     glass = f"/plans/{opened['plan_id']}/emergency-access"
     police = {**world.auth("police"), "Idempotency-Key": "glass-1"}
-    grants = [client.post(glass, json={"reason": "acute zorgen"}, headers=police) for _ in range(2)]
-    other_grant = client.post(glass, json={"reason": "iets anders"}, headers=police)
+    reason = {"reason": "Acute zorgen om de veiligheid van de kinderen"}
+    grants = [client.post(glass, json=reason, headers=police) for _ in range(2)]
+    other_grant = client.post(glass, json={"reason": "Iets anders aan de hand in dit gezin"}, headers=police)
     erasure = f"/subjects/{opened['member_ids'][0]}/erasure"
     officer = {**world.officer(), "Idempotency-Key": "erase-1"}
     body = {"reason": "verzoek", "legal_ground": "avg.17"}

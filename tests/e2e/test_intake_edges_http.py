@@ -6,9 +6,11 @@ from typing import Any
 
 import httpx
 
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import TokenFactory
+from tests.e2e.directory_setup import register_in_store
 from tests.e2e.test_intake_http import TENANT, Admin, bearer
-from tests.factories import household
+from tests.factories import household, uid
 
 REQUEST = {
     "tenant": TENANT,
@@ -64,17 +66,18 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
     assert referral.status_code == 201 and referral.json()["referrals"] == 2
     unknown = client.post("/activities/nope/referrals", json={"plan_id": plan_id}, headers=desk)
     assert unknown.status_code == 404
-    outsider = bearer(token, "outsider", admin.organisation("police"))
+    police = admin.organisation("police")
+    outsider = bearer(token, admin.professional(police, team, [], capacity=0), police)
     hidden = client.post("/activities/koffie-west/referrals", json={"plan_id": plan_id}, headers=outsider)
     assert hidden.status_code == 404
 
 
 def test_bad_input_gets_a_problem_that_says_what_was_wrong(
-    shared_client: httpx.Client, shared_token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory, shared_settings: Settings
 ) -> None:
     admin = Admin(shared_client, shared_token)
     org = admin.organisation("welfare")
-    desk = bearer(shared_token, "desk", org)
+    desk = bearer(shared_token, admin.professional(org, admin.team(), [], capacity=1), org)
     unknown_topic = shared_client.post(
         "/help-requests", json={**REQUEST, "topics": ["astrology"]}, headers=desk
     )
@@ -95,9 +98,12 @@ def test_bad_input_gets_a_problem_that_says_what_was_wrong(
     assert shared_client.post("/teams/reorganisations", json=unknown, headers=desk).status_code == 403
 
     # What only the caller can say is missing or contradictory: 422, not a 409 about the state.
-    two_tenants = {
-        "Authorization": f"Bearer {shared_token('admin', 'gemeente', 'admin', tenants=(TENANT, 'GM0363'))}"
-    }
+    # An administrator of municipalities that work together: the shared store has organisations in
+    # both tenants, so the token's organisation must serve both (registered here, in the store).
+    regional = uid("gemeenten")
+    register_in_store(shared_settings, regional, tenant=TENANT, also=("GM0363",))
+    both = shared_token("admin-1", regional, "admin", tenants=(TENANT, "GM0363"))
+    two_tenants = {"Authorization": f"Bearer {both}"}
     activity = {"id": "a1", "name": "n", "provider": "p", "topics": ["money"], "location": "l", "times": "t"}
     assert shared_client.post("/activities", json=activity, headers=two_tenants).status_code == 422
     assert (

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import TokenFactory
+from tests.e2e.directory_setup import register_municipality, setup_tenant
 from tests.factories import household, uid
 
 TENANT = "GM0687"
@@ -17,7 +18,7 @@ class Admin:
 
     def __init__(self, client: httpx.Client, token: TokenFactory) -> None:
         self.client = client
-        self.headers = {"Authorization": f"Bearer {token('admin', 'gemeente', 'admin')}"}
+        self.headers = register_municipality(client, token, TENANT)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.client.post(path, json=body, headers=self.headers)
@@ -31,9 +32,12 @@ class Admin:
         )["id"]
 
     def organisation(self, kind: str) -> str:
-        return self.post(
+        """An organisation, with its partner system `<org id>-sys`."""
+        org: str = self.post(
             "/organisations", {"id": uid(kind), "name": kind, "kind": kind, "tenants": [TENANT]}
         )["id"]
+        self.post(f"/organisations/{org}/systems", {"id": f"{org}-sys", "name": f"{kind} system"})
+        return org
 
     def professional(self, org: str, team: str, expertise: list[str], capacity: int) -> str:
         body = {
@@ -126,7 +130,7 @@ def test_two_signals_make_a_match_that_the_team_sees_and_an_uninvolved_organisat
     assert post_signal(energie, "energy_arrears")["matched"] is True
     with_content = {"tenant": TENANT, "type": "rent_arrears", "person": person, "note": "owes 3 months"}
     refused = client.post(
-        "/signals", json=with_content, headers=bearer(token, "s", woonstad, "partner_system")
+        "/signals", json=with_content, headers=bearer(token, f"{woonstad}-sys", woonstad, "partner_system")
     )
     assert refused.status_code == 422
 
@@ -145,5 +149,6 @@ def test_two_signals_make_a_match_that_the_team_sees_and_an_uninvolved_organisat
     (for_signaller,) = matches(f"{woonstad}-sys", woonstad, "partner_system")
     assert "person" not in for_signaller
     assert matches(f"{school}-sys", school, "partner_system") == []
-    elsewhere = {"Authorization": f"Bearer {token('x', 'other', tenants=('GM0363',))}"}
+    other = setup_tenant(client, token, "GM0363", kinds=("welfare",))
+    elsewhere = other.headers(other.pro("welfare"))
     assert client.get("/signals/matches", params={"team_id": team}, headers=elsewhere).status_code == 404

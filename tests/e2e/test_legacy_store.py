@@ -73,10 +73,20 @@ def test_an_old_store_loads_its_plans_and_decrypts_their_personal_values(
     body = plan.json()
     assert {m["given_name"] for m in body["members"]} == {"Marloes", "Sem"}
     assert NOTE in [n["text"] for n in body["notes"]]
+    # Stored before addresses had a kind: read as where the household lives.
+    assert body["address"]["kind"] == "residential" and body["address"]["street"] == "Seisweg"
 
 
 def test_an_old_store_verifies_its_hash_chain(legacy: httpx.Client, token: TokenFactory) -> None:
-    verdict = legacy.get("/audit/verify", headers=_bearer(token, "demo-auditor", "gemeente-middelburg", "auditor"))
+    # The old demo's auditor was never in the directory; tokens must match it now, so the
+    # administrator (whose organisation is registered) registers them first.
+    admin = _bearer(token, "demo-admin", "gemeente-middelburg", "admin")
+    auditor = {"id": "demo-auditor", "name": "Auditor"}
+    registered = legacy.post("/organisations/gemeente-middelburg/professionals", json=auditor, headers=admin)
+    assert registered.status_code == 201, registered.text
+    verdict = legacy.get(
+        "/audit/verify", headers=_bearer(token, "demo-auditor", "gemeente-middelburg", "auditor")
+    )
     assert verdict.status_code == 200, verdict.text
     assert verdict.json()["status"] == "intact"
     assert verdict.json()["checked"] >= 40

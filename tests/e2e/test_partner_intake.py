@@ -35,7 +35,10 @@ def _setup(client: httpx.Client, world: World, token: TokenFactory) -> tuple[str
         headers=auth(bearer),
     )
     assert joined.status_code == 200, joined.text
-    return plan_id, officer, police, token("police-system", police, "partner_system")
+    accept = {"type": "accept_proposal", "proposal_id": f"careteam-{officer}"}  # no police mandate: asked
+    accepted = client.post(f"/plans/{plan_id}/commands", json=accept, headers=auth(token(officer, police)))
+    assert accepted.status_code == 200, accepted.text
+    return plan_id, officer, police, token(world.systems[police], police, "partner_system")
 
 
 def _event(plan_id: str, type_: str, data: dict[str, Any], id_: str = "e-1", **extra: Any) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def test_a_partner_system_command_records_the_system_and_the_professional_it_act
         f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
     ).json()
     actor = history["events"][-1]["actor"]
-    assert (actor["sub"], actor["acting_for"], actor["org"]) == ("police-system", officer, police)
+    assert (actor["sub"], actor["acting_for"], actor["org"]) == (world.systems[police], officer, police)
 
 
 def test_a_partner_system_must_name_a_professional_of_its_own_organisation(
@@ -94,19 +97,19 @@ def test_a_cloudevent_runs_its_command_once_per_source_and_id(
     plan_id, officer, _, system = _setup(shared_client, world, shared_token)
     event = _event(
         plan_id,
-        "nl.eenplan.goal.set",
-        {"goal_id": "veilig", "life_domain": "justice", "description": "geen incidenten"},
+        "nl.eenplan.note.added",
+        {"category": "justice", "text": "geen incidenten sinds de aangifte"},
         actingfor=officer,
     )
     first = shared_client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
     again = shared_client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
     assert first.status_code == 200, first.text
-    assert [e["type"] for e in first.json()["events"]] == ["GoalSet"]
+    assert [e["type"] for e in first.json()["events"]] == ["NoteAdded"]
     assert again.content == first.content
     history = shared_client.get(
         f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
     ).json()
-    assert [e["type"] for e in history["events"]].count("GoalSet") == 1
+    assert [e["type"] for e in history["events"]].count("NoteAdded") == 1
 
 
 def test_a_cloudevents_batch_answers_per_event_in_order(
@@ -116,8 +119,10 @@ def test_a_cloudevents_batch_answers_per_event_in_order(
     events = [
         _event(plan_id, "nl.eenplan.note.added", {"category": "justice", "text": "aangifte"}, id_="b-1"),
         _event(plan_id, "nl.eenplan.goal.progressed", {"goal_id": "missing", "score": 2}, id_="b-2"),
+        _event(plan_id, "nl.eenplan.note.added", {"category": "safety", "text": "spanningen"}, id_="b-3"),
+        # The write policy holds for CloudEvents too: assessing risk is the regisseur's or a team lead's.
         _event(
-            plan_id, "nl.eenplan.risk.assessed", {"level": "medium", "rationale": "spanningen"}, id_="b-3"
+            plan_id, "nl.eenplan.risk.assessed", {"level": "medium", "rationale": "spanningen"}, id_="b-4"
         ),
     ]
     response = shared_client.post(
@@ -125,7 +130,12 @@ def test_a_cloudevents_batch_answers_per_event_in_order(
     )
     assert response.status_code == 200, response.text
     results = response.json()["results"]
-    assert [(r["id"], r["status"]) for r in results] == [("b-1", 200), ("b-2", 409), ("b-3", 200)]
+    assert [(r["id"], r["status"]) for r in results] == [
+        ("b-1", 200),
+        ("b-2", 409),
+        ("b-3", 200),
+        ("b-4", 403),
+    ]
     assert results[0]["body"]["events"][0]["type"] == "NoteAdded"
 
 

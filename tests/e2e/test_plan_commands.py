@@ -40,16 +40,15 @@ def test_every_command_type_runs_against_one_plan(tenant: Tenant) -> None:
     address = {"street": "Markt", "house_number": "2a", "postal_code": "4331LK", "city": "Middelburg"}
     run(reg, type="change_address", address=address)
     run(reg, type="join_care_team", professional_id=colleague, role="ondersteuning")
-    run(reg, type="join_care_team", professional_id=police, role="wijkagent")
-    run(
-        police,
-        type="grant_mandate",
-        organisation_id=tenant.orgs["police"],
-        scope="all",
-        valid_until="2030-01-01",
-    )
+    run(reg, type="join_care_team", professional_id=police, role="wijkagent")  # a proposal: no mandate
+    run(police, type="accept_proposal", proposal_id=f"careteam-{police}")
+    housing = tenant.pro("housing")
+    run(reg, type="join_care_team", professional_id=housing, role="corporatie")
+    run(housing, type="decline_proposal", proposal_id=f"careteam-{housing}", reason="geen huurder")
+    chief = lambda **body: _ok(tenant.command(police, plan, roles=("team_lead",), **body))  # noqa: E731
+    chief(type="grant_mandate", organisation_id=tenant.orgs["police"], scope="all", valid_until="2030-01-01")
     mandate = _plan(tenant, reg, plan)["mandates"][0]["mandate_id"]
-    run(police, type="revoke_mandate", mandate_id=mandate, reason="klaar")
+    chief(type="revoke_mandate", mandate_id=mandate, reason="klaar")
     run(
         reg,
         type="set_goal",
@@ -86,7 +85,7 @@ def test_every_command_type_runs_against_one_plan(tenant: Tenant) -> None:
         type="record_consent",
         organisation_id=tenant.orgs["police"],
         categories=["health"],
-        purpose="veiligheid",
+        purpose="plan_coordination",
         given_by=member,
         valid_until="2030-01-01",
     )
@@ -123,7 +122,7 @@ def test_assign_regisseur_through_http_and_a_second_one_conflicts(tenant: Tenant
     reg, other = tenant.pro("welfare"), tenant.pro("welfare", 1)
     plan = tenant.open_plan(reg)["plan_id"]
     _ok(tenant.command(reg, plan, type="join_care_team", professional_id=other, role="x"))
-    response = tenant.command(reg, plan, type="assign_regisseur", professional_id=other)
+    response = tenant.command(reg, plan, roles=("team_lead",), type="assign_regisseur", professional_id=other)
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("/regisseur-already-assigned")
@@ -218,9 +217,8 @@ def test_a_caller_of_another_tenant_gets_404_for_the_plan_and_its_history(
     tenant: Tenant, shared_token: Any
 ) -> None:
     plan = tenant.open_plan(tenant.pro("welfare"))["plan_id"]
-    stranger = {
-        "Authorization": f"Bearer {shared_token('x', tenant.orgs['welfare'], 'auditor', tenants=('GM0363',))}"
-    }
+    other = setup_tenant(tenant.client, shared_token, "GM0363", kinds=("welfare",))
+    stranger = other.headers(other.pro("welfare"), "auditor")
     for path in (f"/plans/{plan}", f"/plans/{plan}/history"):
         assert tenant.client.get(path, headers=stranger).status_code == 404
     response = tenant.client.post(

@@ -16,7 +16,8 @@ from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.privacy_world import open_plan, setup
 
 # Routes that hold no personal data of households: service, directory, the welfare offer, hash-chain
-# verification, the privacy review lists, and the change feed (plan ids, versions and event types only;
+# verification, the privacy registers (the emergency review queue under /privacy/ declares its own
+# activity, as its reasons are the households'), and the change feed (plan ids, versions and event types only;
 # clients re-read through the logged read path), and anonymised aggregates (monitoring, waiting
 # times). Every other route must declare a processing activity.
 NOT_PERSONAL = (
@@ -29,11 +30,15 @@ NOT_PERSONAL = (
     "/organisations",
     "/teams",
     "/professionals",
+    "/systems",
     "/activities",
     "/audit/verify",
     "/privacy/",
 )
-ACTIVITIES = {"intake", "plan_coordination", "monitoring", "audit", "export", "erasure", "emergency_access"}
+ACTIVITIES = {
+    *("intake", "plan_coordination", "monitoring", "audit", "export", "erasure"),
+    *("emergency_access", "emergency_review"),
+}
 
 
 def personal_operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -93,7 +93,7 @@ def test_ten_teams_become_four_and_every_plan_moves_exactly_once(
 
     server = Server(settings)
     try:
-        headers = {"Authorization": f"Bearer {token('admin', 'gemeente', 'admin')}"}
+        headers = {"Authorization": f"Bearer {token('admin', 'porthos', 'admin')}"}
         with httpx.Client(base_url=server.url, timeout=600) as client:
             response = client.post("/teams/reorganisations", json=SPEC, headers=headers)
         assert response.status_code == 200, response.text

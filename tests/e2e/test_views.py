@@ -9,6 +9,7 @@ import pytest
 
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import Server, TokenFactory
+from tests.e2e.directory_setup import municipality, register_municipality, register_people
 from tests.factories import household, uid
 from tests.processes import started, stop, until, worker
 
@@ -28,7 +29,7 @@ def quick_server(settings: Settings) -> Iterator[Server]:
 
 
 def setup_team(client: httpx.Client, token: TokenFactory) -> tuple[str, str, str]:
-    admin = auth(token("admin", "gemeente", "admin"))
+    admin = register_municipality(client, token, "GM0687")
     team_id, org_id, pro_id = uid("team"), uid("welzijn"), uid("pro")
     team = {"id": team_id, "name": "Gebiedsteam", "tenant": "GM0687", "areas": ["Noord"]}
     assert client.post("/teams", json=team, headers=admin).status_code == 201
@@ -90,7 +91,8 @@ def test_ready_reports_each_projections_position_and_lag(
 def test_views_refuse_bad_queries_with_problem_json(
     shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    me = auth(shared_token("pro-1", "org-1"))
+    _team, org_id, pro_id = setup_team(shared_client, shared_token)
+    me = auth(shared_token(pro_id, org_id))
     bad_cursor = shared_client.get("/plans", params={"cursor": "nonsense"}, headers=me)
     assert bad_cursor.status_code == 422
     two_modes = shared_client.get("/caseload", params={"team_id": "a", "organisation_id": "b"}, headers=me)
@@ -99,7 +101,10 @@ def test_views_refuse_bad_queries_with_problem_json(
     assert monitoring.status_code == 403
     period = {"tenant": "GM0687", "from": "2026-02-01", "to": "2026-01-01"}
     assert shared_client.get("/monitoring", params=period, headers=me).status_code == 422
-    auditor = auth(shared_token("auditor-1", "gemeente", "auditor"))
+    admin = register_municipality(shared_client, shared_token, "GM0687")
+    auditor_id = uid("auditor")
+    register_people(shared_client, admin, municipality("GM0687"), auditor_id)
+    auditor = auth(shared_token(auditor_id, municipality("GM0687"), "auditor"))
     report = shared_client.get("/monitoring", params={**period, "to": "2026-03-01"}, headers=auditor)
     assert report.status_code == 200
     assert (report.json()["from"], report.json()["suppressed_below"]) == ("2026-02-01", 5)

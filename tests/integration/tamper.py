@@ -5,13 +5,16 @@ Only tests use this: it goes around the application on purpose.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import psycopg
+
+from eenplan.domain.audit.chain import GENESIS, canonical_id, chain_link, record_digest, record_link
 
 
 class RawStore:
@@ -107,3 +110,35 @@ class RawStore:
             version,
         )
         return int(version)
+
+    def rewrite_event(self, plan_id: str, version: int, change: Callable[[dict[str, Any]], None]) -> None:
+        """Change a stored event's JSON state in place, as a person with write access to the table could."""
+        where = "WHERE originator_id = ? AND originator_version = ?"
+        ((state,),) = self.run(f"SELECT state FROM {self.events} {where}", self.key(plan_id), version)
+        data = json.loads(bytes(state))
+        change(data)
+        changed = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        self.run(f"UPDATE {self.events} SET state = ? {where}", changed, self.key(plan_id), version)
+
+    def relink_chain(self) -> None:
+        """Recompute every chain hash from the stored events: an insider who knows the algorithm
+        covers an edit, so only what the hashes cannot forge is left to find it."""
+        rows = self.run(
+            f"SELECT c.position, c.originator_id, c.originator_version, c.notification_id, e.topic, e.state "
+            f"FROM {self.chain} c JOIN {self.events} e ON e.originator_id = c.originator_id "
+            "AND e.originator_version = c.originator_version ORDER BY c.position"
+        )
+        chain, records, links = GENESIS, {}, []
+        for position, originator_id, version, nid, topic, state in rows:
+            key = canonical_id(originator_id)
+            digest = record_digest(key, version, nid, topic, bytes(state))
+            record = record_link(records.get(key, GENESIS), digest)
+            records[key], chain = record, chain_link(chain, position, record)
+            links.append((record, chain, position))
+        update = f"UPDATE {self.chain} SET record_hash = ?, chain_hash = ? WHERE position = ?"
+        with self._cursor() as cursor:
+            cursor.executemany(update if self.sqlite else update.replace("?", "%s"), links)
+
+    def privacy_key(self, key_id: str) -> str | None:
+        rows = self.run("SELECT wrapped FROM privacy_keys WHERE key_id = ?", key_id)
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None

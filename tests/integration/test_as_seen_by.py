@@ -53,7 +53,7 @@ def noon(day: int) -> datetime:
 
 
 def auditor(world: World) -> Any:
-    return ctx_for("inspectie", "inspectie", "auditor", tenants=(world.tenant,)).actor
+    return ctx_for(world.auditor, world.municipality, "auditor", tenants=(world.tenant,)).actor
 
 
 def open_with_partner(world: World, clock: Clock) -> tuple[str, str, str]:
@@ -62,7 +62,7 @@ def open_with_partner(world: World, clock: Clock) -> tuple[str, str, str]:
     regisseur = world.pros[world.orgs["social_work"]][0]
     partner = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=partner, role="welzijn")
+    world.join(regisseur, plan_id, partner, "welzijn")
     return plan_id, regisseur, partner
 
 
@@ -74,7 +74,7 @@ def test_an_organisation_whose_consent_was_withdrawn_on_day_10_sees_health_notes
     member = next(iter(world.app.repository.get(UUID(plan_id)).members))
     welfare = world.orgs["welfare"]
     world.run(regisseur, plan_id, type="record_consent", organisation_id=welfare, categories=["health"],
-              purpose="ondersteuning", given_by=member)  # fmt: skip
+              purpose="plan_coordination", given_by=member)  # fmt: skip
     world.run(regisseur, plan_id, type="add_note", category="health", text="slaapt slecht")
     clock.on_day(10)
     consent_id = next(iter(world.app.repository.get(UUID(plan_id)).consents))
@@ -107,13 +107,11 @@ def test_a_mandate_over_all_workers_counts_only_while_it_is_valid(
     plan_id, regisseur, _ = open_with_partner(world, clock)
     police, officer = world.orgs["police"], world.pros[world.orgs["police"]][0]
     clock.on_day(3)
+    world.join(regisseur, plan_id, officer, "wijkagent")
     world.app.execute(
-        world.ctx(regisseur),
+        world.ctx(officer, "team_lead"),
         plan_id,
-        command(type="join_care_team", professional_id=officer, role="wijkagent"),
-    )
-    world.run(
-        officer, plan_id, type="grant_mandate", organisation_id=police, scope="all", valid_until="2026-03-05"
+        command(type="grant_mandate", organisation_id=police, scope="all", valid_until="2026-03-05"),
     )
     world.app.execute(
         world.ctx(regisseur),
@@ -137,10 +135,14 @@ def test_the_history_as_seen_by_stops_at_the_moment_and_names_who_did_what(
     world.app.execute(via_system, plan_id, command(type="add_note", category="general", text="later"))
 
     entries = reader.history_as_seen_by(auditor(world), plan_id, world.orgs["welfare"], noon(1))
-    assert [e["type"] for e in entries][-1] == "CareTeamJoined"
-    actor = entries[-1]["actor"]
-    assert (actor["professional_id"], actor["organisation_id"]) == (regisseur, world.orgs["social_work"])
-    assert actor["command_id"] and actor["trace_id"] and actor["partner_system"] is None
+    assert [e["type"] for e in entries][-3:] == ["CareTeamProposed", "ProposalAccepted", "CareTeamJoined"]
+    proposer, joiner = entries[-3]["actor"], entries[-1]["actor"]
+    assert (proposer["professional_id"], proposer["organisation_id"]) == (
+        regisseur,
+        world.orgs["social_work"],
+    )
+    assert (joiner["professional_id"], joiner["organisation_id"]) == (partner, world.orgs["welfare"])
+    assert proposer["command_id"] and proposer["trace_id"] and proposer["partner_system"] is None
 
     latest = reader.history_as_seen_by(auditor(world), plan_id, world.orgs["welfare"], noon(6))[-1]["actor"]
     assert (latest["professional_id"], latest["partner_system"]) == (partner, "zorgsysteem")

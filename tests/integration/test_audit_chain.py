@@ -13,7 +13,7 @@ from eenplan.api.settings import Settings
 from eenplan.domain.app import Eenplan
 from eenplan.domain.audit.verify import Anchor
 from eenplan.domain.errors import RuleViolationError
-from tests.factories import World, make_world
+from tests.factories import World, make_world, with_write_policy
 from tests.integration.tamper import RawStore
 
 
@@ -162,7 +162,7 @@ def test_an_altered_snapshot_is_found_by_replaying_the_plans_events(
 
 def test_a_store_written_before_the_chain_existed_is_adopted_once(settings: Settings) -> None:
     unchained = {k: v for k, v in settings.store_env().items() if k != "APPLICATION_RECORDER_TOPIC"}
-    legacy = Eenplan(env=unchained)
+    legacy = with_write_policy(Eenplan(env=unchained))
     plan_with_notes(make_world(legacy))
     legacy.close()
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from eenplan.api.bootstrap import build
 from eenplan.api.settings import Settings
 from eenplan.domain.plan.personal import ERASED
 from eenplan.privacy import rights
-from eenplan.privacy.policy import DEFAULT_FILE
+from eenplan.privacy.policy import DEFAULT_FILE, PolicyError
 from tests.factories import ctx_for, make_world
 
 
@@ -18,11 +20,12 @@ def test_a_changed_policy_file_is_recorded_and_its_erasure_scope_applies(
     first = build(settings)
     first.close()
     changed = tmp_path / "policy.yaml"
-    text = DEFAULT_FILE.read_text().replace('version: "2026.1"', 'version: "2026.2"')
+    shipped = first.privacy.policy.version
+    text = DEFAULT_FILE.read_text().replace(f'version: "{shipped}"', 'version: "local.1"')
     changed.write_text(text.replace("erasure_scope: member", "erasure_scope: household"))
     container = build(settings.model_copy(update={"privacy_policy_file": changed}))
     try:
-        assert [p["version"] for p in container.privacy.policies()] == ["2026.1", "2026.2"]
+        assert [p["version"] for p in container.privacy.policies()] == [shipped, "local.1"]
         world = make_world(container.eenplan, kinds=("welfare",))
         pro = world.pros[world.orgs["welfare"]][0]
         outcome = world.open(pro, household={**_two_members(), "address": _address()})
@@ -33,6 +36,16 @@ def test_a_changed_policy_file_is_recorded_and_its_erasure_scope_applies(
         assert {m["given_name"] for m in view["members"]} == {ERASED}
     finally:
         container.close()
+
+
+def test_eenplan_refuses_to_start_on_a_policy_that_shows_the_police_health_data(
+    settings: Settings, tmp_path: Path
+) -> None:
+    lax = tmp_path / "policy.yaml"
+    text = DEFAULT_FILE.read_text()
+    lax.write_text(text.replace("police: [identity, general, safety, justice]", "police: [general, health]"))
+    with pytest.raises(PolicyError, match=r"break_the_glass\.kinds\.police grants \['health'\]"):
+        build(settings.model_copy(update={"privacy_policy_file": lax}))
 
 
 def _two_members() -> dict[str, object]:

@@ -38,8 +38,10 @@ def test_the_cli_erases_a_person_and_reports_expiry(settings: Settings) -> None:
 
     receipt = run(settings, "erase", outcome.member_ids[0], "--tenant", "GM0687")
     assert receipt["plan_id"] == outcome.plan_id and receipt["household"] is True
+    assert receipt["status"] == "complete"
     report = run(settings, "expire", "--tenant", "GM0687")
     assert report["erased_plans"] == 0 and report["judged_on"]
+    assert run(settings, "complete", "--wait", "0") == {"completed": 0}  # nothing was left pending
 
     again = build(settings)
     try:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
@@ -228,11 +227,11 @@ def test_read_your_writes_waits_for_the_runner_and_gives_up_after_the_timeout(
 class FailingOnRisk(PlansProjection):
     """The plans projection with a bug: it cannot apply a risk assessment."""
 
-    def handlers(self) -> dict[str, Handler]:
+    def handlers(self) -> dict[type, Handler]:
         def broken(*args: object) -> None:
             raise RuntimeError("bug in a handler")
 
-        return super().handlers() | {get_topic(RiskAssessed): broken}
+        return super().handlers() | {RiskAssessed: broken}
 
 
 def test_a_batch_that_fails_half_way_leaves_neither_rows_nor_position(

@@ -24,6 +24,10 @@ from pydantic import SecretStr
 from eenplan.api.bootstrap import build
 from eenplan.api.http.app import create_app
 from eenplan.api.settings import Settings
+from eenplan.domain.app import Eenplan
+from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional
+from eenplan.domain.values import OrganisationKind
+from tests.factories import ctx_for
 
 ISSUER, AUDIENCE = "https://idp.example.test", "eenplan"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -80,8 +84,19 @@ def production(settings: Settings, **keys: Any) -> Settings:
 @pytest.fixture
 def api(settings: Settings, jwks: Jwks) -> Iterator[TestClient]:
     container = build(production(settings, jwks_url=jwks.url, jwks_refresh_seconds=1))
+    register(container.eenplan)
     with TestClient(create_app(container)) as client:
         yield client
+
+
+def register(app: Eenplan) -> None:
+    """The caller the tokens below name: tokens must match the directory."""
+    admin = ctx_for("admin", "org-1", "admin")
+    kind = OrganisationKind.WELFARE
+    app.register_organisation(
+        admin, RegisterOrganisation(id="org-1", name="Org", kind=kind, tenants=["GM0687"])
+    )
+    app.register_professional(admin, "org-1", RegisterProfessional(id="pro-1", name="Pro"))
 
 
 def claims(**changes: Any) -> dict[str, Any]:
@@ -145,7 +160,9 @@ def test_a_key_added_to_the_jwks_is_picked_up_after_the_refresh_interval(api: Te
 def test_a_jwks_file_verifies_too(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps({"keys": [jwk(EC_KEY, "ec-1")]}))
-    with TestClient(create_app(build(production(settings, jwks_file=path)))) as client:
+    container = build(production(settings, jwks_file=path))
+    register(container.eenplan)
+    with TestClient(create_app(container)) as client:
         good = jwt.encode(claims(), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
         bad = jwt.encode(claims(aud="x"), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
         assert (status(client, good), status(client, bad)) == (404, 401)

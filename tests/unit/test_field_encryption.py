@@ -11,12 +11,12 @@ from eenplan.domain.app import Eenplan
 from eenplan.domain.plan.personal import ERASED
 from eenplan.privacy.policy import Policy, PolicyError, load_policy
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
-from tests.factories import ctx_for, make_world
+from tests.factories import ctx_for, make_world, with_write_policy
 
 
 def private_app() -> tuple[Eenplan, Privacy]:
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo", **MAPPER_ENV}
-    app = Eenplan(env=env)
+    app = with_write_policy(Eenplan(env=env))
     return app, Privacy.attach(app, PrivacyConfig(master_key=b"k" * 32))
 
 

@@ -35,9 +35,10 @@ def test_a_named_regisseur_joins_the_care_team_beside_the_opener(world: World) -
 def test_a_plan_has_exactly_one_regisseur_once_assigned(world: World) -> None:
     opener, other = _pros(world, "welfare")
     plan_id = world.open(opener).plan_id
-    world.run(opener, plan_id, type="join_care_team", professional_id=other, role="support")
+    world.join(opener, plan_id, other, "support")
+    lead = world.ctx(opener, "professional", "team_lead")
     with pytest.raises(errors.RegisseurAlreadyAssignedError):
-        world.run(opener, plan_id, type="assign_regisseur", professional_id=other)
+        world.app.execute(lead, plan_id, _cmd(type="assign_regisseur", professional_id=other))
 
 
 def _partner_opened_plan(world: World) -> str:
@@ -71,7 +72,7 @@ def test_medium_and_high_risk_need_a_regisseur(world: World) -> None:
 def test_a_handover_is_proposed_then_accepted_by_the_proposed_professional(world: World) -> None:
     regisseur, successor = _pros(world, "welfare")
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=successor, role="support")
+    world.join(regisseur, plan_id, successor, "support")
     world.run(regisseur, plan_id, type="propose_handover", to_professional_id=successor, note="warm")
     with pytest.raises(errors.NotAllowedError):
         world.run(regisseur, plan_id, type="accept_handover")
@@ -90,7 +91,7 @@ def test_a_handover_goes_only_to_a_care_team_member(world: World) -> None:
 def test_only_the_regisseur_or_a_team_lead_proposes_a_handover(world: World) -> None:
     regisseur, member = _pros(world, "welfare")
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=member, role="support")
+    world.join(regisseur, plan_id, member, "support")
     with pytest.raises(errors.NotAllowedError):
         world.run(member, plan_id, type="propose_handover", to_professional_id=member, note="x")
     lead_ctx = ctx_for(member, world.orgs["welfare"], "professional", "team_lead", tenants=(world.tenant,))
@@ -101,12 +102,12 @@ def test_only_the_regisseur_or_a_team_lead_proposes_a_handover(world: World) -> 
 def test_a_second_handover_waits_until_the_first_is_declined(world: World) -> None:
     regisseur, successor = _pros(world, "welfare")
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=successor, role="support")
+    world.join(regisseur, plan_id, successor, "support")
     world.run(regisseur, plan_id, type="propose_handover", to_professional_id=successor, note="x")
     with pytest.raises(errors.HandoverError):
         world.run(regisseur, plan_id, type="propose_handover", to_professional_id=successor, note="y")
     world.run(successor, plan_id, type="decline_handover", reason="vol")
-    with pytest.raises(errors.HandoverError):
+    with pytest.raises(errors.WriteNotAllowedError):  # nothing proposes them any more
         world.run(successor, plan_id, type="accept_handover")
 
 
@@ -121,13 +122,22 @@ def test_a_mandate_is_granted_only_by_an_organisation_on_the_care_team(world: Wo
     regisseur = _pros(world, "welfare")[0]
     police = _pros(world, "police")[0]
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=police, role="wijkagent")
-    with pytest.raises(errors.MandateError):  # welfare cannot grant for the social work organisation
+    world.join(regisseur, plan_id, police, "wijkagent")
+    with pytest.raises(errors.WriteNotAllowedError):  # welfare cannot grant for the social work organisation
         world.run(
             regisseur, plan_id, type="grant_mandate", organisation_id=world.orgs["social_work"], scope="all"
         )
-    outcome = world.run(
-        police, plan_id, type="grant_mandate", organisation_id=world.orgs["police"], scope="all"
+    social_work_lead = world.ctx(_pros(world, "social_work")[0], "team_lead")
+    with pytest.raises(errors.MandateError):  # its own organisation, but it has nobody on the care team
+        world.app.execute(
+            social_work_lead,
+            plan_id,
+            _cmd(type="grant_mandate", organisation_id=world.orgs["social_work"], scope="all"),
+        )
+    outcome = world.app.execute(
+        world.ctx(police, "team_lead"),
+        plan_id,
+        _cmd(type="grant_mandate", organisation_id=world.orgs["police"], scope="all"),
     )
     assert outcome.events[0]["type"] == "MandateGranted"
 
@@ -136,12 +146,15 @@ def test_a_mandate_is_revoked_only_by_the_organisation_that_granted_it(world: Wo
     regisseur = _pros(world, "welfare")[0]
     police = _pros(world, "police")[0]
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=police, role="wijkagent")
-    world.run(police, plan_id, type="grant_mandate", organisation_id=world.orgs["police"], scope=[police])
+    world.join(regisseur, plan_id, police, "wijkagent")
+    chief = world.ctx(police, "team_lead")
+    world.app.execute(
+        chief, plan_id, _cmd(type="grant_mandate", organisation_id=world.orgs["police"], scope=[police])
+    )
     mandate_id = next(iter(world.app.plan(world.ctx(police).actor, plan_id).mandates))
-    with pytest.raises(errors.MandateError):
+    with pytest.raises(errors.WriteNotAllowedError):  # only the organisation that granted it
         world.run(regisseur, plan_id, type="revoke_mandate", mandate_id=mandate_id, reason="x")
-    world.run(police, plan_id, type="revoke_mandate", mandate_id=mandate_id, reason="klaar")
+    world.app.execute(chief, plan_id, _cmd(type="revoke_mandate", mandate_id=mandate_id, reason="klaar"))
     assert world.app.plan(world.ctx(police).actor, plan_id).mandates[mandate_id]["status"] == "revoked"
 
 
@@ -149,10 +162,12 @@ def test_a_mandate_scope_names_only_the_granting_organisations_workers(world: Wo
     regisseur = _pros(world, "welfare")[0]
     police = _pros(world, "police")[0]
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=police, role="wijkagent")
+    world.join(regisseur, plan_id, police, "wijkagent")
     with pytest.raises(errors.MandateError):
-        world.run(
-            police, plan_id, type="grant_mandate", organisation_id=world.orgs["police"], scope=[regisseur]
+        world.app.execute(
+            world.ctx(police, "team_lead"),
+            plan_id,
+            _cmd(type="grant_mandate", organisation_id=world.orgs["police"], scope=[regisseur]),
         )
 
 
@@ -160,10 +175,13 @@ def test_a_worker_under_a_mandate_may_act_on_the_plan(world: World) -> None:
     regisseur = _pros(world, "welfare")[0]
     agent, colleague = _pros(world, "police")
     plan_id = world.open(regisseur).plan_id
-    world.run(regisseur, plan_id, type="join_care_team", professional_id=agent, role="wijkagent")
+    world.join(regisseur, plan_id, agent, "wijkagent")
     with pytest.raises(errors.PlanNotFoundError):
         world.run(colleague, plan_id, type="add_note", category="justice", text="x")
-    world.run(agent, plan_id, type="grant_mandate", organisation_id=world.orgs["police"], scope="all")
+    chief = world.ctx(agent, "team_lead")
+    world.app.execute(
+        chief, plan_id, _cmd(type="grant_mandate", organisation_id=world.orgs["police"], scope="all")
+    )
     world.run(colleague, plan_id, type="add_note", category="justice", text="melding")
     plan = world.app.plan(world.ctx(colleague).actor, plan_id)
     assert plan.relation_of(world.ctx(colleague).actor, world.ctx(colleague).today) == "mandate"

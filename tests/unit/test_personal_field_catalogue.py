@@ -41,6 +41,8 @@ STRUCTURE = {
     "consent_id",
     "categories",
     "given_by",
+    "concerning",
+    "proposal_id",
     "note_id",
     "conference_id",
     "held_on",

@@ -70,10 +70,9 @@ def test_an_agreement_names_an_organisation_on_the_care_team(
             action="huisbezoek",
             due_date="2030-01-01",
         )
-    world.run(
-        regisseur, plan_id, type="join_care_team", professional_id=world.pros[police_org][0], role="agent"
-    )
-    outcome = world.run(
+    agent = world.pros[police_org][0]
+    world.join(regisseur, plan_id, agent, "agent")
+    proposed = world.run(
         regisseur,
         plan_id,
         type="make_agreement",
@@ -81,7 +80,10 @@ def test_an_agreement_names_an_organisation_on_the_care_team(
         action="huisbezoek",
         due_date="2030-01-01",
     )
-    assert outcome.events[0]["type"] == "AgreementMade"
+    # No mandate of the police over all its workers: the agreement waits for the police to accept.
+    assert proposed.events[0]["type"] == "AgreementProposed"
+    accepted = world.run(agent, plan_id, type="accept_proposal", proposal_id=world.proposal(plan_id))
+    assert [e["type"] for e in accepted.events] == ["ProposalAccepted", "AgreementMade"]
 
 
 def test_a_household_member_can_be_responsible_for_an_agreement(
@@ -130,14 +132,14 @@ def test_a_completed_agreement_cannot_be_revised_or_cancelled(
 
 def test_consent_is_given_by_a_household_member(world: World, regisseur: str, plan_id: str) -> None:
     police_org = world.orgs["police"]
-    with pytest.raises(errors.MemberError):
+    with pytest.raises(errors.ConsentError):
         world.run(
             regisseur,
             plan_id,
             type="record_consent",
             organisation_id=police_org,
             categories=["health"],
-            purpose="veiligheid",
+            purpose="plan_coordination",
             given_by="nobody",
         )
 
@@ -150,7 +152,7 @@ def test_a_withdrawn_consent_cannot_be_withdrawn_again(world: World, regisseur: 
         type="record_consent",
         organisation_id=world.orgs["police"],
         categories=["health"],
-        purpose="veiligheid",
+        purpose="plan_coordination",
         given_by=member_id,
     )
     consent_id = next(iter(world.app.plan(world.ctx(regisseur).actor, plan_id).consents))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,15 +46,81 @@ def test_consent_widens_only_until_its_end_date() -> None:
     consent = {
         "consent_id": "c",
         "organisation_id": "politie",
-        "categories": ["health"],
+        "categories": ["finance"],
         "status": "active",
         "valid_until": "2026-11-22",
+        "purpose": "plan_coordination",
+    }
+    debts = [{"note_id": "n2", "category": "finance", "text": "huurachterstand"}]
+    police = caller("cop", "politie", "police")
+    assert filter_plan(police, state(consents=[consent], notes=debts), POLICY, NOW)["notes"] == []  # type: ignore[index]
+    consent["valid_until"] = "2026-12-31"
+    assert filter_plan(police, state(consents=[consent], notes=debts), POLICY, NOW)["notes"]  # type: ignore[index]
+
+
+def test_the_police_never_see_health_data_by_consent_emergency_or_as_regisseur() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["health"],
+        "status": "active",
+        "valid_until": None,
         "purpose": "p",
     }
+    own = {
+        "agreement_id": "a1",
+        "category": "health",
+        "action": "afspraak bij de huisarts",
+        "responsible": {"organisation_id": "politie"},
+    }
+    plan = state(consents=[consent], agreements=[own], regisseur_id="cop")
+    for police in (
+        caller("cop", "politie", "police"),
+        caller("cop", "politie", "police", emergency_until=NOW + timedelta(hours=1)),
+        caller("agent", "politie", "police", emergency_until=NOW + timedelta(hours=1)),
+    ):
+        view = filter_plan(police, plan, POLICY, NOW)
+        assert view is not None and view["notes"] == [] and view["agreements"] == [], police
+    assert POLICY.categories("police", "regisseur") >= {"bsn", "justice"}  # the rest of "all" stays
+
+
+def test_a_consent_counts_only_for_reads_of_the_processing_activity_it_was_given_for() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["health"],
+        "status": "active",
+        "valid_until": None,
+        "purpose": "monitoring",
+    }
+    welfare = caller("cop", "politie", "welfare")  # a kind that may be consented health data
+    coordinating = filter_plan(welfare, state(consents=[consent]), POLICY, NOW)
+    assert coordinating is not None and coordinating["notes"] == []  # plan reads are coordination
+    monitoring = replace(welfare, purpose="monitoring")
+    assert filter_plan(monitoring, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
+
+
+def test_a_consent_that_concerns_one_member_opens_that_members_values_only() -> None:
+    consent = {
+        "consent_id": "c",
+        "organisation_id": "politie",
+        "categories": ["identity"],
+        "status": "active",
+        "valid_until": None,
+        "purpose": "plan_coordination",
+        "concerning": ["m2"],
+    }
+    members = [
+        {"member_id": "m1", "given_name": "Ada", "bsn": "111222333", "role": "adult"},
+        {"member_id": "m2", "given_name": "Bo", "bsn": "123456782", "role": "adult"},
+    ]
     police = caller("cop", "politie", "police")
-    assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"] == []  # type: ignore[index]
-    consent["valid_until"] = "2026-12-31"
-    assert filter_plan(police, state(consents=[consent]), POLICY, NOW)["notes"]  # type: ignore[index]
+    view = filter_plan(police, state(consents=[consent], members=members), POLICY, NOW)
+    assert view is not None
+    by_id = {m["member_id"]: m for m in view["members"]}
+    assert by_id["m2"]["given_name"] == "Bo"
+    assert "given_name" not in by_id["m1"]
+    assert "bsn" not in by_id["m2"], "a consent never opens the BSN (not in consent_can_grant)"
 
 
 def test_emergency_access_reads_like_the_regisseur_until_it_expires() -> None:

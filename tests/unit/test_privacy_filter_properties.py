@@ -22,7 +22,7 @@ from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
 from eenplan.domain.plan.personal import personal_values
 from eenplan.domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain, OrganisationKind
 from eenplan.privacy.filter import Caller, filter_history, filter_plan, relations
-from eenplan.privacy.policy import RELATIONS, Policy
+from eenplan.privacy.policy import FILE_RELATIONS, STATUTORY_NEVER, Policy
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CATEGORIES = [c.value for c in DataCategory]
@@ -37,19 +37,42 @@ EXAMPLES = int(os.environ.get("EENPLAN_PROPERTY_EXAMPLES") or settings.default.m
 category_sets = st.integers(0, 2 ** len(CATEGORIES) - 1).map(
     lambda bits: [c for i, c in enumerate(CATEGORIES) if bits >> i & 1]
 )
-# The filter looks up the caller's kind in the policy and nothing else about kinds: three kinds
-# (plus none) reach every path twelve do, and make "the caller's kind has rules" a common case.
-POLICY_KINDS = KINDS[:3]
-policies = st.builds(
+# The filter looks up the caller's kind in the policy (its rules, its `never`, its break-the-glass
+# grant) and nothing else about kinds: three kinds (plus none, plus one the policy never names)
+# reach every path twelve do, and make "the caller's kind has rules" a common case. The police
+# are one of the three: the statutory floor (STATUTORY_NEVER) is theirs.
+POLICY_KINDS = ["municipality", "welfare", "police"]
+assert set(POLICY_KINDS) <= set(KINDS) and set(STATUTORY_NEVER) <= set(POLICY_KINDS)
+
+
+def _policy(
+    default: dict[str, Any],
+    kinds: dict[str, Any],
+    grant: list[str],
+    never: dict[str, Any],
+    glass: dict[str, Any],
+) -> Policy:
+    """A valid random policy: the statutory floor in `never`, and nothing granted that `never` forbids."""
+    never = {k: sorted({*cats, *STATUTORY_NEVER.get(k, ())}) for k, cats in {**never, "police": []}.items()}
+    kinds = {
+        k: {r: [c for c in cats if c not in never.get(k, [])] for r, cats in rules.items()}
+        for k, rules in kinds.items()
+    }
+    glass = {k: [c for c in cats if c not in never.get(k, [])] for k, cats in glass.items()}
+    raw = {"version": "t", "default": default, "kinds": kinds, "consent_can_grant": grant, "never": never}
     # The parsed content of a random policy file (Policy.parse = YAML + this; YAML is too slow here).
-    lambda default, kinds, grant: Policy.from_mapping(
-        {"version": "t", "default": default, "kinds": kinds, "consent_can_grant": grant}
-    ),
-    st.dictionaries(st.sampled_from(RELATIONS), category_sets),
+    return Policy.from_mapping({**raw, "break_the_glass": {"roles": ["professional"], "kinds": glass}})
+
+
+policies = st.builds(
+    _policy,
+    st.dictionaries(st.sampled_from(FILE_RELATIONS), category_sets),
     st.dictionaries(
-        st.sampled_from(POLICY_KINDS), st.dictionaries(st.sampled_from(RELATIONS), category_sets)
+        st.sampled_from(POLICY_KINDS), st.dictionaries(st.sampled_from(FILE_RELATIONS), category_sets)
     ),
     category_sets,
+    st.dictionaries(st.sampled_from(POLICY_KINDS), category_sets),
+    st.dictionaries(st.sampled_from(POLICY_KINDS), category_sets),
 )
 dates = st.sampled_from([None, "2026-01-01", "2026-11-23", "2027-06-30"])
 
@@ -114,7 +137,7 @@ def _consents(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
             "consent_id": f"c{i}",
             "organisation_id": o,
             "categories": cats,
-            "purpose": "purpose text",
+            "purpose": "plan_coordination" if i % 2 == 0 else "monitoring",
             "valid_until": v,
             "status": status,
             "given_by": "m0",
@@ -179,23 +202,29 @@ callers = st.builds(
 
 
 def granted(caller: Caller, state: dict[str, Any], policy: Policy) -> set[str]:
-    """The oracle, written independently: union over real relations, plus active consent."""
+    """The oracle, written independently: union over real relations, plus active consent, less `never`."""
     seen: set[str] = set()
+    kind = caller.org_kind or ""
     for relation in relations(caller, state, NOW):
-        by_kind = policy.kinds.get(caller.org_kind or "", {})
+        if relation == "emergency":
+            seen |= set(policy.break_the_glass.kinds.get(kind, frozenset()))
+            continue
+        by_kind = policy.kinds.get(kind, {})
         seen |= set(by_kind.get(relation, policy.default.get(relation, frozenset())))
     for consent in state["consents"]:
         active = consent["status"] == "active" and consent["organisation_id"] == caller.actor.org
+        active = active and consent["purpose"] == "plan_coordination"  # plan reads are coordination
         if active and (consent["valid_until"] is None or consent["valid_until"] >= "2026-11-23"):
             seen |= set(consent["categories"]) & policy.consent_can_grant
-    return seen
+    return seen - set(policy.never.get(kind, frozenset()))
 
 
-def own(caller: Caller, state: dict[str, Any]) -> set[str]:
+def own(caller: Caller, state: dict[str, Any], policy: Policy) -> set[str]:
+    never = policy.never.get(caller.org_kind or "", frozenset())
     return {
         a["agreement_id"]
         for a in state["agreements"]
-        if a["responsible"]["organisation_id"] == caller.actor.org
+        if a["responsible"]["organisation_id"] == caller.actor.org and a["category"] not in never
     }
 
 
@@ -209,7 +238,9 @@ def test_no_caller_receives_a_field_of_a_denied_category(
         assert view is None
         return
     assert view is not None
-    allowed, mine = granted(caller, state, policy), own(caller, state)
+    allowed, mine = granted(caller, state, policy), own(caller, state, policy)
+    if caller.org_kind == "police":
+        assert "health" not in allowed  # the statutory floor, whatever the random file said
     for found in personal_values(view, STATE_FIELDS, with_none=True):
         assert found.category in allowed or found.holder.get("agreement_id") in mine, (
             found.key,

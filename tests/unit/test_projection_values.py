@@ -1,4 +1,4 @@
-"""Pure parts of the projections: cursors, waiting-time statistics, small-cell suppression, lock keys."""
+"""Pure parts of the projections: cursors, waiting-time statistics, monitoring rounding, lock keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from eenplan.projections.aggregates import waiting
 from eenplan.projections.db import lock_key
-from eenplan.projections.monitoring import Cells
+from eenplan.projections.monitoring import Tally, report, rounded
 from eenplan.projections.queries import InvalidCursorError, decode_cursor, encode_cursor
 
 
@@ -24,14 +24,17 @@ def test_waiting_times_give_median_and_90th_percentile_in_days() -> None:
     assert (result["count"], result["median_days"], result["p90_days"]) == (10, 5.5, 9.1)
 
 
-def test_a_cell_under_five_households_is_suppressed_however_many_items_it_counts() -> None:
-    cells = Cells()
+def test_counts_round_to_the_nearest_multiple_of_five_and_a_zero_shows_as_null() -> None:
+    assert [rounded(n) for n in range(14)] == [0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 10, 10, 10, 15]
+    tally = Tally()
     for n in range(12):
-        cells.add("agreement:on_time", f"plan-{n % 4}")  # 12 agreements, 4 households
-        cells.add("opened", f"plan-{n}")
-    assert cells.value("agreement:on_time") is None
-    assert cells.value("opened") == 12
-    assert cells.report()["median_duration_days"] is None
+        tally.add("agreement", "on_time")  # 12 agreements: 10
+        tally.add("opened", "low", "wmo2015" if n < 2 else "jeugdwet")  # 2 round to 0, 10 stay 10
+    figures = report(tally.rounded(), tally.durations)
+    assert figures["agreements_completed"] == {"on_time": 10, "late": None}
+    opened = figures["plans_opened"]
+    assert (opened["total"], opened["by_risk"]["low"], opened["by_legal_basis"]["wmo2015"]) == (10, 10, None)
+    assert figures["median_duration_days"] is None
 
 
 def test_advisory_lock_keys_are_stable_distinct_and_fit_a_bigint() -> None:

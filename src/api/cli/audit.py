@@ -53,7 +53,7 @@ def verify(
     anchor = _anchor(against)
     with _audit() as container:
         if plan is not None:
-            verdict = container.audit.verify(None, plan)
+            verdict = container.audit.verify(None, plan, anchor)
         else:
             with typer.progressbar(length=1, label="verifying", file=sys.stderr) as bar:
 

@@ -2,6 +2,7 @@
 six professionals and three households at different stages.
 
 All names are invented. `eenplan demo` loads it; `eenplan serve` never does.
+`eenplan demo --show` finds its plans again in a store it was loaded into.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from eenplan.domain import commands as c
 from eenplan.domain.app import Eenplan
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
+from eenplan.domain.plan import events as plan_events
 from eenplan.domain.values import OrganisationKind
 
 TENANT = "GM0687"
@@ -23,6 +25,7 @@ ORGANISATIONS = [
     ("mw-walcheren", "Maatschappelijk Werk Walcheren", "social_work"),
     ("intervence", "Intervence", "youth_care"),
 ]
+HOUSEHOLDS = ("Pietersen", "El Amrani", "de Jong")
 PROFESSIONALS = [
     ("p-anouk", "welzijn-walcheren", "Anouk de Vries", ["money", "participation"]),
     ("p-bram", "welzijn-walcheren", "Bram Jansen", ["housing", "care"]),
@@ -82,11 +85,27 @@ def load(app: Eenplan) -> dict[str, str]:
                 capacity=12,
             ),
         )
+    # Tokens must match the directory: the auditor works for the municipality (in no team).
+    app.register_professional(
+        admin, "gemeente-middelburg", RegisterProfessional(id="demo-auditor", name="Ilse Auditeur")
+    )
     return {
         "Pietersen": _medium_risk(app),
         "El Amrani": _handover_in_progress(app),
         "de Jong": _closed(app),
     }
+
+
+def find(app: Eenplan) -> dict[str, str]:
+    """The demo's plans in this store, by household name, as `load` returned them (none: not loaded)."""
+    found: dict[str, str] = {}
+    for opened in app.scan(plan_events.Opened):
+        if opened.tenant != TENANT or opened.team_id != TEAM or not opened.members:
+            continue
+        family = opened.members[0].get("family_name")
+        if family in HOUSEHOLDS and family not in found:
+            found[family] = str(opened.originator_id)
+    return {name: found[name] for name in HOUSEHOLDS if name in found}
 
 
 def _open(app: Eenplan, ctx: CommandContext, household: dict[str, Any], reason: str, **extra: Any) -> str:
@@ -114,7 +133,10 @@ def _medium_risk(app: Eenplan) -> str:
         legal_basis="jeugdwet",
         risk_level="medium",
     )
+    # Anouk works for Welzijn Walcheren, which gave no mandate: she is asked, and accepts.
     _run(app, chantal, plan_id, type="join_care_team", professional_id="p-anouk", role="schuldhulp")
+    anouk = _ctx("p-anouk", "welzijn-walcheren", "professional")
+    _run(app, anouk, plan_id, type="accept_proposal", proposal_id="careteam-p-anouk")
     goal = str(uuid4())
     _run(
         app,
@@ -127,16 +149,19 @@ def _medium_risk(app: Eenplan) -> str:
         target_date=str(date.today() + timedelta(days=90)),
     )
     _run(app, chantal, plan_id, type="record_progress", goal_id=goal, score=2)
+    agreement = str(uuid4())
     _run(
         app,
         chantal,
         plan_id,
         type="make_agreement",
+        agreement_id=agreement,
         goal_id=goal,
         responsible={"organisation_id": "welzijn-walcheren", "professional_id": "p-anouk"},
         action="Betalingsregeling met de corporatie",
         due_date=str(date.today() - timedelta(days=3)),
     )
+    _run(app, anouk, plan_id, type="accept_proposal", proposal_id=agreement)  # no mandate: she agrees
     return plan_id
 
 
@@ -151,6 +176,8 @@ def _handover_in_progress(app: Eenplan) -> str:
         risk_level="low",
     )
     _run(app, daan, plan_id, type="join_care_team", professional_id="p-bram", role="wonen")
+    bram = _ctx("p-bram", "welzijn-walcheren", "professional")
+    _run(app, bram, plan_id, type="accept_proposal", proposal_id="careteam-p-bram")
     _run(
         app,
         daan,

@@ -24,15 +24,21 @@ def serve(
     """Serve the HTTP API on the configured store. Never adds data."""
     import uvicorn
 
-    Settings()  # fail fast on bad settings, before forking workers
+    from eenplan.api.telemetry.logs import configure_logging
+
+    settings = Settings()  # fail fast on bad settings, before forking workers
+    configure_logging(settings)
     uvicorn.run(
         "eenplan.api.bootstrap:app_factory",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        # Our own handler renders uvicorn's lines (start-up, "running on", shutdown) as ours; the
+        # access log is ours too (api/http/middleware.py), with trace ids and without member ids.
+        log_config=None,
+        log_level=settings.log_level.lower(),
         access_log=False,
-        log_level="warning",
     )
 
 
@@ -62,24 +68,37 @@ def token(
 
 
 @cli.command()
-def demo(if_empty: Annotated[bool, typer.Option(help="load only into an empty store")] = False) -> None:
-    """Load the demo tenant, team, professionals and households, and print tokens to try."""
+def demo(
+    if_empty: Annotated[bool, typer.Option(help="load only into an empty store")] = False,
+    show: Annotated[bool, typer.Option(help="load nothing: print the demo's plans and fresh tokens")] = False,
+) -> None:
+    """Load the demo tenant, team, professionals and households, and print its plans and tokens to try."""
     from eenplan.api.bootstrap import build_application
     from eenplan.api.cli import demo as demo_data
 
     settings = Settings()
     app = build_application(settings)
     try:
-        if if_empty and app.recorder.max_notification_id():
-            typer.echo("The store already holds data; the demo was not loaded again.")
+        if show or (if_empty and app.recorder.max_notification_id()):
+            if not show:
+                typer.echo("The store already holds data; the demo was not loaded again.")
+            plans = demo_data.find(app)
         else:
             plans = demo_data.load(app)
-            typer.echo("Demo loaded. Plans:")
-            for name, plan_id in plans.items():
-                typer.echo(f"  {name:10} {plan_id}")
+            typer.echo("Demo loaded.")
     finally:
         app.close()
+    _print_demo_plans(plans)
     _print_demo_tokens(settings)
+
+
+def _print_demo_plans(plans: dict[str, str]) -> None:
+    if not plans:
+        typer.echo("No demo plans in this store; `eenplan demo` loads them into an empty one.")
+        return
+    typer.echo("Plans:")
+    for name, plan_id in plans.items():
+        typer.echo(f"  {name:10} {plan_id}")
 
 
 def _print_demo_tokens(settings: Settings) -> None:

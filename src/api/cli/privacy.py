@@ -1,4 +1,9 @@
-"""`eenplan privacy …`: erasure and retention from the command line, for privacy officers and cron."""
+"""`eenplan privacy …`: erasure and retention from the command line, for privacy officers.
+
+The server applies retention terms and completes pending erasures by itself (daily and every
+few minutes, see api/http/housekeeping.py); these commands do the same on demand. They build
+the whole container, so an erasure also blanks the stored answers of the commands involved.
+"""
 
 from __future__ import annotations
 
@@ -28,16 +33,37 @@ def erase(
     officer: Annotated[str, typer.Option(help="who asks, for the receipt")] = "cli",
     org: Annotated[str, typer.Option(help="the officer's organisation")] = "privacy-office",
 ) -> None:
-    """Crypto-shred one person's data; prints the erasure receipt (no personal data)."""
-    from eenplan.api.bootstrap import build_stack
+    """Crypto-shred one person's data; prints the erasure receipt (no personal data).
+
+    A receipt with status "pending" completes when the reader that holds the store's old
+    pages is done: by the server, or by `eenplan privacy complete`.
+    """
+    from eenplan.api.bootstrap import build
     from eenplan.privacy import rights
 
-    eenplan, privacy = build_stack(Settings())
+    container = build(Settings())
     try:
-        receipt = rights.erase_subject(privacy, _context(officer, org, tenant), member_id, legal_ground)
+        ctx = _context(officer, org, tenant)
+        receipt = rights.erase_subject(container.privacy, ctx, member_id, legal_ground)
     finally:
-        eenplan.close()
+        container.close()
     typer.echo(json.dumps(receipt, indent=2))
+
+
+@privacy_cli.command()
+def complete(
+    wait: Annotated[float, typer.Option(help="seconds to wait for readers of the store")] = 10.0,
+) -> None:
+    """Complete pending erasures: scrub old row versions from the store's files; report how many."""
+    from eenplan.api.bootstrap import build
+    from eenplan.privacy.erasure import finish_pending
+
+    container = build(Settings())
+    try:
+        completed = finish_pending(container.privacy, wait)
+    finally:
+        container.close()
+    typer.echo(json.dumps({"completed": completed}))
 
 
 @privacy_cli.command()
@@ -46,15 +72,15 @@ def expire(
     today: Annotated[str | None, typer.Option(help="judge terms on this day (YYYY-MM-DD)")] = None,
 ) -> None:
     """Erase closed plans past their retention term (Jeugdwet 20 years, Wmo 15); report what was done."""
-    from eenplan.api.bootstrap import build_stack
+    from eenplan.api.bootstrap import build
     from eenplan.privacy import rights
 
-    eenplan, privacy = build_stack(Settings())
+    container = build(Settings())
     day = date.fromisoformat(today) if today else date.today()
     try:
-        receipts = rights.expire(privacy, _context("retention", "eenplan", tenant), day)
+        receipts = rights.expire(container.privacy, _context("retention", "eenplan", tenant), day)
     finally:
-        eenplan.close()
+        container.close()
     typer.echo(
         json.dumps({"judged_on": day.isoformat(), "erased_plans": len(receipts), "receipts": receipts})
     )

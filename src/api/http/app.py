@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from eenplan.api.http import problems
+from eenplan.api.http.housekeeping import keep_house
 from eenplan.api.http.idempotency import purge_periodically
 from eenplan.api.http.middleware import RequestContext
 from eenplan.api.http.routes import (
     audit,
     changes,
     directory,
+    emergency,
     events,
     fhir,
     intake,
@@ -35,6 +37,8 @@ def create_app(container: Services) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         every = container.settings.idempotency_purge_interval_seconds
         purger = asyncio.create_task(purge_periodically(container.keys, every))
+        # Retention terms and pending erasures apply by themselves (api/http/housekeeping.py).
+        keeper = asyncio.create_task(keep_house(container, container.housekeeping))
         runner = container.projections.runner() if container.settings.projections_in_process else None
         if runner is not None:
             runner.start()
@@ -42,6 +46,7 @@ def create_app(container: Services) -> FastAPI:
         if runner is not None:
             runner.stop()
         purger.cancel()
+        keeper.cancel()
         container.close()
 
     app = FastAPI(
@@ -62,6 +67,7 @@ def create_app(container: Services) -> FastAPI:
         plans.router,
         views.router,
         privacy.router,
+        emergency.router,
         events.router,
         changes.router,
         fhir.router,

@@ -32,7 +32,11 @@ KNOWN_ROLES = frozenset(r.value for r in Role)
 
 
 class AuthError(Exception):
-    """No token, or one that does not verify (HTTP 401)."""
+    """No token, or one that does not verify, or whose `claim` the directory does not bear out (HTTP 401)."""
+
+    def __init__(self, detail: str, claim: str | None = None) -> None:
+        super().__init__(detail)
+        self.claim = claim
 
 
 class DevelopmentKeyInProductionError(RuntimeError):

@@ -17,6 +17,8 @@ from typing import Any
 import anyio
 from starlette.concurrency import run_in_threadpool
 
+from eenplan.api.http.auth import AuthError
+from eenplan.api.http.claims import ClaimsCheck
 from eenplan.domain import topics
 from eenplan.domain.context import Actor
 from eenplan.domain.plan.events import PLAN_EVENTS
@@ -27,9 +29,20 @@ PLAN_TOPICS = topics.stored_topics(*PLAN_EVENTS)
 
 
 class ChangeFeed:
-    def __init__(self, reader: PlanReader) -> None:
+    def __init__(self, reader: PlanReader, claims: ClaimsCheck | None = None) -> None:
         self.reader = reader
         self.recorder = reader.eenplan.recorder
+        self.claims = claims
+
+    def still_matches(self, actor: Actor) -> bool:
+        """Whether the directory still bears out the caller's token (they may have left meanwhile)."""
+        if self.claims is None:
+            return True
+        try:
+            self.claims.check(actor)
+        except AuthError:
+            return False
+        return True
 
     def page(self, actor: Actor, after: int) -> tuple[list[dict[str, Any]], int, bool]:
         """Changes after `after` the caller may see; the last position read; whether more wait."""
@@ -65,6 +78,7 @@ def sse(change: dict[str, Any]) -> str:
 
 
 STREAM_CLOSED = 'event: stream.closed\ndata: {"reason": "token_expired"}\n\n'
+NO_LONGER_MATCHES = 'event: stream.closed\ndata: {"reason": "token_no_longer_matches_directory"}\n\n'
 
 
 async def stream(
@@ -79,13 +93,17 @@ async def stream(
 
     The stream ends when the caller's token does (`until`, epoch seconds), with a
     `stream.closed` event: what the caller may see is decided by a valid token, so the
-    client reconnects with a fresh one and `Last-Event-ID`, and misses nothing.
+    client reconnects with a fresh one and `Last-Event-ID`, and misses nothing. It also
+    ends when the directory no longer bears out the token (the caller left or moved).
     """
     yield "retry: 2000\n\n"
     idle = 0.0
     while True:
         if time.time() >= until:
             yield STREAM_CLOSED
+            return
+        if not await run_in_threadpool(feed.still_matches, actor):
+            yield NO_LONGER_MATCHES
             return
         changes, after, more = await run_in_threadpool(feed.page, actor, after)
         for change in changes:

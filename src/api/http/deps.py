@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import uuid4
 
 import structlog
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from eenplan.api.http.auth import AuthError
 from eenplan.api.http.partners import ACTING_FOR_HEADER, acting_for, require_acting_for
@@ -42,11 +43,18 @@ async def get_caller(
     if credentials is None:
         raise AuthError("send 'Authorization: Bearer <token>'")
     session = container.verifier.session(credentials.credentials)
-    actor = acting_for(container.eenplan, session.actor, acting_for_header)
+    # The directory look-ups may touch the store: off the event loop.
+    actor = await run_in_threadpool(_identified, container, session.actor, acting_for_header)
     structlog.contextvars.bind_contextvars(sub=actor.sub, org=actor.org)
     request.state.caller = actor
     request.state.token_expires_at = session.expires_at  # long streams end with their token
     return actor
+
+
+def _identified(container: Services, actor: Actor, acting_for_header: str | None) -> Actor:
+    """The verified token's caller, once the directory bears out its claims."""
+    container.claims.check(actor)
+    return acting_for(container.claims, actor, acting_for_header)
 
 
 CallerDep = Annotated[Actor, Depends(get_caller)]
@@ -84,6 +92,34 @@ def command_context(ctx: OrganisationContextDep) -> CommandContext:
     """A command on a plan: a partner system must name the professional it acts for."""
     require_acting_for(ctx.actor)
     return ctx
+
+
+def known_query(*names: str) -> Any:
+    """A dependency refusing query parameters the route does not take, or takes once but got twice.
+
+    A misspelt `?verison=3` would otherwise be ignored, and the answer would silently be another
+    than the one asked for.
+    """
+    allowed = frozenset(names)
+
+    def check(request: Request) -> None:
+        params = request.query_params
+        wrong = sorted({key for key in params if key not in allowed or len(params.getlist(key)) > 1})
+        if wrong:
+            from fastapi.exceptions import RequestValidationError
+
+            takes = ", ".join(sorted(allowed))
+            lines = [
+                {
+                    "loc": ["query", key[:100]],
+                    "msg": f"not taken here, or given twice; this path takes {takes}",
+                    "type": "value_error",
+                }
+                for key in wrong
+            ]
+            raise RequestValidationError(lines)
+
+    return Depends(check)
 
 
 def raise_validation(where: str, message: str, part: str = "header") -> None:

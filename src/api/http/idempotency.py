@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from eenplan.api.http.auth import AuthError
 from eenplan.api.http.problems import ProblemError
 from eenplan.api.settings import Settings
-from eenplan.api.store.idempotency_keys import Claim, KeyStore, Reply
+from eenplan.api.store.idempotency_keys import ERASED, Claim, KeyStore, Reply, scoped_key
 from eenplan.domain.app import Eenplan
 from eenplan.domain.app.effects import Recorded, plan_outcome, recorded_events
 from eenplan.domain.context import CommandContext
@@ -99,13 +99,14 @@ class Idempotency:
         return self._execute(claim, execute, render)
 
     def _scoped(self, ctx: CommandContext) -> str:
-        scope = f"{ctx.actor.org}\n{ctx.actor.sub}\n{ctx.command_id}"
-        return hashlib.sha256(scope.encode()).hexdigest()
+        return scoped_key(ctx.actor.org, ctx.actor.sub, ctx.command_id)
 
     def _position(self) -> int:
         return self.eenplan.recorder.max_notification_id() or 0
 
     def _settled(self, claim: Claim, print_: str, deadline: float) -> Reply | None:
+        if claim.fingerprint == ERASED and claim.reply is not None:
+            return claim.reply  # the command ran; its answer went with the erased data
         if claim.fingerprint != print_:
             raise ProblemError(
                 422,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from eenplan.api.http.claims import ClaimsCheck
 from eenplan.api.http.problems import ProblemError
-from eenplan.domain.app import Eenplan
 from eenplan.domain.context import Actor
 from eenplan.domain.errors import NotAllowedError
 from eenplan.domain.values import Role
@@ -22,7 +22,7 @@ ACTING_FOR_HEADER = "X-Acting-For"
 PROFESSIONAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
 
-def acting_for(eenplan: Eenplan, actor: Actor, professional_id: str | None) -> Actor:
+def acting_for(claims: ClaimsCheck, actor: Actor, professional_id: str | None) -> Actor:
     """The caller, acting for `professional_id` when it names one (checked)."""
     if not professional_id:
         return actor
@@ -30,8 +30,9 @@ def acting_for(eenplan: Eenplan, actor: Actor, professional_id: str | None) -> A
         raise NotAllowedError(f"only partner systems (role partner_system) may send {ACTING_FOR_HEADER}")
     if not PROFESSIONAL_ID.match(professional_id):
         raise ProblemError(422, "validation", f"{ACTING_FOR_HEADER} must be a professional id")
-    if eenplan.professional(professional_id).organisation_id != actor.org:
-        raise NotAllowedError(f"professional {professional_id} does not work for organisation {actor.org}")
+    if not claims.works_for(professional_id, actor.org):
+        # One answer for an unknown id, another organisation's and a departed professional.
+        raise NotAllowedError(f"{professional_id} is not a current professional of organisation {actor.org}")
     return replace(actor, acting_for=professional_id)
 
 

@@ -1,8 +1,11 @@
 """The one place where errors become RFC 9457 problem+json responses.
 
 Domain errors map by family to a status; store outages become 503; malformed
-JSON is 400 and schema violations 422. Anything else is a bug: a 500 that says
-nothing about the request's data, logged with the trace id.
+JSON is 400 and schema violations 422. A stored record that fails its integrity
+check is a 500 of its own type, `record-integrity`: not a bug but an alarm, the
+data in the store was altered (auditors locate it with `GET /audit/verify`).
+Anything else is a bug: a 500 that says nothing about the request's data,
+logged with the trace id.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from eenplan.api.http.auth import AuthError
 from eenplan.api.http.middleware import BodyTooLargeError
 from eenplan.api.store.gate import StoreUnavailableError
 from eenplan.domain import errors as d
+from eenplan.privacy.outcome import Outcome
 from eenplan.projections.queries import InvalidCursorError
 from eenplan.projections.status import ProjectionLagError
 
@@ -31,9 +35,11 @@ PROBLEM = "application/problem+json"
 log = structlog.get_logger("eenplan.errors")
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (d.RecordIntegrityError, 500),
     (d.NotFoundError, 404),
     (d.UnknownReferenceError, 422),
     (d.IncompleteCommandError, 422),
+    (d.UnanswerableQueryError, 422),
     (d.AlreadyExistsError, 409),
     (d.RuleViolationError, 409),
     (d.NotAllowedError, 403),
@@ -75,7 +81,7 @@ class ProblemError(Exception):
 def problem(
     status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    slug = kind or TITLES.get(status, "error").lower().replace(" ", "-")
+    slug = kind or _title_slug(status)
     body = {
         "type": f"https://eenplan.nl/problems/{slug}",
         "title": TITLES.get(status, "Error"),
@@ -98,11 +104,62 @@ def status_of(error: d.DomainError) -> int:
     return 409
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, d.DomainError)
+def describe(error: Exception) -> Outcome:
+    """The status and problem type the handlers below answer this error with.
+
+    The processing log records a refused or failed attempt with the reason the caller got, so
+    the mapping stays in this one place.
+    """
+    if isinstance(error, BodyTooLargeError) or isinstance(error.__cause__, BodyTooLargeError):
+        return Outcome(413, "body-too-large")
+    if isinstance(error, d.RecordIntegrityError):
+        return Outcome(500, "record-integrity")
+    if isinstance(error, d.DomainError):
+        return Outcome(status_of(error), _slug(error))
+    if isinstance(error, AuthError):
+        return Outcome(401, "unauthorized")
+    if isinstance(error, ProblemError):
+        return Outcome(error.status, error.kind)
+    if isinstance(error, RequestValidationError):
+        malformed = any(e.get("type") == "json_invalid" for e in error.errors())
+        return Outcome(400, "malformed-request") if malformed else Outcome(422, "validation")
+    if isinstance(error, InvalidCursorError):
+        return Outcome(422, "validation")
+    if isinstance(error, HTTPException):
+        return Outcome(error.status_code, _title_slug(error.status_code))
+    if isinstance(error, STORE_OUTAGES):
+        return Outcome(503, "store-unavailable")
+    if isinstance(error, ProjectionLagError):
+        return Outcome(503, "projection-lagging")
+    return Outcome(500, "internal")
+
+
+def _title_slug(status: int) -> str:
+    return TITLES.get(status, "error").lower().replace(" ", "-")
+
+
+def domain_problem(error: d.DomainError) -> JSONResponse:
+    """The problem document of a domain error, with its facts (a batch's index, a refused rule)."""
+    if isinstance(error, d.RecordIntegrityError):
+        return _integrity_failure(error)
     # A command in a batch names its place, so the client knows which one failed.
     where: dict[str, Any] = {} if error.index is None else {"index": error.index}
-    return problem(status_of(error), error.detail, kind=_slug(error), **where)
+    return problem(status_of(error), error.detail, kind=_slug(error), **error.fields(), **where)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, d.DomainError)
+    return domain_problem(error)
+
+
+def _integrity_failure(error: d.RecordIntegrityError) -> JSONResponse:
+    # Where, for the operator; the caller learns only that the record cannot be served as stored.
+    log.error("record_integrity_failure", record_id=error.record_id, version=error.version, where=error.where)
+    detail = (
+        "a stored record failed its integrity check and is not shown; "
+        "auditors locate it with GET /audit/verify"
+    )
+    return problem(500, detail, kind="record-integrity")
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:
@@ -111,7 +168,20 @@ async def _problem_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _auth_error(request: Request, error: Exception) -> JSONResponse:
-    return problem(401, str(error), kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    assert isinstance(error, AuthError)
+    if error.claim is None:
+        return problem(401, str(error), kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    # A signed token whose claims the directory does not bear out: say which claim, as RFC 6750 does.
+    challenge = (
+        'Bearer error="invalid_token", error_description="the token\'s claims do not match the directory"'
+    )
+    return problem(
+        401,
+        str(error),
+        kind="token-claims-unmatched",
+        headers={"WWW-Authenticate": challenge},
+        claim=error.claim,
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 from eenplan.api.http.commanding import created, ok
 from eenplan.api.http.idempotency import Recovery
 from eenplan.api.http.schemas.intake import ActivityPublic, HelpRequestCreated, SignalPosted, TriageResult
-from eenplan.api.http.schemas.public import OrganisationPublic, ProfessionalPublic, TeamPublic
+from eenplan.api.http.schemas.public import OrganisationPublic, ProfessionalPublic, SystemPublic, TeamPublic
 from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.app.effects import Recorded, latest
 from eenplan.domain.app.intake import TriageOutcome
-from eenplan.domain.directory import Organisation, Professional, Team
+from eenplan.domain.directory import Organisation, PartnerSystem, Professional, Team
 from eenplan.domain.intake.activity import Activity
 
 T = TypeVar("T")
@@ -88,7 +88,12 @@ def professional_public(p: Professional) -> ProfessionalPublic:
         expertise=p.expertise,
         team_ids=p.team_ids,
         capacity=p.capacity,
+        active=not p.left,
     )
+
+
+def system_public(s: PartnerSystem) -> SystemPublic:
+    return SystemPublic(id=s.key, organisation_id=s.organisation_id, name=s.name, active=not s.retired)
 
 
 def team_public(t: Team) -> TeamPublic:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from eenplan.api.http.auth import TokenVerifier
+from eenplan.api.http.claims import ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.housekeeping import JobRunner
 from eenplan.api.store.idempotency_keys import KeyStore
 from eenplan.domain.app import Eenplan
 from eenplan.privacy.audit import Audit
@@ -24,6 +26,7 @@ class Services(Protocol):
     settings: Settings
     eenplan: Eenplan
     verifier: TokenVerifier
+    claims: ClaimsCheck
     reader: PlanReader
     keys: KeyStore
     idempotency: Idempotency
@@ -31,5 +34,6 @@ class Services(Protocol):
     projections: Projections
     audit: Audit
     store_gate: StoreGate
+    housekeeping: JobRunner
 
     def close(self) -> None: ...

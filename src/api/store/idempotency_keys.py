@@ -3,6 +3,11 @@
 A key is claimed atomically (INSERT … ON CONFLICT DO NOTHING) before its command
 runs, so of concurrent duplicates exactly one executes; the answer is stored on
 the claim, byte for byte, for the others and for later retries, in any process.
+
+A stored answer, and the request's fingerprint, are about the records the command
+wrote. When those are erased (art. 17) the claim stays, so a repeat still does not
+run the command again, but its answer and fingerprint are replaced by `ERASED_REPLY`
+(`erase_answers`): a 410 problem that says the answer went with the data.
 """
 
 # SQL here names one constant table; every value is a bound parameter.
@@ -11,6 +16,7 @@ the claim, byte for byte, for the others and for later retries, in any process.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 import threading
@@ -45,6 +51,15 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 )"""
 
 
+ERASED = "erased"  # the fingerprint of a claim whose answer was erased with its records
+PAGE = 500
+
+
+def scoped_key(org: str, sub: str, command_id: str) -> str:
+    """The stored key of a command id: scoped to the caller, so callers cannot collide."""
+    return hashlib.sha256(f"{org}\n{sub}\n{command_id}".encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Reply:
     """One stored HTTP answer: status, the headers that matter, the body bytes."""
@@ -52,6 +67,21 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+ERASED_REPLY = Reply(
+    410,
+    {"content-type": "application/problem+json"},
+    json.dumps(
+        {
+            "type": "https://eenplan.nl/problems/answer-erased",
+            "title": "Gone",
+            "status": 410,
+            "detail": "this request was carried out; its answer was erased with the data it was about "
+            "(AVG art. 17), and the request is not run again",
+        }
+    ).encode(),
+)
 
 
 @dataclass(frozen=True)
@@ -133,7 +163,8 @@ class KeyStore(ABC):
 
     def answer(self, claim: Claim, reply: Reply) -> None:
         self._run(
-            f"UPDATE {TABLE} SET status = ?, headers = ?, body = ? WHERE key = ? AND owner = ?",
+            f"UPDATE {TABLE} SET status = ?, headers = ?, body = ? "
+            "WHERE key = ? AND owner = ? AND status IS NULL",
             reply.status,
             json.dumps(reply.headers),
             reply.body,
@@ -146,6 +177,26 @@ class KeyStore(ABC):
         self._run(
             f"DELETE FROM {TABLE} WHERE key = ? AND owner = ? AND status IS NULL", claim.key, claim.owner
         )
+
+    def erase_answers(self, commands: list[tuple[str, str, str]]) -> int:
+        """Replace the stored answers of these commands (org, sub, command id); returns how many."""
+        keys = sorted({scoped_key(*command) for command in commands})
+        erased = 0
+        for start in range(0, len(keys), PAGE):
+            page = keys[start : start + PAGE]
+            marks = ", ".join("?" for _ in page)
+            count, _ = self._run(
+                f"UPDATE {TABLE} SET fingerprint = ?, status = ?, headers = ?, body = ? "
+                f"WHERE key IN ({marks}) AND status IS NOT NULL AND fingerprint <> ?",
+                ERASED,
+                ERASED_REPLY.status,
+                json.dumps(ERASED_REPLY.headers),
+                ERASED_REPLY.body,
+                *page,
+                ERASED,
+            )
+            erased += max(count, 0)
+        return erased
 
     def purge(self, now: float | None = None) -> int:
         """Delete expired keys; returns how many."""
@@ -173,6 +224,8 @@ class SqliteKeyStore(KeyStore):
             connection = sqlite3.connect(
                 self.path, timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
             )
+            # Purged and erased answers leave no bytes behind in the file's free space.
+            connection.execute("PRAGMA secure_delete = ON")
             self.local.connection = connection
             with self.lock:
                 self.connections.append(connection)

@@ -16,33 +16,57 @@ from eenplan.api.settings import Settings
 from eenplan.api.telemetry import providers as telemetry
 
 _configured = False
+_logging_configured = False
 
 
 def configure(settings: Settings) -> None:
+    """Logs and telemetry, once per process."""
     global _configured
     if _configured:
         return
     _configured = True
+    configure_logging(settings)
+    telemetry.setup(settings)
+
+
+def configure_logging(settings: Settings) -> None:
+    """structlog for our lines, and the same rendering for the standard library's (uvicorn's, the
+    pool's), so the server log is one format: uvicorn's "running on" line included."""
+    global _logging_configured
+    if _logging_configured:
+        return
+    _logging_configured = True
     level = logging.getLevelName(settings.log_level.upper())
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if settings.log_json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    telemetry.setup(settings)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
 
 
 def tracer() -> trace.Tracer:

@@ -13,13 +13,14 @@ from eventsourcing.application import Application
 
 from eenplan.domain.app.directory import DirectoryCommands
 from eenplan.domain.app.intake import IntakeCommands
+from eenplan.domain.app.membership import DirectoryMembership
 from eenplan.domain.app.plans import Outcome, PlanCommands
 from eenplan.domain.plan import HouseholdPlan
 
 __all__ = ["Eenplan", "Outcome"]
 
 
-class Eenplan(PlanCommands, DirectoryCommands, IntakeCommands, Application[UUID]):
+class Eenplan(PlanCommands, DirectoryCommands, DirectoryMembership, IntakeCommands, Application[UUID]):
     name = "eenplan"
     # A snapshot every 50 plan events bounds a plan's load time however long it lives.
     snapshotting_intervals: ClassVar = {HouseholdPlan: 50}

@@ -23,6 +23,13 @@ from eenplan.domain.directory import (
 )
 
 RETRIES = 20
+LABELS = {
+    "organisation": "organisation",
+    "professional": "professional",
+    "team": "team",
+    "system": "partner system",
+}
+SUBJECT_KINDS = {"professional": "system", "system": "professional"}
 
 
 class DirectoryCommands:
@@ -30,6 +37,7 @@ class DirectoryCommands:
 
     repository: Repository[UUID]
     save: Any
+    directory_changes: int
 
     def register_organisation(self, ctx: CommandContext, cmd: RegisterOrganisation) -> Organisation:
         foreign = sorted(set(cmd.tenants) - ctx.actor.tenants)
@@ -78,19 +86,30 @@ class DirectoryCommands:
         return team
 
     def _register(self, kind: str, entry: Any) -> None:
-        """Save the entry and its index line atomically; a taken id is refused by the store."""
-        if entry.id in self.repository:
-            raise errors.AlreadyExistsError(f"{kind} {entry.key} already exists")
+        """Save the entry and its index line atomically; a taken id is refused by the store.
+
+        Every registration also saves the index, so registrations take turns: the check that a
+        token subject's id is not both a professional and a partner system cannot be raced.
+        """
         for _ in range(RETRIES):
+            self._check_free(kind, entry.key)
             index = self._index()
             index.add(kind, entry.key)
             try:
                 self.save(entry, index)
-                return
             except IntegrityError:
-                if entry.id in self.repository:
-                    raise errors.AlreadyExistsError(f"{kind} {entry.key} already exists") from None
+                continue
+            self.directory_changes += 1
+            return
         raise errors.ConcurrencyError("the directory is too busy; try again")
+
+    def _check_free(self, kind: str, key: str) -> None:
+        if directory_id(kind, key) in self.repository:
+            raise errors.AlreadyExistsError(f"{LABELS[kind]} {key} already exists")
+        # A token's `sub` names a professional or a partner system: one id, one of them.
+        other = SUBJECT_KINDS.get(kind)
+        if other is not None and directory_id(other, key) in self.repository:
+            raise errors.AlreadyExistsError(f"id {key} is already registered as a {LABELS[other]}")
 
     def _index(self) -> DirectoryIndex:
         try:
@@ -109,6 +128,14 @@ class DirectoryCommands:
         entry: Organisation = self._entry("organisation", key)
         return entry
 
+    def organisation_in(self, key: str, tenant: str) -> Organisation:
+        """An organisation that serves `tenant`; one that does not is unknown to the tenant's plans."""
+        org = self.organisation(key)
+        if tenant not in org.tenants:
+            # Said as for an unknown one: other tenants' directories are not the caller's to probe.
+            raise errors.UnknownReferenceError(f"unknown organisation {key}")
+        return org
+
     def professional(self, key: str) -> Professional:
         entry: Professional = self._entry("professional", key)
         return entry
@@ -123,6 +150,8 @@ class DirectoryCommands:
         if tenant is not None and tenant not in self.organisation(professional.organisation_id).tenants:
             # Said as for an unknown one: other tenants' directories are not the caller's to probe.
             raise errors.UnknownReferenceError(f"unknown professional {key}")
+        if professional.left:
+            raise errors.UnknownReferenceError(f"professional {key} has left their organisation")
         return ProfessionalRef(key, professional.organisation_id, tuple(professional.team_ids))
 
     def current_team_ids(self, team_ids: Iterable[str]) -> set[str]:
@@ -146,7 +175,7 @@ class DirectoryCommands:
         return found
 
     def list_entries(self, kind: str) -> list[Any]:
-        return [self._entry(kind, key) for key in self._index().entries[kind]]
+        return [self._entry(kind, key) for key in self._index().entries.get(kind, [])]
 
     def visible_organisations(self, actor: Actor) -> list[Organisation]:
         return [o for o in self.list_entries("organisation") if set(o.tenants) & actor.tenants]

@@ -57,7 +57,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
     organisation: Any
     list_entries: Any
     professional_ref: Any
-    _writable_plan: Any
+    working_plan: Any
     current_team_ids: Any
 
     def loads(self, tenant: str) -> dict[str, int]:
@@ -81,6 +81,33 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
             raise errors.HelpRequestNotFoundError(request_id)
         return request
 
+    def help_request_record(self, request_id: str | UUID) -> HelpRequest | None:
+        """The request as held, without a caller's need to know: for the data subject's rights
+        (export, erasure), which the privacy officer's role authorises. None: no such request."""
+        try:
+            request = self.repository.get(_uuid(request_id))
+        except (AggregateNotFoundError, errors.HelpRequestNotFoundError):
+            return None
+        return request if isinstance(request, HelpRequest) else None
+
+    def referrals_of(self, *source_ids: str) -> list[dict[str, Any]]:
+        """Referrals to the welfare offer recorded for these plans or help requests, oldest first."""
+        wanted = set(source_ids)
+        found = []
+        for event in self.scan(Activity.ReferralRecorded):  # type: ignore[attr-defined]
+            if event.source_id in wanted:
+                activity: Activity = self.repository.get(event.originator_id)
+                found.append(
+                    {
+                        "activity_id": activity.key,
+                        "activity_name": activity.name,
+                        "source": event.source,
+                        "source_id": event.source_id,
+                        "at": event.timestamp.isoformat(),
+                    }
+                )
+        return found
+
     def candidates(self, actor: Actor, request_id: str) -> list[allocation.Candidate]:
         """Professionals of all the tenant's teams, best first, with the parts of their score."""
         return self.ranking(actor, request_id).candidates
@@ -96,6 +123,8 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
         near = {t.key for t in teams if area and area in {a.casefold() for a in t.areas}}
         candidacies = []
         for p in self.list_entries("professional"):
+            if p.left:
+                continue  # no longer works here: not a candidate for new work
             works_in = tuple(sorted(self.current_team_ids(p.team_ids) & set(waiting)))
             if works_in:
                 candidacies.append(allocation.Candidacy(p.key, works_in, frozenset(p.expertise), p.capacity))
@@ -226,7 +255,7 @@ class IntakeCommands(SignalCommands, ReorganisationCommands, LogScans):
 
     def refer_plan(self, ctx: CommandContext, plan_id: str, activity_id: str) -> Activity:
         """Record that a plan's household was referred to an activity (the makelaar's work)."""
-        plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+        plan = self.working_plan(ctx.actor, plan_id, ctx.today)
         for _ in range(RETRIES):
             try:
                 activity = self.activity(ctx.actor, activity_id, plan.tenant)

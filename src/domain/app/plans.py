@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -39,6 +39,13 @@ def _plan_lock(plan_id: str | UUID) -> threading.Lock:
 PlanGuard = Callable[[str], AbstractContextManager[object]]
 
 
+class WritePolicy(Protocol):
+    """Who may issue which plan command: the privacy module's write policy, wired by the root."""
+
+    def authorise(self, ctx: CommandContext, plan: HouseholdPlan, cmd: Any, team_lead: bool) -> None:
+        """Return when allowed; raise PlanNotFoundError (no relation) or NotAllowedError (no rule)."""
+
+
 def _unguarded(_plan_id: str) -> AbstractContextManager[object]:
     return nullcontext()
 
@@ -65,9 +72,11 @@ class PlanCommands:
     professional_ref: Any
     professional: Any
     organisation: Any
+    organisation_in: Any
     team: Any
     current_team_ids: Any
     plan_guard: PlanGuard | None = None
+    write_policy: WritePolicy | None = None  # none wired: every plan command is refused
 
     # --- queries -----------------------------------------------------------------------
 
@@ -179,6 +188,8 @@ class PlanCommands:
         with _plan_lock(plan_id), (self.plan_guard or _unguarded)(str(_uuid(plan_id))):
             for attempt in range(RETRIES):
                 plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
+                # Who may not see the plan learns nothing from its version: judge them first.
+                self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
                 if if_match is not None and plan.version != if_match:
                     raise errors.VersionMismatchError(if_match, plan.version)
                 registrations = self._decide_all(plan, ctx, cmds, numbered)
@@ -194,6 +205,14 @@ class PlanCommands:
         raise errors.ConcurrencyError(f"plan {plan_id} kept changing; try again")
 
     def _writable_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
+        """The plan in the caller's tenant; who may change it is the write policy's to say, per command."""
+        return self.plan(actor, plan_id)
+
+    def working_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
+        """The plan, for a caller who works on it (regisseur, care team, mandate, team lead); else 404.
+
+        For what is done about a plan outside its own commands, such as a referral to an activity.
+        """
         plan = self.plan(actor, plan_id)
         if self.relation(actor, plan, today) is None:
             if actor.has_role(Role.AUDITOR) or actor.has_role(Role.ADMIN):
@@ -212,28 +231,45 @@ class PlanCommands:
     def _raise_if_member_taken(self, registrations: list[MemberRegistration]) -> None:
         for registration in registrations:
             if registration.id in self.repository:
+                # Said without where it is used: another plan's members are not the caller's to probe.
                 raise errors.AlreadyExistsError(
-                    f"member id {registration.member_id} is already used in tenant {registration.tenant}"
+                    f"member id {registration.member_id} is not available; choose another, or leave "
+                    "member_id out and the server picks one"
                 ) from None
 
     def _decide_all(
-        self, plan: HouseholdPlan, ctx: CommandContext, cmds: list[Any], numbered: bool
+        self,
+        plan: HouseholdPlan,
+        ctx: CommandContext,
+        cmds: list[Any],
+        numbered: bool,
+        authorise_only: bool = False,
     ) -> list[MemberRegistration]:
         registrations: list[MemberRegistration] = []
         for index, cmd in enumerate(cmds):
             try:
-                registrations += self._decide(plan, ctx, cmd)
+                if authorise_only:
+                    self._authorise(plan, ctx, cmd)
+                else:
+                    registrations += self._decide(plan, ctx, cmd)
             except errors.DomainError as error:
-                if numbered:
+                # A plan the caller may not see answers as a missing one: no place in the batch.
+                if numbered and not isinstance(error, errors.NotFoundError):
                     error.index = index
                 raise
         return registrations
 
     def _decide(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> list[MemberRegistration]:
-        """Apply the command to the plan; returns member registrations to save with it."""
+        """Authorise, then apply the command to the plan; returns member registrations to save with it."""
+        self._authorise(plan, ctx, cmd)
         handler = getattr(self, f"_{cmd.type}")
         result: list[MemberRegistration] | None = handler(plan, ctx, cmd)
         return result or []
+
+    def _authorise(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> None:
+        if self.write_policy is None:
+            raise errors.NotAllowedError("no write policy is configured: plan commands are refused")
+        self.write_policy.authorise(ctx, plan, cmd, self._leads_team(ctx.actor, plan))
 
     # One method per command ------------------------------------------------------------
 
@@ -272,16 +308,22 @@ class PlanCommands:
         plan.decline_handover(ctx, cmd.reason, self._leads_team(ctx.actor, plan))
 
     def _join_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.JoinCareTeam) -> None:
-        plan.join_care_team(ctx, self.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
+        plan.join_or_propose(ctx, self.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
+
+    def _accept_proposal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptProposal) -> None:
+        plan.accept_proposal(ctx, cmd.proposal_id)
+
+    def _decline_proposal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineProposal) -> None:
+        plan.decline_proposal(ctx, cmd.proposal_id, cmd.reason)
 
     def _leave_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.LeaveCareTeam) -> None:
         plan.leave_care_team(ctx, cmd.professional_id, cmd.reason)
 
     def _grant_mandate(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.GrantMandate) -> None:
-        self.organisation(cmd.organisation_id)
+        self.organisation_in(cmd.organisation_id, plan.tenant)
         if cmd.scope != "all":
             for professional_id in cmd.scope:
-                if self.professional_ref(professional_id).organisation_id != cmd.organisation_id:
+                if self.professional_ref(professional_id, plan.tenant).organisation_id != cmd.organisation_id:
                     raise errors.MandateError(
                         f"professional {professional_id} does not work for {cmd.organisation_id}"
                     )
@@ -301,7 +343,7 @@ class PlanCommands:
 
     def _make_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.MakeAgreement) -> None:
         if isinstance(cmd.responsible, c.OrganisationResponsible):
-            self.organisation(cmd.responsible.organisation_id)
+            self.organisation_in(cmd.responsible.organisation_id, plan.tenant)
         plan.make_agreement(ctx, cmd.agreement_id, cmd.goal_id, cmd.responsible, cmd.action, cmd.due_date)
 
     def _complete_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CompleteAgreement) -> None:
@@ -317,9 +359,15 @@ class PlanCommands:
         plan.assess_risk(ctx, cmd.level, cmd.instrument, cmd.rationale)
 
     def _record_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RecordConsent) -> None:
-        self.organisation(cmd.organisation_id)
+        self.organisation_in(cmd.organisation_id, plan.tenant)
         plan.record_consent(
-            ctx, cmd.organisation_id, list(cmd.categories), cmd.purpose, cmd.given_by, cmd.valid_until
+            ctx,
+            cmd.organisation_id,
+            list(cmd.categories),
+            cmd.purpose,
+            cmd.given_by,
+            cmd.concerning,
+            cmd.valid_until,
         )
 
     def _withdraw_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.WithdrawConsent) -> None:

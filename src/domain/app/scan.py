@@ -104,7 +104,9 @@ def _at(event: Any) -> str:
 
 
 def _area_keys(address: Any) -> tuple[str, ...]:
-    if not isinstance(address, dict):
+    # Only where a household lives places it in an area: a briefadres is often a shelter's or the
+    # town hall's, and a household without an address belongs to no area (its split's default team).
+    if not isinstance(address, dict) or address.get("kind", "residential") != "residential":
         return ()
     postal = str(address.get("postal_code", ""))[:4]
     return tuple(k.casefold() for k in (postal, str(address.get("city", ""))) if k)

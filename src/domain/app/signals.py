@@ -18,6 +18,7 @@ from eenplan.domain.intake.signals import (
     SignalTerms,
     file_id,
     person_key,
+    person_keys,
 )
 
 RETRIES = 20
@@ -72,6 +73,17 @@ class SignalCommands:
         except AggregateNotFoundError:
             return SignalFile.start(ctx, tenant, key)
         return file
+
+    def signal_files_of(self, tenant: str, people: list[dict[str, Any]]) -> list[SignalFile]:
+        """The tenant's signal files that are about these people (by BSN, or by name and birth date)."""
+        key = self._terms().key
+        files = []
+        for person_key_ in sorted(set().union(*(person_keys(p, key) for p in people))):
+            try:
+                files.append(self.repository.get(file_id(tenant, person_key_)))
+            except AggregateNotFoundError:
+                continue
+        return files
 
     def team_for_area(self, tenant: str, area: str | None) -> str | None:
         """The active team of the tenant whose areas include this one, if any."""

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from eenplan.domain.audit.chain import Break, canonical_id
+from eenplan.domain.errors import RecordIntegrityError
 
 
 def state_of(aggregate: Any) -> dict[str, Any]:
@@ -28,6 +29,9 @@ def check_snapshots(snapshot_store: Any, event_store: Any, originator_id: UUID) 
         return 0, Break(
             canonical_id(originator_id), None, None, "a snapshot no longer decodes: it was altered"
         )
+    except RecordIntegrityError as failed:  # a value in it no longer opens under its binding
+        what = f"a snapshot fails its integrity check at {failed.where}: {failed.reason}"
+        return 0, Break(canonical_id(originator_id), failed.version, None, what)
     checked, aggregate = 0, None
     for event in event_store.get(originator_id, lte=max(snapshots, default=0)):
         aggregate = event.mutate(aggregate)

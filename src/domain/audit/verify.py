@@ -1,7 +1,9 @@
 """Verification of the hash chain: one plan, or the whole store streamed page by page.
 
 The answer is "intact" with the number of records checked, or the first broken link:
-which plan, which version, which chain position, and what differs.
+which plan, which version, which chain position, and what differs. A record whose links
+hold is also given to an `Inspect` (the privacy module opens its encrypted values there),
+so a record altered by someone who also rewrote the chain is still found and located.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from eenplan.domain.audit.chain import Break, ChainRow, check_row
 
 PAGE = 1000
 Progress = Callable[[int, int], None]
+# Looks inside one record whose links hold: its first problem, or None.
+Inspect = Callable[[ChainRow], Break | None]
+
+
+def _no_inspection(row: ChainRow) -> Break | None:
+    return None
 
 
 class ChainStore(Protocol):
@@ -73,7 +81,9 @@ def anchor(store: ChainStore) -> Anchor | None:
     return None if head is None else Anchor(*head)
 
 
-def verify_plan(store: ChainStore, plan_id: UUID) -> Verdict:
+def verify_plan(
+    store: ChainStore, plan_id: UUID, against: Anchor | None = None, inspect: Inspect = _no_inspection
+) -> Verdict:
     """Check one aggregate's records: contiguous versions, each link, no unchained event."""
     verdict = Verdict(head=anchor(store))
     expected = 1
@@ -81,17 +91,20 @@ def verify_plan(store: ChainStore, plan_id: UUID) -> Verdict:
         if row.version != expected:
             verdict.broken = Break(row.originator_id, expected, None, _gap("version", expected, row.version))
             return verdict
-        verdict.broken = check_row(row)
+        verdict.broken = check_row(row) or inspect(row)
         if verdict.broken:
             return verdict
         verdict.checked += 1
         expected += 1
-    verdict.broken = _unchained(store, plan_id)
+    verdict.broken = _unchained(store, plan_id) or _against(store, against)
     return verdict
 
 
 def verify_store(
-    store: ChainStore, against: Anchor | None = None, progress: Progress | None = None
+    store: ChainStore,
+    against: Anchor | None = None,
+    progress: Progress | None = None,
+    inspect: Inspect = _no_inspection,
 ) -> Verdict:
     """Walk the whole chain in pages (bounded memory), then look for events around it."""
     total = store.chain_count()
@@ -105,7 +118,7 @@ def verify_store(
                     row.originator_id, row.version, expected, _gap("position", expected, row.position)
                 )
                 return verdict
-            verdict.broken = check_row(row)
+            verdict.broken = check_row(row) or inspect(row)
             if verdict.broken:
                 return verdict
             verdict.checked += 1

@@ -12,6 +12,10 @@ the members and leads of the team it is allocated to (by assignment, or the team
 of the plan it became), any team lead while it is still open and unassigned (team
 leads allocate), and administrators and auditors. Everyone else is told it does
 not exist.
+
+A request that opened a household plan is part of that household's record: it is
+erased with the household, or with the member who is its contact (art. 17). The
+`HelpRequestErased` event holds ids only; its key is destroyed beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from eventsourcing.domain import Aggregate
 from eenplan.domain import errors
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.intake.commands import SubmitHelpRequest
+from eenplan.domain.intake.signals import normalised
+from eenplan.domain.plan.personal import ERASED
 from eenplan.domain.values import Role
 
 OPEN = "open"
@@ -124,6 +130,22 @@ class PlanOpenedFromRequest(Concluded):
         return {"plan_id": self.plan_id, "team_id": self.team_id}
 
 
+class HelpRequestErased(RequestEvent):
+    """Art. 17 or retention: the request's key was destroyed; its values read as erased."""
+
+    receipt_id: str
+
+    def apply(self, request: Any) -> None:
+        request.contact = dict.fromkeys(request.contact, ERASED)
+        request.summary = ERASED
+        request.location = ERASED if request.location is not None else None
+        if request.assignment is not None and request.assignment.get("reason") is not None:
+            request.assignment["reason"] = ERASED
+        if request.outcome is not None and "what_was_done" in request.outcome:
+            request.outcome["what_was_done"] = ERASED
+        request.erased = True
+
+
 class HelpRequest(Aggregate):
     tenant: str
     channel: str
@@ -139,6 +161,7 @@ class HelpRequest(Aggregate):
     assigned_at: str | None
     assignment: dict[str, Any] | None
     outcome: dict[str, Any] | None
+    erased: bool = False
 
     def __init__(self) -> None:
         """State comes from `HelpRequestSubmitted.apply`; see `submit`."""
@@ -203,6 +226,19 @@ class HelpRequest(Aggregate):
     def plan_opened(self, ctx: CommandContext, plan_id: str, team_id: str) -> None:
         self._check_open()
         self._trigger(ctx, PlanOpenedFromRequest, plan_id=plan_id, team_id=team_id)
+
+    def record_erasure(self, ctx: CommandContext, receipt_id: str) -> None:
+        """Erasure applies in any status: a concluded request is still held."""
+        self._trigger(ctx, HelpRequestErased, receipt_id=receipt_id)
+
+    def contact_is(self, given_name: str, family_name: str) -> bool:
+        """Whether the contact is this person, by normalised name (the request has no member id)."""
+        contact = self.contact or {}
+        theirs = (
+            normalised(str(contact.get("given_name", ""))),
+            normalised(str(contact.get("family_name", ""))),
+        )
+        return theirs == (normalised(given_name), normalised(family_name)) and ERASED not in contact.values()
 
     def visible_to(self, actor: Actor, actor_team_ids: set[str]) -> bool:
         """Need to know: see the module docstring. `actor_team_ids` are the caller's teams."""

@@ -6,7 +6,8 @@ under a secret from settings), so finding a person's file never needs an index
 of names or BSNs in clear. Two or more signals from different organisations
 within the match window, or one high-weight signal, make a match for the team of
 the person's area. Signals stay active for a set term and are then erased: they
-leave the state, and the person's identity with the last of them.
+leave the state, and the person's identity with the last of them. A person's
+erasure (art. 17) erases their whole file at once (`SignalFileErased`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class SignalTerms:
     window_days: int = 365
 
 
-def _normalised(text: str) -> str:
+def normalised(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[\s'.-]+", " ", plain).strip().casefold()
 
@@ -49,9 +50,22 @@ def person_key(person: Person, key: bytes) -> str:
         material = f"bsn:{person.bsn}"
     else:
         material = (
-            f"name:{_normalised(person.family_name)}|{_normalised(person.given_name)}|{person.birth_date}"
+            f"name:{normalised(person.family_name)}|{normalised(person.given_name)}|{person.birth_date}"
         )
     return hmac.new(key, material.encode(), hashlib.sha256).hexdigest()
+
+
+def person_keys(person: dict[str, Any], key: bytes) -> set[str]:
+    """Every key a signal about this person may have been filed under: by BSN, and by name."""
+    keys = set()
+    if person.get("bsn"):
+        keys.add(hmac.new(key, f"bsn:{person['bsn']}".encode(), hashlib.sha256).hexdigest())
+    names = (person.get("family_name"), person.get("given_name"), person.get("birth_date"))
+    if all(names):
+        family, given, born = (str(n) for n in names)
+        material = f"name:{normalised(family)}|{normalised(given)}|{born}"
+        keys.add(hmac.new(key, material.encode(), hashlib.sha256).hexdigest())
+    return keys
 
 
 def file_id(tenant: str, key: str) -> UUID:
@@ -137,6 +151,17 @@ class SignalsExpired(SignalEvent):
             file.person = None
 
 
+class SignalFileErased(SignalEvent):
+    """Art. 17: the person's signals, match and identity leave the file; its key is destroyed."""
+
+    receipt_id: str
+
+    def apply(self, file: Any) -> None:
+        file.signals = {}
+        file.person = None
+        file.match = None
+
+
 class SignalFile(Aggregate):
     tenant: str
     signals: dict[str, dict[str, Any]]
@@ -184,6 +209,9 @@ class SignalFile(Aggregate):
                 SignalsExpired, meta=ctx.meta(), signal_ids=expired, expired_on=ctx.today.isoformat()
             )
         return expired
+
+    def erase(self, ctx: CommandContext, receipt_id: str) -> None:
+        self.trigger_event(SignalFileErased, meta=ctx.meta(), receipt_id=receipt_id)
 
     def _match(self, ctx: CommandContext, terms: SignalTerms, team_for_area: Any) -> None:
         signal_ids = matching_signals(self.signals, ctx.today, terms.window_days)

@@ -17,13 +17,20 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from eenplan.domain import errors
-from eenplan.domain.commands import Address, Member, OpenPlan
+from eenplan.domain.commands import NO_FIXED_ADDRESS, Address, Member, NoFixedAddress, OpenPlan
 from eenplan.domain.context import CommandContext, ProfessionalRef
 from eenplan.domain.plan import events as ev
+from eenplan.domain.plan.consent import check_givers
+from eenplan.domain.plan.proposals import ProposalCommands
 from eenplan.domain.plan.state import new_id
 from eenplan.domain.plan.team import CareTeamCommands
 from eenplan.domain.plan.work import WorkCommands
 from eenplan.domain.values import DataCategory
+
+
+def address_record(address: Address | NoFixedAddress | None) -> dict[str, Any]:
+    """Always a dict with its `kind`: `none` is recorded, not left out, so views can say so."""
+    return (address or NO_FIXED_ADDRESS).model_dump(mode="json")
 
 
 def member_record(member: Member) -> dict[str, Any]:
@@ -32,7 +39,11 @@ def member_record(member: Member) -> dict[str, Any]:
     return record
 
 
-class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
+class HouseholdPlan(CareTeamCommands, ProposalCommands, WorkCommands, Aggregate):
+    # v2: the address has a `kind`; snapshots taken before it get one on loading.
+    class_version = 2
+    upcast_v1_v2 = staticmethod(ev.with_address_kind)
+
     def __init__(self) -> None:
         """State comes from `Opened.apply`; see `open`."""
 
@@ -48,7 +59,7 @@ class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
             team_id=cmd.team_id,
             legal_basis=cmd.legal_basis.value,
             members=members,
-            address=cmd.household.address.model_dump(mode="json"),
+            address=address_record(cmd.household.address),
             reason=cmd.reason,
             help_request_id=help_request_id,
         )
@@ -75,8 +86,8 @@ class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
             raise errors.MemberError("a correction names at least one field to correct")
         self._emit(ctx, ev.MemberCorrected, member_id=member_id, corrections=corrections, reason=reason)
 
-    def change_address(self, ctx: CommandContext, address: Address) -> None:
-        self._emit(ctx, ev.AddressChanged, address=address.model_dump(mode="json"))
+    def change_address(self, ctx: CommandContext, address: Address | NoFixedAddress | None) -> None:
+        self._emit(ctx, ev.AddressChanged, address=address_record(address))
 
     # --- consent, notes, conferences, closing ----------------------------------------
 
@@ -86,10 +97,15 @@ class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
         organisation_id: str,
         categories: list[str],
         purpose: str,
-        given_by: str,
+        given_by: list[str],
+        concerning: list[str] | None,
         valid_until: date | None,
     ) -> str:
-        self._check_member(given_by)
+        if organisation_id == ctx.actor.org:
+            raise errors.NotAllowedError(
+                "consent is recorded on the household's behalf, never by the organisation that receives it"
+            )
+        check_givers(self.members, concerning or list(self.members), given_by, ctx.today)
         consent_id = new_id()
         self._emit(
             ctx,
@@ -98,7 +114,8 @@ class HouseholdPlan(CareTeamCommands, WorkCommands, Aggregate):
             organisation_id=organisation_id,
             categories=sorted({str(c) for c in categories}),
             purpose=purpose,
-            given_by=given_by,
+            given_by=sorted(set(given_by)),
+            concerning=sorted(set(concerning)) if concerning else None,
             valid_until=valid_until.isoformat() if valid_until else None,
         )
         return consent_id

@@ -18,7 +18,14 @@ SAFETY = DataCategory.SAFETY.value
 OWN = "@category"
 
 _PERSON = {"given_name": IDENTITY, "family_name": IDENTITY, "birth_date": IDENTITY, "bsn": BSN}
-_ADDRESS = {"street": IDENTITY, "house_number": IDENTITY, "postal_code": IDENTITY, "city": IDENTITY}
+# `kind` too: that a household has no fixed address, or only a postal one, is itself personal data.
+_ADDRESS = {
+    "kind": IDENTITY,
+    "street": IDENTITY,
+    "house_number": IDENTITY,
+    "postal_code": IDENTITY,
+    "city": IDENTITY,
+}
 
 
 def _under(prefix: str, fields: dict[str, str]) -> dict[str, str]:
@@ -39,6 +46,8 @@ PERSONAL_FIELDS: dict[str, dict[str, str]] = {
     "ProgressRecorded": {"note": OWN, "score": OWN},
     "GoalClosed": {"note": OWN},
     "AgreementMade": {"action": OWN},
+    "AgreementProposed": {"action": OWN},
+    "ProposalDeclined": {"reason": GENERAL},
     "AgreementCompleted": {"note": OWN},
     "AgreementRevised": {"action": OWN, "reason": OWN},
     "AgreementCancelled": {"reason": OWN},
@@ -57,7 +66,7 @@ SUBJECT_FIELDS: dict[str, str] = {
     "MemberAdded": "member.member_id",
     "MemberRemoved": "member_id",
     "MemberCorrected": "member_id",
-    "ConsentRecorded": "given_by",
+    "ConsentRecorded": "given_by[]",
 }
 
 # The same personal fields in a plan's state (snapshots, the cached aggregate)
@@ -70,6 +79,7 @@ STATE_FIELDS: dict[str, str] = {
     "goals[].description": OWN,
     "goals[].score": OWN,
     "agreements[].action": OWN,
+    "proposals[].agreement.action": OWN,
     "risk.rationale": SAFETY,
     "risk.instrument": SAFETY,
     "consents[].purpose": GENERAL,

@@ -15,6 +15,13 @@ from eenplan.domain.plan.categories import STATE_FIELDS
 from eenplan.domain.plan.personal import erase
 
 
+def with_address_kind(state: dict[str, Any]) -> None:
+    """Upcast: an address stored before kinds existed was where the household lived."""
+    address = state.get("address")
+    if isinstance(address, dict):
+        address.setdefault("kind", "residential")
+
+
 class PlanEvent(Aggregate.Event):
     meta: dict[str, Any]
 
@@ -24,6 +31,10 @@ class PlanEvent(Aggregate.Event):
 
 
 class Opened(Aggregate.Created):
+    # v2: the address has a `kind` (residential, postal or none); a plan may open without one.
+    class_version = 2
+    upcast_v1_v2 = staticmethod(with_address_kind)
+
     meta: dict[str, Any]
     tenant: str
     team_id: str
@@ -81,6 +92,9 @@ class MemberCorrected(PlanEvent):
 
 
 class AddressChanged(PlanEvent):
+    class_version = 2  # v2: the address has a `kind`, and may be `{"kind": "none"}`
+    upcast_v1_v2 = staticmethod(with_address_kind)
+
     address: dict[str, Any]
 
     def apply(self, plan: Any) -> None:
@@ -285,15 +299,17 @@ class ConsentRecorded(PlanEvent):
     organisation_id: str
     categories: list[str]
     purpose: str
-    given_by: str
+    given_by: str | list[str]  # one member id before 2026-12; since, every member who consented
     valid_until: str | None
+    concerning: list[str] | None = None  # the members whose data it opens; None: the household
 
     def apply(self, plan: Any) -> None:
         plan.consents[self.consent_id] = {
             "organisation_id": self.organisation_id,
             "categories": list(self.categories),
             "purpose": self.purpose,
-            "given_by": self.given_by,
+            "given_by": self.given_by if isinstance(self.given_by, list) else [self.given_by],
+            "concerning": list(self.concerning) if self.concerning is not None else None,
             "valid_until": self.valid_until,
             "recorded_at": self.at,
             "status": "active",
@@ -397,6 +413,86 @@ class PersonalDataErased(PlanEvent):
         # Remembered so replays of earlier versions and history can be blanked the same way.
         plan.erased_members = sorted({*getattr(plan, "erased_members", []), *self.member_ids})
         plan.household_erased = getattr(plan, "household_erased", False) or self.household
+
+
+# --- proposals: directing another organisation's worker without a mandate that covers them ---
+
+
+def _proposals(plan: Any) -> dict[str, dict[str, Any]]:
+    """Pending and decided proposals by id (plans opened before proposals existed have none yet)."""
+    found: dict[str, dict[str, Any]] = plan.__dict__.setdefault("proposals", {})
+    return found
+
+
+class CareTeamProposed(PlanEvent):
+    """The regisseur (or a team lead) asks a professional of another organisation to join."""
+
+    proposal_id: str
+    professional_id: str
+    organisation_id: str
+    role: str
+
+    def apply(self, plan: Any) -> None:
+        _proposals(plan)[self.proposal_id] = {
+            "kind": "care_team",
+            "professional_id": self.professional_id,
+            "organisation_id": self.organisation_id,
+            "role": self.role,
+            "proposed_by": self.meta.get("acting_for") or self.meta.get("sub"),
+            "proposed_at": self.at,
+            "status": "pending",
+        }
+
+
+class AgreementProposed(PlanEvent):
+    """An agreement for another organisation (or its worker), until they or it accept it."""
+
+    agreement_id: str
+    goal_id: str | None
+    category: str
+    responsible: dict[str, Any]
+    action: str
+    due_date: str
+
+    def apply(self, plan: Any) -> None:
+        _proposals(plan)[self.agreement_id] = {
+            "kind": "agreement",
+            "professional_id": self.responsible.get("professional_id"),
+            "organisation_id": self.responsible.get("organisation_id"),
+            "agreement": {
+                "goal_id": self.goal_id,
+                "category": self.category,
+                "responsible": dict(self.responsible),
+                "action": self.action,
+                "due_date": self.due_date,
+            },
+            "proposed_by": self.meta.get("acting_for") or self.meta.get("sub"),
+            "proposed_at": self.at,
+            "status": "pending",
+        }
+
+
+class ProposalAccepted(PlanEvent):
+    """Accepted; the join or the agreement itself follows as its own event, in the same save."""
+
+    proposal_id: str
+
+    def apply(self, plan: Any) -> None:
+        proposal = _proposals(plan)[self.proposal_id]
+        proposal["status"] = "accepted"
+        proposal.pop("agreement", None)  # it lives on as the agreement itself
+        proposal["decided_at"] = self.at
+
+
+class ProposalDeclined(PlanEvent):
+    proposal_id: str
+    reason: str
+
+    def apply(self, plan: Any) -> None:
+        proposal = _proposals(plan)[self.proposal_id]
+        proposal["status"] = "declined"
+        proposal.pop("agreement", None)
+        proposal["decided_at"] = self.at
 
 
 # Every event of the household plan, the first (`Opened`) included: for topic filters on the log.

@@ -23,12 +23,14 @@ ERASED = "[erased]"
 
 @dataclass(frozen=True)
 class PersonalValue:
-    """One personal value in place: `holder[key]`, its category and its data subject."""
+    """One personal value in place: `holder[key]`, its category, its data subject, and the path
+    in `categories` that named it (`members[].bsn`): where it is, for an auditor."""
 
     holder: dict[str, Any]
     key: str
     category: str
     subject: str | None
+    path: str = ""
 
     @property
     def value(self) -> Any:
@@ -41,7 +43,8 @@ def personal_values(
     """Every personal value in `data` that the paths name; None values only `with_none`."""
     for path, category in paths.items():
         top = (data.get("member_id"), data.get("category"))
-        yield from _walk(data, path.split("."), category, *top, with_none)
+        for found in _walk(data, path.split("."), category, *top, with_none):
+            yield PersonalValue(found.holder, found.key, found.category, found.subject, path)
 
 
 def _walk(

@@ -25,9 +25,11 @@ class CareTeamCommands(PlanState):
     def relation_of(self, actor: Actor, today: date, team_lead: bool = False) -> str | None:
         """The caller's closest working relation to this plan, or None."""
         person = actor.professional_id
-        if person == self.regisseur_id and person in self.care_team:
+        # On the team for this organisation: one who moved on no longer acts for the plan.
+        on_team = person in self.care_team and self.care_team[person]["organisation_id"] == actor.org
+        if on_team and person == self.regisseur_id:
             return REGISSEUR
-        if person in self.care_team and self.care_team[person]["organisation_id"] == actor.org:
+        if on_team:
             return CARE_TEAM
         if any(self._mandate_covers(m, actor, today) for m in self.mandates.values()):
             return MANDATE

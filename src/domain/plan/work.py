@@ -20,6 +20,8 @@ from eenplan.domain.values import LIFE_DOMAIN_CATEGORY, DataCategory, LifeDomain
 
 class WorkCommands(PlanState):
     organisations_on_care_team: Any  # from CareTeamCommands
+    directs: Any  # from ProposalCommands
+    proposals: Any  # from ProposalCommands
 
     # --- goals, agreements, risk -----------------------------------------------------
 
@@ -79,13 +81,16 @@ class WorkCommands(PlanState):
         due_date: date,
     ) -> str:
         agreement_id = agreement_id or new_id()
-        if agreement_id in self.agreements:
+        if agreement_id in self.agreements or agreement_id in self.proposals:
             raise errors.AgreementError(f"agreement {agreement_id} already exists")
         category = self._open_goal(goal_id)["category"] if goal_id else DataCategory.GENERAL.value
         self._check_responsible(responsible)
+        directed = isinstance(responsible, MemberResponsible) or self.directs(
+            ctx, responsible.organisation_id, responsible.professional_id
+        )
         self._emit(
             ctx,
-            ev.AgreementMade,
+            ev.AgreementMade if directed else ev.AgreementProposed,
             agreement_id=agreement_id,
             goal_id=goal_id,
             category=category,

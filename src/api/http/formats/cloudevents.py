@@ -35,6 +35,8 @@ TYPE_TO_COMMAND: dict[str, str] = {
         "handover.declined": "decline_handover",
         "careteam.joined": "join_care_team",
         "careteam.left": "leave_care_team",
+        "proposal.accepted": "accept_proposal",
+        "proposal.declined": "decline_proposal",
         "mandate.granted": "grant_mandate",
         "mandate.revoked": "revoke_mandate",
         "goal.set": "set_goal",
@@ -55,6 +57,8 @@ TYPE_TO_COMMAND: dict[str, str] = {
 }
 COMMAND = TypeAdapter(PlanCommand)
 REQUIRED = ("specversion", "id", "source", "type", "subject")
+# `source` + `id` become the idempotency key, stored and indexed: bounded, printable text only.
+MAX_ATTRIBUTE_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ def parse(content_type: str, body: bytes) -> tuple[bool, list[InboundEvent]]:
         raise ProblemError(415, "unsupported-media-type", f"send {STRUCTURED} or {BATCH}")
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than any CloudEvent has, sent to exhaust the parser.
         raise ProblemError(400, "malformed-request", "the request body is not valid JSON") from None
     if media == STRUCTURED:
         return False, [_event(document, None)]
@@ -97,6 +102,14 @@ def _event(document: Any, index: int | None) -> InboundEvent:
     if missing:
         raise ProblemError(
             422, "validation", f"missing CloudEvents attributes: {', '.join(missing)}", **where
+        )
+    unfit = [a for a in (*REQUIRED, "actingfor") if a in document and not _fit(document[a])]
+    if unfit:
+        raise ProblemError(
+            422,
+            "validation",
+            f"attributes {', '.join(unfit)}: text of 1 to {MAX_ATTRIBUTE_LENGTH} printable characters",
+            **where,
         )
     if document["specversion"] != "1.0":
         raise ProblemError(422, "validation", "specversion must be '1.0'", **where)
@@ -116,6 +129,10 @@ def _event(document: Any, index: int | None) -> InboundEvent:
         acting_for=document.get("actingfor"),
         raw=document,
     )
+
+
+def _fit(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ATTRIBUTE_LENGTH and value.isprintable()
 
 
 def _command(document: dict[str, Any], where: dict[str, Any]) -> Any:

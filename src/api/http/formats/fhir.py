@@ -3,7 +3,10 @@
 Built from the view of the read path only, so the privacy filter has already
 left out what the caller may not see; a left-out field is left out here too.
 Resources get uuid5 ids (eenplan ids may hold characters FHIR ids do not
-allow); the eenplan ids travel as identifiers. Goals carry their ZRM score as
+allow); the eenplan ids travel as identifiers. The household's address is on
+each member's Patient: `use` home, `type` both for where they live, postal for
+a briefadres. A household without a fixed address has no Patient address but
+an Observation of its housing status (LOINC 71802-3: homeless). Goals carry their ZRM score as
 `achievementStatus`: closed goals as achieved or not-achieved, open goals by
 their latest score (1-2 no-progress, 3 in-progress, 4-5 improving).
 """
@@ -19,6 +22,10 @@ BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 LIFECYCLE = {"open": "active", "achieved": "completed", "dropped": "cancelled"}
 ACTIVITY_STATUS = {"open": "not-started", "completed": "completed", "cancelled": "cancelled"}
+ADDRESS_TYPE = {"residential": "both", "postal": "postal"}
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+HOUSING_STATUS = {"system": "http://loinc.org", "code": "71802-3", "display": "Housing status"}
+HOMELESS = {"system": "http://snomed.info/sct", "code": "32911000", "display": "Homeless"}
 
 
 def ref(kind: str, key: str) -> str:
@@ -41,7 +48,8 @@ def bundle(view: dict[str, Any]) -> dict[str, Any]:
     entries = [
         _care_plan(view),
         _group(view),
-        *(_patient(m) for m in view.get("members", [])),
+        *(_patient(m, _address(view.get("address"))) for m in view.get("members", [])),
+        *_housing(view),
         _care_team(view),
         *_directory(view.get("care_team", [])),
         *(_goal(plan_id, g) for g in view.get("goals", [])),
@@ -96,7 +104,40 @@ def _group(view: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _patient(member: dict[str, Any]) -> dict[str, Any]:
+def _address(address: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A FHIR Address for a residential or postal address the caller may see; else None."""
+    kind = (address or {}).get("kind")
+    if address is None or kind not in ADDRESS_TYPE:
+        return None
+    line = " ".join(str(address[k]) for k in ("street", "house_number") if address.get(k))
+    found: dict[str, Any] = {"use": "home", "type": ADDRESS_TYPE[kind], "country": "NL"}
+    if line:
+        found["line"] = [line]
+    if address.get("postal_code"):
+        found["postalCode"] = address["postal_code"]
+    if address.get("city"):
+        found["city"] = address["city"]
+    return found
+
+
+def _housing(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """No fixed address: an Observation of the household's housing status, not an empty Address."""
+    if (view.get("address") or {}).get("kind") != "none":
+        return []
+    plan_id = view["plan_id"]
+    observation = _resource(
+        "Observation",
+        f"{plan_id}/housing-status",
+        status="final",
+        category=[{"coding": [{"system": OBSERVATION_CATEGORY, "code": "social-history"}]}],
+        code={"coding": [HOUSING_STATUS], "text": "Woonsituatie"},
+        subject={"reference": ref("Group", plan_id), "type": "Group"},
+        valueCodeableConcept={"coding": [HOMELESS], "text": "Geen vaste woon- of verblijfplaats"},
+    )
+    return [observation]
+
+
+def _patient(member: dict[str, Any], address: dict[str, Any] | None = None) -> dict[str, Any]:
     identifiers = _identifier("member", member["member_id"])
     if member.get("bsn"):
         identifiers.append({"system": BSN_SYSTEM, "value": member["bsn"]})
@@ -109,6 +150,8 @@ def _patient(member: dict[str, Any]) -> dict[str, Any]:
         fields["name"] = [name]
     if member.get("birth_date"):
         fields["birthDate"] = member["birth_date"]
+    if address is not None:
+        fields["address"] = [address]
     return _resource("Patient", member["member_id"], **fields)
 
 

@@ -1,4 +1,4 @@
-"""Audit: verify the tamper-evident hash chain over the stored events (role auditor)."""
+"""Audit: verify the tamper-evident hash chain and the integrity of stored values (role auditor)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from eenplan.api.http.deps import CallerDep, ContainerDep, require_role
+from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation, require_role
 from eenplan.api.http.schemas.public import AuditVerdict
+from eenplan.domain.audit.verify import Anchor
 from eenplan.domain.values import Role
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -18,8 +19,20 @@ def verify_chain(
     caller: CallerDep,
     container: ContainerDep,
     plan_id: Annotated[str | None, Query(description="one plan; without it, the whole store")] = None,
+    against: Annotated[
+        str | None,
+        Query(max_length=100, description="a published head, POSITION:HASH as `eenplan audit anchor` prints"),
+    ] = None,
 ) -> AuditVerdict:
-    """ "intact" with the number of records checked, or the first broken link."""
+    """ "intact" with the number of records checked, or the first broken link or altered value."""
     require_role(caller, Role.AUDITOR)
-    verdict = container.audit.verify(caller, plan_id)
+    verdict = container.audit.verify(caller, plan_id, _anchor(against))
     return AuditVerdict.model_validate(verdict.as_dict())
+
+
+def _anchor(text: str | None) -> Anchor | None:
+    try:
+        return None if text is None else Anchor.parse(text)
+    except ValueError as e:
+        raise_validation("against", str(e), part="query")
+        raise  # raise_validation always raises; this keeps the type checker sure of it

@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from eenplan.api.http.changefeed import ChangeFeed, stream
 from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation
+from eenplan.api.http.schemas.reads import MAX_INT64
 
 router = APIRouter(tags=["changes"])
 
@@ -22,7 +23,9 @@ def changes(
     caller: CallerDep,
     container: ContainerDep,
     request: Request,
-    after: Annotated[int, Query(ge=0, description="the last position seen; 0 from the start")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_INT64, description="the last position seen; 0 from the start")
+    ] = 0,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Each event: `id` = position, `event: plan.changed`, data `{plan_id, version, type, position}`.
@@ -32,12 +35,16 @@ def changes(
     When the token expires the stream ends with `event: stream.closed`; reconnect with a new token.
     """
     if last_event_id is not None:
-        if not last_event_id.strip().isdigit():
+        position = last_event_id.strip()
+        # ASCII digits within 64 bits: int() of "²" or of thousands of digits would raise (a 500).
+        if not (
+            position.isascii() and position.isdigit() and len(position) <= 19 and int(position) <= MAX_INT64
+        ):
             raise_validation("Last-Event-ID", "use the id of the last event received (a position)")
-        after = int(last_event_id)
+        after = int(position)
     settings = container.settings
     events = stream(
-        ChangeFeed(container.reader),
+        ChangeFeed(container.reader, container.claims),
         caller,
         after,
         settings.changes_poll_seconds,

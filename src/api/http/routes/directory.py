@@ -1,22 +1,33 @@
-"""The directory: organisations, their professionals, and teams (admin registers)."""
+"""The directory: organisations, their professionals and partner systems, and teams (admin registers).
+
+Tokens are checked against it (`api/http/claims.py`): a professional who moves or leaves, or a
+partner system that retires, is recorded here, and their tokens stop matching.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import created, once
+from eenplan.api.http.commanding import created, ok, once
 from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, require_role
 from eenplan.api.http.replies import organisation_public as _organisation
 from eenplan.api.http.replies import professional_public as _professional
+from eenplan.api.http.replies import system_public as _system
 from eenplan.api.http.replies import team_public as _team
-from eenplan.api.http.schemas.public import OrganisationPublic, ProfessionalPublic, TeamPublic
+from eenplan.api.http.schemas.public import OrganisationPublic, ProfessionalPublic, SystemPublic, TeamPublic
 from eenplan.domain.directory import (
     Organisation,
+    PartnerSystem,
     Professional,
+    ProfessionalCommand,
     RegisterOrganisation,
     RegisterProfessional,
+    RegisterSystem,
     RegisterTeam,
+    RetireSystem,
     Team,
 )
 from eenplan.domain.errors import NotFoundError, UnknownReferenceError
@@ -70,13 +81,70 @@ def create_professional(
     )
 
 
+@router.post("/professionals/{professional_id}/commands", response_model=ProfessionalPublic)
+def change_professional(
+    professional_id: str,
+    command: Annotated[ProfessionalCommand, Body()],
+    ctx: CommandContextDep,
+    container: ContainerDep,
+    request: Request,
+) -> Response:
+    """`move` to another organisation (`organisation_id`, `team_ids`), or `leave` (`reason`) (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    return once(
+        request,
+        container,
+        ctx,
+        command,
+        lambda c: container.eenplan.change_professional(c, professional_id, command),
+        lambda professional: ok(_professional(professional)),
+        replies.recall_latest(container, Professional),
+    )
+
+
+@router.post("/organisations/{org_id}/systems", status_code=201, response_model=SystemPublic)
+def create_system(
+    org_id: str, body: RegisterSystem, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """Register a partner system of an organisation: its tokens carry role partner_system (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    _check_serves(container, ctx.actor, org_id)
+    return once(
+        request,
+        container,
+        ctx,
+        body,
+        lambda c: container.eenplan.register_system(c, org_id, body),
+        lambda system: created(_system(system), f"/systems/{body.id}"),
+        replies.recall_latest(container, PartnerSystem),
+    )
+
+
+@router.post("/systems/{system_id}/commands", response_model=SystemPublic)
+def change_system(
+    system_id: str, command: RetireSystem, ctx: CommandContextDep, container: ContainerDep, request: Request
+) -> Response:
+    """`retire` (`reason`): the system's tokens stop matching (role admin)."""
+    require_role(ctx.actor, Role.ADMIN)
+    return once(
+        request,
+        container,
+        ctx,
+        command,
+        lambda c: container.eenplan.retire_system(c, system_id, command),
+        lambda system: ok(_system(system)),
+        replies.recall_latest(container, PartnerSystem),
+    )
+
+
 @router.get("/professionals/{professional_id}", response_model=ProfessionalPublic)
 def read_professional(professional_id: str, caller: CallerDep, container: ContainerDep) -> ProfessionalPublic:
     """One professional, if their organisation serves one of the caller's tenants."""
     try:
         professional = container.eenplan.professional(professional_id)
         _check_serves(container, caller, professional.organisation_id)
-    except UnknownReferenceError:
+    except (UnknownReferenceError, NotFoundError):
+        # One answer for an unknown id and another tenant's: it names neither their organisation.
         raise NotFoundError(f"professional {professional_id} not found") from None
     return _professional(professional)
 

@@ -12,14 +12,14 @@ from eenplan.api.http.deps import CallerDep, ContainerDep, trace_id
 from eenplan.api.http.formats import cloudevents
 from eenplan.api.http.idempotency import fingerprint
 from eenplan.api.http.partners import acting_for, require_acting_for
-from eenplan.api.http.problems import ProblemError, problem, status_of
+from eenplan.api.http.problems import ProblemError, describe, domain_problem, problem
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.public import CommandResult
 from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.errors import DomainError
-from eenplan.privacy.processing import note_processing
+from eenplan.privacy.processing import note_attempt, note_nothing, note_processing, note_refused
 
 router = APIRouter(tags=["events"], route_class=LoggedRoute)
 BODY = {
@@ -50,11 +50,14 @@ def receive_events(
     if not is_batch:
         return as_response(_run(request, container, caller, events[0]))
     results = [_result(request, container, caller, event) for event in events]
+    note_nothing()  # every event may have been refused: then no personal data was processed
     return Response(json.dumps({"results": results}).encode(), media_type="application/json")
 
 
 def _run(request: Request, container: Services, caller: Actor, event: cloudevents.InboundEvent) -> Reply:
-    actor = acting_for(container.eenplan, caller, event.acting_for) if event.acting_for else caller
+    # Named before acting: a refused or failed event is logged for the plan's members too.
+    note_attempt(caller, event.plan_id, event.command.type)
+    actor = acting_for(container.claims, caller, event.acting_for) if event.acting_for else caller
     require_acting_for(actor)
     ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
     print_ = fingerprint(request.url.path, event.raw, actor.acting_for)
@@ -77,9 +80,11 @@ def _result(
     try:
         reply = _run(request, container, caller, event)
     except DomainError as e:
-        reply = _problem_reply(problem(status_of(e), e.detail))
+        reply = _problem_reply(domain_problem(e))
+        note_refused(caller, event.plan_id, describe(e), event.command.type)
     except ProblemError as e:
         reply = _problem_reply(problem(e.status, e.detail, kind=e.kind, **e.extra))
+        note_refused(caller, event.plan_id, describe(e), event.command.type)
     return {"source": event.source, "id": event.id, "status": reply.status, "body": json.loads(reply.body)}
 
 

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Body, Header, Request, Response
 
 from eenplan.api.http.commanding import command_reply, once, opened_reply
-from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, raise_validation
+from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, known_query, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.public import CommandResult, PlanHistory, PlanOpened, PlanPublic
+from eenplan.api.http.schemas.reads import MAX_INT64, AsOf, AsSeenBy, Version
 from eenplan.domain.commands import CommandBatch, OpenPlan, PlanCommand
 from eenplan.domain.context import CommandContext
 from eenplan.privacy.processing import note_processing
 
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
-# The stores keep versions as signed 64-bit integers; a larger one is a validation problem, not a 500.
-MAX_VERSION = 2**63 - 1
+MAX_VERSION_DIGITS = len(str(MAX_INT64))
 
 
 def _etag(version: int) -> str:
@@ -30,7 +28,9 @@ def _if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     tag = value.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    # ASCII digits only, and no more than a 64-bit version has: int() of "²" or of
+    # thousands of digits raises, and that must be a 422, not a 500.
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= MAX_VERSION_DIGITS and int(tag) <= MAX_INT64):
         raise_validation("If-Match", 'use the ETag of the plan, e.g. "7"')
     return int(tag)
 
@@ -112,42 +112,37 @@ def _note_commands(ctx: CommandContext, plan_id: str, commands: list[Any]) -> No
     response_model=PlanPublic,
     response_model_exclude_unset=True,
     openapi_extra=activity("plan_coordination"),
+    dependencies=[known_query("version", "as_of", "as_seen_by")],
 )
 def read_plan(
     plan_id: str,
     caller: CallerDep,
     container: ContainerDep,
     response: Response,
-    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
-    as_of: Annotated[AwareDatetime | None, Query()] = None,
-    as_seen_by: Annotated[
-        str | None, Query(max_length=200, description="auditors: an organisation id")
-    ] = None,
+    version: Version = None,
+    as_of: AsOf = None,
+    as_seen_by: AsSeenBy = None,
 ) -> PlanPublic:
     """The plan as the caller may see it, now or replayed; auditors: as an organisation saw it."""
-    if as_seen_by is not None:
-        moment = as_of or datetime.now(UTC)
-        view = container.reader.plan_as_seen_by(caller, plan_id, as_seen_by, moment)
-    else:
-        view = container.reader.plan(caller, plan_id, version=version, as_of=as_of)
+    view = container.reader.view(caller, plan_id, version=version, as_of=as_of, as_seen_by=as_seen_by)
     response.headers["ETag"] = _etag(view["version"])
     return PlanPublic.model_validate(view)
 
 
-@router.get("/{plan_id}/history", response_model=PlanHistory, openapi_extra=activity("plan_coordination"))
+@router.get(
+    "/{plan_id}/history",
+    response_model=PlanHistory,
+    openapi_extra=activity("plan_coordination"),
+    dependencies=[known_query("version", "as_of", "as_seen_by")],
+)
 def read_history(
     plan_id: str,
     caller: CallerDep,
     container: ContainerDep,
-    as_of: Annotated[AwareDatetime | None, Query()] = None,
-    as_seen_by: Annotated[
-        str | None, Query(max_length=200, description="auditors: an organisation id")
-    ] = None,
+    version: Version = None,
+    as_of: AsOf = None,
+    as_seen_by: AsSeenBy = None,
 ) -> PlanHistory:
-    """The plan's events with type, version, time, actor and data; auditors: as an organisation saw them."""
-    if as_seen_by is not None:
-        moment = as_of or datetime.now(UTC)
-        entries = container.reader.history_as_seen_by(caller, plan_id, as_seen_by, moment)
-        return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})
-    entries = container.reader.history(caller, plan_id, as_of=as_of)
+    """The plan's events up to now, a version or a moment; auditors: as an organisation saw them."""
+    entries = container.reader.entries(caller, plan_id, version=version, as_of=as_of, as_seen_by=as_seen_by)
     return PlanHistory.model_validate({"plan_id": plan_id, "events": entries})

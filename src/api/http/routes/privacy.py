@@ -1,4 +1,4 @@
-"""Privacy and data subject rights: processing log, export, erasure, break the glass."""
+"""Privacy and data subject rights: processing log, export, erasure (break the glass: `emergency`)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,19 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import ok, once
-from eenplan.api.http.deps import (
-    CallerDep,
-    CommandContextDep,
-    ContainerDep,
-    OrganisationContextDep,
-    require_role,
-)
-from eenplan.api.http.idempotency import Recovery
+from eenplan.api.http.commanding import JSON, ok, once
+from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, require_role
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.privacy import (
-    EmergencyGrant,
-    EmergencyReview,
     ErasureReceipt,
     PolicyVersions,
     ProcessingLogPage,
     SubjectExport,
 )
+from eenplan.api.store.idempotency_keys import Reply
+from eenplan.domain.errors import NotFoundError
 from eenplan.domain.values import Role
-from eenplan.privacy import rights
+from eenplan.privacy import erasure_jobs, rights
 from eenplan.privacy.policy import activities
 from eenplan.privacy.processing import note_nothing, note_processing
 
@@ -40,10 +33,6 @@ class ErasureRequest(BaseModel):
     legal_ground: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_.:-]+$")
 
 
-class EmergencyRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=2000)
-
-
 @router.get(
     "/plans/{plan_id}/processing-log", response_model=ProcessingLogPage, openapi_extra=activity("audit")
 )
@@ -51,7 +40,7 @@ def read_processing_log(
     plan_id: str,
     caller: CallerDep,
     container: ContainerDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # the store's positions are 64-bit
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> ProcessingLogPage:
     """LDV / NEN 7513 processing-log lines of this plan (privacy officers and auditors)."""
@@ -69,11 +58,22 @@ def export_subject(member_id: str, caller: CallerDep, container: ContainerDep) -
     return SubjectExport.model_validate(rights.export_subject(container.privacy, caller, member_id))
 
 
-@router.post("/subjects/{member_id}/erasure", openapi_extra=activity("erasure"))
+@router.post(
+    "/subjects/{member_id}/erasure",
+    response_model=ErasureReceipt,
+    responses={
+        202: {"model": ErasureReceipt, "description": "erased; old row versions still being scrubbed"}
+    },
+    openapi_extra=activity("erasure"),
+)
 def erase_subject(
     member_id: str, body: ErasureRequest, ctx: CommandContextDep, container: ContainerDep, request: Request
 ) -> Response:
-    """Art. 17: crypto-shred the person's data; the receipt holds no personal data."""
+    """Art. 17: crypto-shred the person's data; the receipt holds no personal data.
+
+    200 with a complete receipt; 202 with a pending one (and its `Location`) when a reader
+    kept the old row versions in the store's files: it completes by itself.
+    """
     require_role(ctx.actor, Role.PRIVACY_OFFICER)
     response = once(
         request,
@@ -83,43 +83,29 @@ def erase_subject(
         lambda c: ErasureReceipt.model_validate(
             rights.erase_subject(container.privacy, c, member_id, body.legal_ground)
         ),
-        ok,
+        _receipt_reply,
         replies.UNLESS_RECORDED,  # the receipt is not rebuilt from the erasure event
     )
     note_nothing()  # a repeat processed nothing; a first run noted the erasure itself
     return response
 
 
-@router.post("/plans/{plan_id}/emergency-access", openapi_extra=activity("emergency_access"))
-def break_the_glass(
-    plan_id: str,
-    body: EmergencyRequest,
-    request: Request,
-    ctx: OrganisationContextDep,
-    container: ContainerDep,
-) -> Response:
-    """Regisseur-level reads for a limited time, with a stated reason; logged and reviewed."""
-    response = once(
-        request,
-        container,
-        ctx,
-        body,
-        lambda c: EmergencyGrant.model_validate(
-            container.privacy.grant_emergency(c.actor, plan_id, body.reason, c.trace_id)
-        ),
-        ok,
-        # The grant is kept outside the event store: what a dead process did there is not known.
-        Recovery(),
-    )
-    note_nothing()  # a repeat processed nothing; a first run noted the access itself
-    return response
+def _receipt_reply(receipt: ErasureReceipt) -> Reply:
+    if receipt.status == "complete":
+        return ok(receipt)
+    headers = {"content-type": JSON, "location": f"/privacy/erasures/{receipt.receipt_id}"}
+    return Reply(202, headers, receipt.model_dump_json().encode())
 
 
-@router.get("/privacy/emergency-access")
-def review_emergency_access(caller: CallerDep, container: ContainerDep) -> EmergencyReview:
-    """The review queue of emergency accesses, newest first (privacy officers)."""
+@router.get("/privacy/erasures/{receipt_id}", response_model=ErasureReceipt)
+def read_erasure(receipt_id: str, caller: CallerDep, container: ContainerDep) -> ErasureReceipt:
+    """An erasure receipt and whether it is complete (privacy officers of the plan's tenant)."""
     require_role(caller, Role.PRIVACY_OFFICER)
-    return EmergencyReview.model_validate({"grants": container.privacy.emergency_review(caller.tenants)})
+    found = erasure_jobs.receipt(container.privacy.store, receipt_id)
+    if found is None:
+        raise NotFoundError(f"erasure receipt {receipt_id} not found")
+    container.eenplan.plan(caller, found["plan_id"])  # 404 outside the caller's tenants
+    return ErasureReceipt.model_validate(found)
 
 
 @router.get("/privacy/policies")

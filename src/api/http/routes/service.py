@@ -7,7 +7,6 @@ from fastapi import APIRouter, Response
 from eenplan.api.http.deps import ContainerDep
 from eenplan.api.http.problems import STORE_OUTAGES, problem
 from eenplan.api.http.schemas.public import Health, Ready
-from eenplan.api.http.schemas.views import ProjectionLag
 from eenplan.api.telemetry.providers import prometheus_enabled
 
 router = APIRouter(tags=["service"])
@@ -28,7 +27,7 @@ def ready(container: ContainerDep, response: Response) -> Ready:
         response.status_code = 503
         return Ready(status="unavailable", detail="the event store does not answer")
     try:
-        lags = [ProjectionLag(**s.as_dict()) for s in container.projections.status()]
+        lags = container.projections.status()
     except STORE_OUTAGES:
         lags = None
     return Ready(status="ready", position=position, projections=lags)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
+from eenplan.api.http.schemas.reads import MAX_INT64, Day
 from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries
 from eenplan.domain.commands import Id, TenantCode
 from eenplan.domain.context import Actor
@@ -23,7 +24,8 @@ from eenplan.projections.queries import Filters, Page
 router = APIRouter(tags=["views"], route_class=LoggedRoute)
 
 MinPosition = Annotated[
-    int | None, Query(ge=0, description="wait until the views have applied this position (then 503)")
+    int | None,
+    Query(ge=0, le=MAX_INT64, description="wait until the views have applied this position (then 503)"),
 ]
 Cursor = Annotated[str | None, Query(max_length=500)]
 
@@ -109,11 +111,12 @@ def read_monitoring(
     caller: CallerDep,
     container: ContainerDep,
     tenant: Annotated[TenantCode, Query()],
-    start: Annotated[date | None, Query(alias="from", description="first day; default: a year back")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day, inclusive; default today")] = None,
+    start: Annotated[Day, Query(alias="from", description="first day; default: a year back")] = None,
+    end: Annotated[Day, Query(alias="to", description="last day, inclusive; default today")] = None,
     min_position: MinPosition = None,
 ) -> Monitoring:
-    """Anonymised aggregates per team and area; cells under 5 households are null."""
+    """Anonymised aggregates per team and area, rounded to multiples of 5 so totals add up and hide
+    small cells (auditors, administrators, municipality staff of the tenant)."""
     end = end or date.today()
     start = start or end - timedelta(days=365)
     if start > end:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from eenplan.api.http.schemas.views import ProjectionLag
+from eenplan.projections.status import ProjectionStatus
 
 
 class Public(BaseModel):
@@ -70,6 +70,7 @@ class PlanPublic(Public):
     consents: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     conferences: list[dict[str, Any]] = []
+    proposals: list[dict[str, Any]] = []
 
 
 class HistoryEntry(Public):
@@ -100,6 +101,16 @@ class ProfessionalPublic(Public):
     expertise: list[str]
     team_ids: list[str]
     capacity: int
+    # False once they left: their tokens no longer match, and they take no new work.
+    active: bool = True
+
+
+class SystemPublic(Public):
+    id: str
+    organisation_id: str
+    name: str
+    # False once retired: its tokens no longer match.
+    active: bool = True
 
 
 class TeamPublic(Public):
@@ -117,7 +128,7 @@ class Ready(Public):
     status: str
     position: int | None = None
     detail: str | None = None
-    projections: list[ProjectionLag] | None = None
+    projections: list[ProjectionStatus] | None = None  # the status dataclass itself, not a copy
 
 
 class ChainHead(Public):

@@ -107,16 +107,11 @@ class Monitoring(Public):
     tenant: str
     from_: str = Field(alias="from")
     to: str
-    suppressed_below: int = Field(description="cells counting fewer households are null")
+    suppressed_below: int = Field(description="a median over fewer closed plans is null")
+    rounded_to: int = Field(
+        description="each combination (a team's plans of one risk level and legal basis, its goals of one "
+        "life domain, its agreements on time or late) is rounded to a multiple of this; every count is "
+        "the sum of its rounded combinations, null where that is 0: totals add up, no small cell shows"
+    )
     total: MonitoringCells
     teams: list[TeamMonitoring]
-
-
-class ProjectionLag(Public):
-    name: str
-    generation: int
-    position: int
-    head: int
-    lag_events: int
-    lag_seconds: float
-    events_per_second: float | None
