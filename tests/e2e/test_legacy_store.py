@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from eenplan.api.settings import Settings
-from tests.conftest import STORE
-from tests.e2e.conftest import Server, TokenFactory
+from tests.conftest import STORE, fresh_store
+from tests.e2e.conftest import Server, TokenFactory, token_factory
 from tests.e2e.test_changes import FAST, sse_items, take
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_store"
@@ -28,26 +28,36 @@ CHANTAL = ("p-chantal", "mw-walcheren")
 NOTE = "Marloes slaapt slecht sinds de huurachterstand"
 
 
-@pytest.fixture
-def legacy_settings(database_url: str, tmp_path: Path) -> Settings:
-    if STORE == "sqlite":
-        path = tmp_path / "legacy.db"
-        shutil.copy(FIXTURE / "sqlite.db", path)
-        database_url = f"sqlite:///{path}"
-    else:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute((FIXTURE / "postgres.sql").read_text())  # type: ignore[arg-type]  # a trusted file
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", master_key=MASTER_KEY)
+@pytest.fixture(scope="module")
+def legacy_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The old store, set up once for this module: its tests read it and add only an auditor."""
+    directory = tmp_path_factory.mktemp("legacy")
+    with fresh_store(directory) as database_url:
+        if STORE == "sqlite":
+            path = directory / "legacy.db"
+            shutil.copy(FIXTURE / "sqlite.db", path)
+            database_url = f"sqlite:///{path}"
+        else:
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                conn.execute((FIXTURE / "postgres.sql").read_text())  # type: ignore[arg-type]  # a trusted file
+        yield Settings(database_url=database_url, data_dir=directory / "data", master_key=MASTER_KEY)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def legacy(legacy_settings: Settings) -> Iterator[httpx.Client]:
+    """One server started on the old store: its projections begin from nothing."""
     server = Server(legacy_settings, extra_env={"EENPLAN_MASTER_KEY": MASTER_KEY, **FAST})
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             yield client
     finally:
         server.stop()
+
+
+@pytest.fixture
+def token(legacy_settings: Settings) -> TokenFactory:
+    """Tokens the server on the old store trusts."""
+    return token_factory(legacy_settings)
 
 
 def _bearer(token: TokenFactory, sub: str, org: str, *roles: str) -> dict[str, str]:
