@@ -33,6 +33,11 @@ _CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _CI else "dev"))
 
 
+def full_size(ci: int, dev: int) -> int:
+    """A load test's size: `ci` under the "ci" profile (as CI runs it), `dev` in a developer run."""
+    return ci if hypothesis_settings.get_current_profile_name() == "ci" else dev
+
+
 def pytest_report_header() -> str:
     profile = hypothesis_settings.get_current_profile_name()
     return f"eenplan store under test: {STORE}; hypothesis profile: {profile}"
