@@ -4,6 +4,8 @@ appliers, gaps in notification ids, blue-green rebuild under reads, lag, metrics
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -209,11 +211,18 @@ def test_lag_is_published_as_opentelemetry_gauges(container: Container, world: W
 
 
 def test_read_your_writes_waits_for_the_runner_and_gives_up_after_the_timeout(
-    container: Container, world: World
+    container: Container, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outcome = world.open(regisseur(world))
+    # Nobody applies: the wait lasts the configured timeout (half a second here, not the default
+    # five), then gives up (a 503 over HTTP).
+    projections = container.projections
+    monkeypatch.setattr(projections, "config", replace(projections.config, read_timeout=0.5))
+    started = time.monotonic()
     with pytest.raises(ProjectionLagError):
-        container.projections.wait(head(container) + 1_000)  # nobody applies: bounded wait, then 503
+        projections.wait(head(container) + 1_000)
+    assert time.monotonic() - started >= 0.5
+    monkeypatch.undo()  # the runner below, and the wait for it, have the usual timeout
     runner = container.projections.runner()
     runner.start()
     try:
