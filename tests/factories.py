@@ -89,12 +89,12 @@ class World:
         return ctx_for(professional_id, org, *roles, tenants=(self.tenant,))
 
     def open(self, professional_id: str, **extra: Any) -> Outcome:
-        return self.app.open_plan(
+        return self.app.plans.open_plan(
             self.ctx(professional_id), open_plan_body(self.team_id, self.tenant, **extra)
         )
 
     def run(self, who: str, plan_id: str, /, **fields: Any) -> Outcome:
-        return self.app.execute(self.ctx(who), plan_id, command(**fields))
+        return self.app.plans.execute(self.ctx(who), plan_id, command(**fields))
 
     def join(self, by: str, plan_id: str, professional_id: str, role: str = "support") -> None:
         """Put a professional on the care team; one of another organisation accepts the proposal."""
@@ -116,26 +116,30 @@ def make_world(
 ) -> World:
     admin = ctx_for("admin", "gemeente", "admin", tenants=(tenant,))
     team_id = uid("team")
-    app.register_team(admin, RegisterTeam(id=team_id, name="Gebiedsteam", tenant=tenant, areas=["Noord"]))
+    app.directory.register_team(
+        admin, RegisterTeam(id=team_id, name="Gebiedsteam", tenant=tenant, areas=["Noord"])
+    )
     world = World(app, tenant, team_id)
     _register_municipality(world, admin)
     for kind in kinds:
         org_id = uid(kind)
-        app.register_organisation(
+        app.directory.register_organisation(
             admin, RegisterOrganisation(id=org_id, name=kind, kind=OrganisationKind(kind), tenants=[tenant])
         )
         world.orgs[kind] = org_id
         world.pros[org_id] = []
         for _ in range(per_org):
             pro_id = uid("pro")
-            app.register_professional(
+            app.directory.register_professional(
                 admin,
                 org_id,
                 RegisterProfessional(id=pro_id, name="Pro", team_ids=[team_id], capacity=10),
             )
             world.pros[org_id].append(pro_id)
         world.systems[org_id] = uid("system")
-        app.register_system(admin, org_id, RegisterSystem(id=world.systems[org_id], name=f"{kind} system"))
+        app.directory.register_system(
+            admin, org_id, RegisterSystem(id=world.systems[org_id], name=f"{kind} system")
+        )
     return world
 
 
@@ -143,11 +147,11 @@ def _register_municipality(world: World, admin: CommandContext) -> None:
     """The municipality, with an auditor and a privacy officer (oversight, in no team)."""
     world.municipality, world.auditor, world.officer = uid("gemeente"), uid("auditor"), uid("officer")
     kind = OrganisationKind.MUNICIPALITY
-    world.app.register_organisation(
+    world.app.directory.register_organisation(
         admin, RegisterOrganisation(id=world.municipality, name="Gemeente", kind=kind, tenants=[world.tenant])
     )
     for person in (world.auditor, world.officer):
-        world.app.register_professional(
+        world.app.directory.register_professional(
             admin, world.municipality, RegisterProfessional(id=person, name="Toezicht")
         )
 
@@ -159,7 +163,7 @@ def in_memory_app() -> Eenplan:
 
 def with_write_policy(app: Eenplan) -> Eenplan:
     """An application built without the composition root, judged by the write policy in force."""
-    app.write_policy = WriteAuthority(load_write_policy(), _sees)
+    app.ports.write_policy = WriteAuthority(load_write_policy(), _sees)
     return app
 
 

@@ -38,15 +38,18 @@ def main() -> None:
     args = parser.parse_args()
     app = build_application(Settings(database_url=args.database_url, data_dir=Path(tempfile.mkdtemp())))
     timed(f"open {len(OLD) * 200} plans", lambda: load_store(app))
-    timed("regisseur load from the log", lambda: app.regisseur_load_from_log(TENANT))
+    timed("regisseur load from the log", lambda: app.scans.regisseur_load_from_log(TENANT))
     desk = ctx_for("pro-0-0", "porthos", tenants=(TENANT,))
     body = {"tenant": TENANT, "channel": "phone", "topics": ["money"], "summary": "s"}
-    request = app.submit_help_request(
+    request = app.intake.submit_help_request(
         desk, SubmitHelpRequest.model_validate({**body, "contact": {"given_name": "A", "family_name": "B"}})
     )
-    timed("rank candidates", lambda: app.candidates(desk.actor, request.request_id))
+    timed("rank candidates", lambda: app.intake.candidates(desk.actor, request.request_id))
     admin = ctx_for("admin", "gemeente", "admin", tenants=(TENANT,))
-    timed("reorganise 10 teams into 4", lambda: app.reorganise(admin, Reorganisation.model_validate(SPEC)))
+    timed(
+        "reorganise 10 teams into 4",
+        lambda: app.reorganisations.reorganise(admin, Reorganisation.model_validate(SPEC)),
+    )
     app.close()
 
 

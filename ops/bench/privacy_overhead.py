@@ -43,7 +43,7 @@ def run(encrypted: bool, plans: int, commands: int) -> dict[str, float]:
         actor = world.ctx(pro).actor
         started = time.perf_counter()
         for plan_id in ids:
-            app.plan(actor, plan_id)
+            app.plans.plan(actor, plan_id)
         loaded = time.perf_counter() - started
         result = {"commands/s": plans * (commands + 1) / written, "cold loads/s": plans / loaded}
         if privacy is not None:

@@ -41,7 +41,7 @@ def load(container: object, plans: int) -> int:
             {"type": "set_goal", "life_domain": "finances", "description": "x"},
             {"type": "add_note", "category": "general", "text": "x"},
         ):
-            app.execute(world.ctx(who), plan_id, command(**fields))
+            app.plans.execute(world.ctx(who), plan_id, command(**fields))
     return int(app.recorder.max_notification_id() or 0)
 
 

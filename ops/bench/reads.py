@@ -29,9 +29,9 @@ def reads(bench: Bench) -> None:
     store = Eenplan1(bench, "reads")
     ctx = store.world.ctx(store.pro)
     for plan_id in store.plans:
-        store.app.execute(ctx, plan_id, command(type="add_member", member=MEMBER))
+        store.app.plans.execute(ctx, plan_id, command(type="add_member", member=MEMBER))
         for _ in range(5):
-            store.app.execute(ctx, plan_id, command(**NOTE))
+            store.app.plans.execute(ctx, plan_id, command(**NOTE))
     head = store.app.recorder.max_notification_id() or 0
     ours, bare = store.serve(bench), floor(bench)
     baseline = loadgen.run(bare, lambda h, n, i: h.get(f"/things/{n}"), 8, bench.seconds).per_second

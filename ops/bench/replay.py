@@ -67,7 +67,7 @@ def main() -> None:
         return app.repository.get(UUID(plan_id), version=head)
 
     def as_of_middle() -> object:
-        return app.repository.get(UUID(plan_id), version=app.version_at(actor, plan_id, middle))
+        return app.repository.get(UUID(plan_id), version=app.plans.version_at(actor, plan_id, middle))
 
     def full_scan() -> object:
         return list(app.repository.event_store.get(UUID(plan_id)))

@@ -146,7 +146,9 @@ def in_process(bench: Bench) -> None:
     ctx = store.world.ctx(store.pro)
     cmd = command(**NOTE)
     for threads in (1, 8):
-        ours = _throughput(lambda n: store.app.execute(ctx, store.plans[n % 32], cmd), threads, bench.seconds)
+        ours = _throughput(
+            lambda n: store.app.plans.execute(ctx, store.plans[n % 32], cmd), threads, bench.seconds
+        )
         theirs = _throughput(
             lambda n: peer.add_note(peer_plans[n % 32], NOTE["text"]), threads, bench.seconds
         )
@@ -187,7 +189,7 @@ def long_plan(bench: Bench) -> None:
     """Load a plan of 1,000 events, and replay it as of its middle, vs reading its raw rows."""
     store = Eenplan1(bench, "longplan")
     ctx, cmd, plan_id = store.world.ctx(store.pro), command(**NOTE), store.plans[0]
-    while store.app.execute(ctx, plan_id, cmd).version < 1000:
+    while store.app.plans.execute(ctx, plan_id, cmd).version < 1000:
         pass
     cold = build_application(store.settings)  # with the privacy mapper: fields decrypt on load
     cold.repository.cache = None  # the load must come from the store, not the aggregate cache
@@ -196,12 +198,12 @@ def long_plan(bench: Bench) -> None:
     pairs = [
         (
             "load a 1,000-event plan (snapshots)",
-            lambda: cold.plan(actor, plan_id),
+            lambda: cold.plans.plan(actor, plan_id),
             lambda: list(cold.recorder.select_events(uid)),
         ),
         (
             "replay it as of version 500",
-            lambda: cold.plan(actor, plan_id, version=500),
+            lambda: cold.plans.plan(actor, plan_id, version=500),
             lambda: list(cold.recorder.select_events(uid, lte=500)),
         ),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -23,13 +24,14 @@ from eenplan.api.store.idempotency_keys import KeyStore, build_keystore
 from eenplan.api.store.master_key import master_key
 from eenplan.api.store.planlocks import AdvisoryPlanLocks
 from eenplan.api.store.schemalock import schema_lock
+from eenplan.api.store.writers import PlanGuard, PlanWriters, Retrying
 from eenplan.api.telemetry.instrumented import InstrumentedEenplan
 from eenplan.api.telemetry.logs import configure
 from eenplan.api.telemetry.metrics import watch_emergency_reviews
 from eenplan.domain.app import Eenplan
 from eenplan.domain.intake.signals import SignalTerms
 from eenplan.privacy.audit import Audit
-from eenplan.privacy.erasure import shred
+from eenplan.privacy.erasure import shred_one
 from eenplan.privacy.reader import PlanReader
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
 from eenplan.privacy.write_policy import write_authority
@@ -65,19 +67,25 @@ def build_application(settings: Settings) -> Eenplan:
     return build_stack(settings)[0]
 
 
-def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
-    """The application with field encryption wired in: personal values never reach the store in clear."""
+def build_stack(settings: Settings, plan_guard: PlanGuard | None = None) -> tuple[Eenplan, Privacy]:
+    """The application with field encryption wired in: personal values never reach the store in clear.
+
+    Its ports: writers that retry on conflict (one plan's writers taking turns, across processes
+    through `plan_guard`), the signal terms, the privacy module's write policy and shredder.
+    Until build_projections gives it the caseload view, allocation scans the log for loads.
+    """
     # Processes that start together create their tables in turn (api/schemalock.py).
     with schema_lock(settings):
         # The instrumented subclass: same application, with a span and metrics per command.
         eenplan = InstrumentedEenplan(env={**settings.store_env(), **MAPPER_ENV})
-        eenplan.signal_terms = SignalTerms(
+        ports = eenplan.ports
+        ports.plan_writes = PlanWriters(guard=plan_guard)
+        ports.writes = Retrying()
+        ports.signal_terms = SignalTerms(
             key=settings.signal_key.get_secret_value().encode(),
             active_days=settings.signal_active_days,
             window_days=settings.signal_match_window_days,
         )
-        # Regisseur load for allocation: the log scan; build_projections swaps in the caseload view.
-        eenplan.regisseur_load = eenplan.regisseur_load_from_log
         config = PrivacyConfig(
             master_key=master_key(settings),
             policy_file=settings.privacy_policy_file,
@@ -90,9 +98,9 @@ def build_stack(settings: Settings) -> tuple[Eenplan, Privacy]:
             erasure_wait_seconds=settings.erasure_wait_seconds,
         )
         privacy = Privacy.attach(eenplan, config)
-        eenplan.write_policy = write_authority(privacy, settings.write_policy_file)
+        ports.write_policy = write_authority(privacy, settings.write_policy_file)
         # Expired signals: the key goes now, its old row versions at the next scrub.
-        eenplan.shred_subject = lambda key_id: shred(privacy, [key_id])  # type: ignore[method-assign]
+        ports.shred_subject = partial(shred_one, privacy)
     return eenplan, privacy
 
 
@@ -107,7 +115,7 @@ def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
     projections.ensure_schema()
     publish_metrics(projections.status)
     # Allocation reads regisseur load from the caseload view when it is current, else scans the log.
-    eenplan.regisseur_load = projections.current_regisseur_load(eenplan.regisseur_load_from_log)
+    eenplan.ports.regisseur_load = projections.current_regisseur_load(eenplan.scans.regisseur_load_from_log)
     return projections
 
 
@@ -115,13 +123,12 @@ def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
     configure(settings)
     verifier = TokenVerifier.from_settings(settings)
-    eenplan, privacy = build_stack(settings)
+    # API workers share PostgreSQL: one plan's writers take turns across processes (api/planlocks.py).
+    plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres and settings.plan_locks else None
+    eenplan, privacy = build_stack(settings, plan_locks)
     # One breaker per process: requests and the store's own retries give up at once in an outage.
     store_gate = StoreGate.for_settings(settings)
     store_gate.guard(getattr(eenplan.factory, "datastore", None))
-    # API workers share PostgreSQL: one plan's writers take turns across processes (api/planlocks.py).
-    plan_locks = AdvisoryPlanLocks(settings) if settings.is_postgres and settings.plan_locks else None
-    eenplan.plan_guard = plan_locks
     keys = build_keystore(settings)
     # An erasure blanks the stored answers of the commands that wrote the erased records.
     privacy.erasure_hooks.append(keys.erase_answers)

@@ -86,7 +86,7 @@ class Audit:
     def _check_tenant(self, actor: Actor, plan_id: str) -> None:
         """Only plans of the caller's tenant; a record too damaged to read is still verified."""
         try:
-            self.eenplan.plan(actor, plan_id)
+            self.eenplan.plans.plan(actor, plan_id)
         except (ValueError, RecordIntegrityError):
             # The stored bytes no longer decode (JSONDecodeError, UnicodeDecodeError), or a value
             # no longer opens: exactly what verification is for, so it goes on and reports it.
@@ -111,8 +111,8 @@ class Audit:
     def export(
         self, auditor: Actor, plan_id: str, *, as_of: datetime | None = None, as_seen_by: str | None = None
     ) -> dict[str, Any]:
-        version = self.eenplan.version_at(auditor, plan_id, as_of) if as_of else None
-        plan = self.eenplan.plan(auditor, plan_id, version=version)
+        version = self.eenplan.plans.version_at(auditor, plan_id, as_of) if as_of else None
+        plan = self.eenplan.plans.plan(auditor, plan_id, version=version)
         moment = as_of or datetime.now(UTC)
         rows = [r for r in self.chain.chain_of(UUID(plan_id)) if r.version <= plan.version]
         view, history = self._seen(auditor, plan_id, plan.version, as_of, as_seen_by)

@@ -145,7 +145,7 @@ class EmergencyAccess:
 
     def _kind(self, organisation_id: str) -> str:
         try:
-            return self.eenplan.organisation(organisation_id).kind
+            return self.eenplan.directory.organisation(organisation_id).kind
         except errors.UnknownReferenceError:
             raise errors.EmergencyAccessNotAllowedError(
                 "directory", f"organisation {organisation_id} is not in the directory"
@@ -154,7 +154,7 @@ class EmergencyAccess:
     def _registered(self, actor: Actor) -> None:
         """The token's professional works for the token's organisation, as the directory says."""
         try:
-            works_for = self.eenplan.professional(actor.professional_id).organisation_id
+            works_for = self.eenplan.directory.professional(actor.professional_id).organisation_id
         except errors.UnknownReferenceError:
             works_for = None
         if works_for != actor.org:
@@ -165,8 +165,8 @@ class EmergencyAccess:
             )
 
     def _plan_in_tenant(self, actor: Actor, plan_id: str) -> HouseholdPlan:
-        plan = self.eenplan.plan(actor, plan_id)  # outside the token's tenants: not found
-        if plan.tenant not in self.eenplan.organisation(actor.org).tenants:
+        plan = self.eenplan.plans.plan(actor, plan_id)  # outside the token's tenants: not found
+        if plan.tenant not in self.eenplan.directory.organisation(actor.org).tenants:
             raise errors.PlanNotFoundError(plan_id)  # nor outside the organisation's, per the directory
         return plan
 

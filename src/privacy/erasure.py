@@ -130,7 +130,7 @@ def _record(
 ) -> Scope:
     """The erasure events on every record in scope, saved together; reloaded when another won."""
     for _ in range(RETRIES):
-        scope = _scope(privacy, privacy.eenplan.plan(ctx.actor, plan_id), member_ids)
+        scope = _scope(privacy, privacy.eenplan.plans.plan(ctx.actor, plan_id), member_ids)
         scope.plan.record_erasure(ctx, receipt_id, scope.members, scope.household, ground)
         if scope.request is not None:
             scope.request.record_erasure(ctx, receipt_id)
@@ -205,6 +205,11 @@ def shred(privacy: Privacy, key_ids: list[str]) -> None:
     job = jobs.Job(f"shred:{uuid4()}", sorted(key_ids), [])
     jobs.open_job(privacy.store, ",".join(job.key_ids), job)
     _shred(privacy, [job])
+
+
+def shred_one(privacy: Privacy, key_id: str) -> None:
+    """Destroy one record's key now: the application's `shred_subject` port."""
+    shred(privacy, [key_id])
 
 
 def finish_pending(privacy: Privacy, wait_seconds: float = 0.0) -> int:

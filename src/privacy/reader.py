@@ -60,7 +60,7 @@ class PlanReader:
         """Whether the caller may see the plan at all, without reading its fields (change feeds)."""
         now = now or datetime.now(UTC)
         try:
-            current = self.eenplan.plan(actor, plan_id)
+            current = self.eenplan.plans.plan(actor, plan_id)
         except PlanNotFoundError:
             return False
         caller = self.privacy.caller(actor, current, now)
@@ -142,7 +142,7 @@ class PlanReader:
         self, actor: Actor, plan_id: str, version: int | None, as_of: datetime | None, now: datetime
     ) -> Point:
         """The plan now, if the caller may see it (else 404, as for none), and the point asked for."""
-        current = self.eenplan.plan(actor, plan_id)
+        current = self.eenplan.plans.plan(actor, plan_id)
         caller = self.privacy.caller(actor, current, now)
         basis = self.privacy.state(current, now.date())
         if not can_see(caller, basis, now):
@@ -161,18 +161,18 @@ class PlanReader:
                 "as_of is in the future: a plan is shown as it was, not as it will be"
             )
         try:
-            return self.eenplan.version_at(actor, plan_id, as_of)
+            return self.eenplan.plans.version_at(actor, plan_id, as_of)
         except PlanNotFoundError:
             raise NotFoundError(f"plan {plan_id} did not exist yet at {as_of.isoformat()}") from None
 
     def _plan_at(self, actor: Actor, plan_id: str, at: Point) -> HouseholdPlan:
         if at.version == at.current.version:
             return at.current
-        return self.eenplan.plan(actor, plan_id, version=at.version)
+        return self.eenplan.plans.plan(actor, plan_id, version=at.version)
 
     def _entries(self, actor: Actor, plan_id: str, at: Point) -> list[dict[str, Any]]:
         """History entries up to the point, with values erased since blanked."""
-        events = self.eenplan.plan_events(actor, plan_id, version=at.version)
+        events = self.eenplan.plans.plan_events(actor, plan_id, version=at.version)
         erased = set(getattr(at.current, "erased_members", []))
         household = bool(getattr(at.current, "household_erased", False))
         entries = [history_entry(e) for e in events]
@@ -242,6 +242,6 @@ class PlanReader:
     def _kind_in(self, organisation_id: str, tenant: str) -> str:
         """The kind of an organisation of the plan's tenant; another tenant's is unknown here."""
         try:
-            return self.eenplan.organisation_in(organisation_id, tenant).kind
+            return self.eenplan.directory.organisation_in(organisation_id, tenant).kind
         except UnknownReferenceError:
             raise UnknownReferenceError(f"as_seen_by: unknown organisation {organisation_id}") from None

@@ -54,9 +54,9 @@ def expire_everywhere(privacy: Privacy, today: date) -> RetentionRun:
     run = RetentionRun(today.isoformat())
     erased = [_erase(privacy, _system(p.tenant, today), p) for p in _due_plans(privacy, today)]
     run.receipts = _scrubbed(privacy, erased)
-    tenants = {e.tenant for e in privacy.eenplan.scan(SignalFileOpened)}
+    tenants = {e.tenant for e in privacy.eenplan.scans.scan(SignalFileOpened)}
     for tenant in sorted(tenants):
-        run.signals_erased += privacy.eenplan.expire_signals(_system(tenant, today), tenant)
+        run.signals_erased += privacy.eenplan.signals.expire_signals(_system(tenant, today), tenant)
     return run
 
 
@@ -109,7 +109,8 @@ def _last_closures(privacy: Privacy) -> dict[UUID, date]:
                     "retention_skipped_unreadable_plan", plan_id=str(failed.record_id), where=failed.where
                 )
                 continue
-            closures[event.originator_id] = event.timestamp.date()
+            if isinstance(event, ev.PlanClosed):
+                closures[event.originator_id] = event.timestamp.date()
         if len(batch) < PAGE:
             return closures
         start = batch[-1].id + 1

@@ -42,7 +42,7 @@ def export_subject(privacy: Privacy, actor: Actor, member_id: str) -> dict[str, 
     state = privacy.state(plan, date.today())
     state["members"] = [m for m in state["members"] if m["member_id"] == member_id]
     state.pop("relation", None)  # the export is the subject's, not a caller's view
-    events = privacy.eenplan.plan_events(actor, plan.id)
+    events = privacy.eenplan.plans.plan_events(actor, plan.id)
     people = person_records(events)
     request = opening_request(privacy, plan)
     subject_id = privacy.log.subject_id(subject.tenant, member_id)
@@ -56,7 +56,9 @@ def export_subject(privacy: Privacy, actor: Actor, member_id: str) -> dict[str, 
         if request and request_concerns(request, member_id, people)
         else [],
         "signals": [_signals(f) for f in signal_files(privacy, plan.tenant, people.get(member_id, []))],
-        "referrals": privacy.eenplan.referrals_of(str(plan.id), *([str(request.id)] if request else [])),
+        "referrals": privacy.eenplan.intake.referrals_of(
+            str(plan.id), *([str(request.id)] if request else [])
+        ),
         "processing_log": privacy.log.for_subject(subject_id),
         "erasure_receipts": _receipts(privacy, str(plan.id), subject_id),
     }

@@ -117,7 +117,7 @@ class Privacy:
 
     def organisation_kind(self, organisation_id: str) -> str | None:
         try:
-            return self.eenplan.organisation(organisation_id).kind
+            return self.eenplan.directory.organisation(organisation_id).kind
         except errors.UnknownReferenceError:
             return None
 
@@ -125,7 +125,7 @@ class Privacy:
         if not actor.has_role(Role.TEAM_LEAD):
             return False
         try:
-            return team_id in self.eenplan.professional(actor.professional_id).team_ids
+            return team_id in self.eenplan.directory.professional(actor.professional_id).team_ids
         except errors.UnknownReferenceError:
             return False
 

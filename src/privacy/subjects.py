@@ -41,7 +41,7 @@ def find_subject(privacy: Privacy, actor: Actor, member_id: str) -> Subject:
         registration_id = MemberRegistration.create_id(tenant, member_id)
         if registration_id in privacy.eenplan.repository:
             registration: MemberRegistration = privacy.eenplan.repository.get(registration_id)
-            plan = privacy.eenplan.plan(actor, registration.plan_id)
+            plan = privacy.eenplan.plans.plan(actor, registration.plan_id)
             return Subject(tenant, member_id, plan)
     raise errors.NotFoundError(f"no data subject {member_id} in the caller's tenants")
 
@@ -70,7 +70,7 @@ def opening_request(privacy: Privacy, plan: HouseholdPlan) -> HelpRequest | None
     """The help request the plan was opened from, if any."""
     if not plan.help_request_id:
         return None
-    return privacy.eenplan.help_request_record(plan.help_request_id)
+    return privacy.eenplan.intake.help_request_record(plan.help_request_id)
 
 
 def contact_members(request: HelpRequest, people: dict[str, list[dict[str, Any]]]) -> set[str]:
@@ -94,7 +94,7 @@ def signal_files(privacy: Privacy, tenant: str, people: list[dict[str, Any]]) ->
     """The person's signal files that still hold something (an erased or expired file holds nothing)."""
     if not people:
         return []
-    found = privacy.eenplan.signal_files_of(tenant, people)
+    found = privacy.eenplan.signals.signal_files_of(tenant, people)
     return [f for f in found if f.person is not None or f.signals]
 
 

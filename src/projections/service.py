@@ -12,7 +12,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from eenplan.domain.app.scan import RegisseurLoad
+from eenplan.domain.app.ports import RegisseurLoad
 from eenplan.domain.context import Actor
 from eenplan.projections import aggregates, monitoring, queries
 from eenplan.projections.db import ViewDB

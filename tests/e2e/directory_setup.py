@@ -87,9 +87,13 @@ def register_in_store(
         tenants = [tenant, *also]
         admin = ctx_for("admin", org, "admin", tenants=tuple(tenants))
         kind = OrganisationKind.MUNICIPALITY
-        app.register_organisation(admin, RegisterOrganisation(id=org, name=org, kind=kind, tenants=tenants))
+        app.directory.register_organisation(
+            admin, RegisterOrganisation(id=org, name=org, kind=kind, tenants=tenants)
+        )
         for person in professionals:
-            app.register_professional(admin, org, RegisterProfessional(id=person, name="Medewerker"))
+            app.directory.register_professional(
+                admin, org, RegisterProfessional(id=person, name="Medewerker")
+            )
     finally:
         app.close()
 

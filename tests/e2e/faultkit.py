@@ -84,7 +84,7 @@ class Household:
         """The texts of all notes on the plan, read from the store by a fresh application."""
         app = build_application(settings)
         try:
-            plan = app.plan(self.world.ctx(self.regisseur).actor, self.plan_id)
+            plan = app.plans.plan(self.world.ctx(self.regisseur).actor, self.plan_id)
             return [n["text"] for n in plan.notes]
         finally:
             app.close()

@@ -47,21 +47,21 @@ def load_store(app: Eenplan) -> None:
     """Ten teams, two regisseurs each, 200 plans per team, opened through the application."""
     admin = ctx_for("admin", "gemeente", "admin")
     org = RegisterOrganisation(id="porthos", name="Porthos", kind=OrganisationKind.WELFARE, tenants=[TENANT])
-    app.register_organisation(admin, org)
+    app.directory.register_organisation(admin, org)
     for i, team in enumerate(OLD):
-        app.register_team(
+        app.directory.register_team(
             admin, RegisterTeam(id=team, name=team, tenant=TENANT, areas=[postal_code(i, 0)[:4]])
         )
         for k in range(2):
             pro = RegisterProfessional(id=f"pro-{i}-{k}", name="Sleutelwerker", team_ids=[team], capacity=200)
-            app.register_professional(admin, "porthos", pro)
-    app.register_team(admin, RegisterTeam(id="spare", name="spare", tenant=TENANT))  # untouched
+            app.directory.register_professional(admin, "porthos", pro)
+    app.directory.register_team(admin, RegisterTeam(id="spare", name="spare", tenant=TENANT))  # untouched
     for i, team in enumerate(OLD):
         for n in range(PLANS_PER_TEAM):
             body = household()
             body["address"]["postal_code"] = postal_code(i, n)
             plan = open_plan_body(team, household=body)
-            app.open_plan(ctx_for(f"pro-{i}-{n % 2}", "porthos", tenants=(TENANT,)), plan)
+            app.plans.open_plan(ctx_for(f"pro-{i}-{n % 2}", "porthos", tenants=(TENANT,)), plan)
 
 
 def cli(settings: Settings, *args: str) -> str:
@@ -85,7 +85,7 @@ def test_ten_teams_become_four_and_every_plan_moves_exactly_once(
 ) -> None:
     app = build_application(settings)
     load_store(app)
-    load_before = app.regisseur_load_from_log(TENANT)
+    load_before = app.scans.regisseur_load_from_log(TENANT)
     app.close()
     spec_file = tmp_path / "walcheren.yaml"
     spec_file.write_text(yaml.safe_dump(SPEC))
@@ -108,8 +108,8 @@ def test_ten_teams_become_four_and_every_plan_moves_exactly_once(
 
     app = build_application(settings)
     try:
-        moves = Counter(str(e.originator_id) for e in app.scan(PlanMovedToTeam))
-        facts = app.plan_facts(TENANT)
+        moves = Counter(str(e.originator_id) for e in app.scans.scan(PlanMovedToTeam))
+        facts = app.scans.plan_facts(TENANT)
         assert len(moves) == 2000 and set(moves.values()) == {1}
         per_team = Counter(f["team_id"] for f in facts.values())
         assert per_team == {
@@ -118,8 +118,8 @@ def test_ten_teams_become_four_and_every_plan_moves_exactly_once(
             "v-noordoost": 700,
             "v-middencentrumwest": 300,
         }
-        assert app.regisseur_load_from_log(TENANT) == load_before
+        assert app.scans.regisseur_load_from_log(TENANT) == load_before
         assert sum(load_before.values()) == 2000
-        assert app.team("spare").areas == [] and not app.team("spare").dissolved_into
+        assert app.directory.team("spare").areas == [] and not app.directory.team("spare").dissolved_into
     finally:
         app.close()

@@ -207,7 +207,9 @@ def test_a_departure_recorded_by_another_process_stops_matching_within_the_cache
             app = build_application(settings)  # another process's write, as an admin worker would
             try:
                 admin = ctx_for("admin", world.municipality, "admin", tenants=(world.tenant,))
-                app.change_professional(admin, pro, ProfessionalLeaves(type="leave", reason="vertrokken"))
+                app.directory.change_professional(
+                    admin, pro, ProfessionalLeaves(type="leave", reason="vertrokken")
+                )
             finally:
                 app.close()
             time.sleep(1.5)

@@ -108,12 +108,12 @@ def test_a_mandate_over_all_workers_counts_only_while_it_is_valid(
     police, officer = world.orgs["police"], world.pros[world.orgs["police"]][0]
     clock.on_day(3)
     world.join(regisseur, plan_id, officer, "wijkagent")
-    world.app.execute(
+    world.app.plans.execute(
         world.ctx(officer, "team_lead"),
         plan_id,
         command(type="grant_mandate", organisation_id=police, scope="all", valid_until="2026-03-05"),
     )
-    world.app.execute(
+    world.app.plans.execute(
         world.ctx(regisseur),
         plan_id,
         command(type="leave_care_team", professional_id=officer, reason="mandaat"),
@@ -132,7 +132,7 @@ def test_the_history_as_seen_by_stops_at_the_moment_and_names_who_did_what(
     clock.on_day(5)
     via_system = ctx_for("zorgsysteem", world.orgs["welfare"], "partner_system", tenants=(world.tenant,),
                          acting_for=partner)  # fmt: skip
-    world.app.execute(via_system, plan_id, command(type="add_note", category="general", text="later"))
+    world.app.plans.execute(via_system, plan_id, command(type="add_note", category="general", text="later"))
 
     entries = reader.history_as_seen_by(auditor(world), plan_id, world.orgs["welfare"], noon(1))
     assert [e["type"] for e in entries][-3:] == ["CareTeamProposed", "ProposalAccepted", "CareTeamJoined"]

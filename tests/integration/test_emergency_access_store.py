@@ -174,7 +174,7 @@ def test_reasons_are_stored_sealed_and_read_as_erased_once_the_household_is_eras
     stored = container.privacy.store.query("SELECT reason FROM privacy_emergency_access")
     assert stored and all("kind alleen thuis" not in row["reason"] for row in stored)
 
-    (member,) = container.eenplan.plan(OFFICER, plan_id).members
+    (member,) = container.eenplan.plans.plan(OFFICER, plan_id).members
     rights.erase_subject(
         container.privacy, ctx_for("po-1", "privacy-office", "privacy_officer"), member, "avg.17"
     )

@@ -45,7 +45,7 @@ def open_household(container: Container) -> tuple[str, str, str, str, str]:
         {"given_name": "Kees", "family_name": "Blijft", "birth_date": "1980-01-01", "role": "parent"},
     ]
     address = {"street": STREET, "house_number": "7", "postal_code": "3512 AB", "city": "Utrecht"}
-    outcome = container.eenplan.open_plan(
+    outcome = container.eenplan.plans.open_plan(
         world.ctx(pro),
         __import__("eenplan.domain.commands", fromlist=["OpenPlan"]).OpenPlan.model_validate(
             {
@@ -77,7 +77,7 @@ def test_erasure_leaves_no_value_of_the_person_in_the_database_and_history_still
         rights.erase_plan_subjects(
             container.privacy,
             officer,
-            container.eenplan.plan(officer.actor, plan_id),
+            container.eenplan.plans.plan(officer.actor, plan_id),
             [erased, kept],
             "avg_art_17",
             "request",
@@ -135,7 +135,7 @@ def test_expire_erases_closed_plans_past_their_term_and_reports_them(settings: S
         world_ctx = ctx_for(pro, org)
         from tests.factories import command
 
-        container.eenplan.execute(world_ctx, plan_id, command(type="close_plan", reason="klaar"))
+        container.eenplan.plans.execute(world_ctx, plan_id, command(type="close_plan", reason="klaar"))
         job = ctx_for("retention", "eenplan", "privacy_officer")
         assert rights.expire(container.privacy, job, date.today()) == []
         later = (datetime.now(UTC) + timedelta(days=366 * 20 + 2)).date()

@@ -50,10 +50,12 @@ def open_from_request(
                         "phone": PHONE, "email": EMAIL},
         }
     )  # fmt: skip
-    request_id = container.eenplan.submit_help_request(world.ctx(pro), request).request_id
+    request_id = container.eenplan.intake.submit_help_request(world.ctx(pro), request).request_id
     body = {"type": "open_plan", "tenant": "GM0687", "team_id": world.team_id, "legal_basis": "wmo2015",
             "household": household(*people), "reason": "zorgen"}  # fmt: skip
-    outcome = container.eenplan.triage(world.ctx(pro), request_id, OpenPlanFromRequest.model_validate(body))
+    outcome = container.eenplan.intake.triage(
+        world.ctx(pro), request_id, OpenPlanFromRequest.model_validate(body)
+    )
     return request_id, outcome
 
 
@@ -63,7 +65,7 @@ def test_the_household_key_goes_with_the_last_current_member_though_a_removed_me
     pro = world.pros[world.orgs["social_work"]][0]
     body = {"tenant": "GM0687", "team_id": world.team_id, "legal_basis": "wmo2015",
             "household": household(ROOS, TIM), "reason": "zorgen"}  # fmt: skip
-    opened = container.eenplan.open_plan(world.ctx(pro), OpenPlan.model_validate(body))
+    opened = container.eenplan.plans.open_plan(world.ctx(pro), OpenPlan.model_validate(body))
     roos, tim = opened.member_ids
     world.run(pro, opened.plan_id, type="add_note", category="general", text="gesprek over de huur")
     world.run(pro, opened.plan_id, type="remove_member", member_id=tim, reason="verhuisd")
@@ -101,7 +103,7 @@ def test_the_opening_help_request_is_exported_and_goes_with_its_contact(
     assert RawStore(settings.database_url).privacy_key(request_id) is None
     again = rights.export_subject(container.privacy, officer().actor, roos)["help_requests"][0]
     assert set(again["contact"].values()) == {ERASED} and again["summary"] == ERASED
-    assert PHONE not in str(container.eenplan.help_request_record(request_id).__dict__)
+    assert PHONE not in str(container.eenplan.intake.help_request_record(request_id).__dict__)
 
 
 def test_a_request_whose_contact_is_not_in_the_household_goes_with_the_household(
@@ -128,7 +130,7 @@ def test_the_persons_signals_are_exported_and_erased_with_them(
 ) -> None:
     police = ctx_for("sys", "politie", "partner_system")
     signal = {"tenant": "GM0687", "type": "police_contact", "person": ROOS, "area": "Noord"}
-    container.eenplan.post_signal(police, PostSignal.model_validate(signal))
+    container.eenplan.signals.post_signal(police, PostSignal.model_validate(signal))
     _request_id, outcome = open_from_request(container, world, ROOS, ROOS, TIM)
     roos, tim = outcome_members(container, outcome.plan_id)
 

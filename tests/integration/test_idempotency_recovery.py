@@ -33,11 +33,11 @@ def test_a_command_whose_answer_was_lost_is_answered_from_its_events_not_run_aga
     ctx = replace(world.ctx(pro), command_id="lost-answer-1")
     print_ = fingerprint("/plans/x/commands", {"text": "huisbezoek"}, None)
     saved = lose_the_answer(
-        container, ctx, print_, lambda: container.eenplan.execute(ctx, plan_id, NOTE), command_reply
+        container, ctx, print_, lambda: container.eenplan.plans.execute(ctx, plan_id, NOTE), command_reply
     )
     reply = container.idempotency.run(ctx, True, print_, never, command_reply)
     assert reply == command_reply(saved[0])
-    assert container.eenplan.plan(ctx.actor, plan_id).version == saved[0].version
+    assert container.eenplan.plans.plan(ctx.actor, plan_id).version == saved[0].version
 
 
 def test_an_opened_plan_whose_answer_was_lost_is_answered_from_its_events(
@@ -48,7 +48,7 @@ def test_an_opened_plan_whose_answer_was_lost_is_answered_from_its_events(
     body = open_plan_body(world.team_id)
     print_ = fingerprint("/plans", body.model_dump(mode="json"), None)
     saved = lose_the_answer(
-        container, ctx, print_, lambda: container.eenplan.open_plan(ctx, body), opened_reply
+        container, ctx, print_, lambda: container.eenplan.plans.open_plan(ctx, body), opened_reply
     )
     assert container.idempotency.run(ctx, True, print_, never, opened_reply) == opened_reply(saved[0])
 
@@ -64,7 +64,7 @@ def test_a_stale_claim_without_events_runs_the_command(container: Container, wor
 
     assert lose_the_answer(container, ctx, print_, crash, command_reply) == []
     reply = container.idempotency.run(
-        ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, NOTE), command_reply
+        ctx, True, print_, lambda: container.eenplan.plans.execute(ctx, plan_id, NOTE), command_reply
     )
     assert reply.status == 200
 
@@ -80,7 +80,7 @@ def test_a_duplicate_waits_for_the_first_and_gets_409_in_progress_when_it_takes_
 
     def slow() -> Outcome:
         release.wait(10)
-        return container.eenplan.execute(ctx, plan_id, NOTE)
+        return container.eenplan.plans.execute(ctx, plan_id, NOTE)
 
     first = threading.Thread(target=container.idempotency.run, args=(ctx, True, print_, slow, command_reply))
     first.start()
@@ -102,12 +102,12 @@ def test_a_failed_command_gives_its_key_back_for_a_corrected_retry(
     progress = command(type="record_progress", goal_id="later", score=2)
     with pytest.raises(Exception, match="goal"):
         container.idempotency.run(
-            ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, progress), command_reply
+            ctx, True, print_, lambda: container.eenplan.plans.execute(ctx, plan_id, progress), command_reply
         )
     goal = command(type="set_goal", goal_id="later", life_domain="housing", description="woning")
-    container.eenplan.execute(world.ctx(pro), plan_id, goal)
+    container.eenplan.plans.execute(world.ctx(pro), plan_id, goal)
     reply = container.idempotency.run(
-        ctx, True, print_, lambda: container.eenplan.execute(ctx, plan_id, progress), command_reply
+        ctx, True, print_, lambda: container.eenplan.plans.execute(ctx, plan_id, progress), command_reply
     )
     assert reply.status == 200
 

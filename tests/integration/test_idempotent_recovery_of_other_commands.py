@@ -50,7 +50,9 @@ def test_a_help_request_whose_answer_was_lost_is_answered_from_its_events_not_su
         }
     )
     recovery = replies.recall(container, triage_outcome)
-    saved = _crashed(container, ctx, lambda: container.eenplan.submit_help_request(ctx, body), recovery)
+    saved = _crashed(
+        container, ctx, lambda: container.eenplan.intake.submit_help_request(ctx, body), recovery
+    )
     reply = container.idempotency.run(ctx, True, PRINT, never, replies.help_request_created, recovery)
     assert reply == replies.help_request_created(saved[0])
 
@@ -62,7 +64,7 @@ def test_a_signal_whose_answer_was_lost_is_answered_from_its_events_not_recorded
     person = {"given_name": "Noa", "family_name": "de Vries", "birth_date": "1990-03-01"}
     body = PostSignal.model_validate({"tenant": world.tenant, "type": "rent_arrears", "person": person})
     recovery = replies.recall(container, signal_posted)
-    saved = _crashed(container, ctx, lambda: container.eenplan.post_signal(ctx, body), recovery)
+    saved = _crashed(container, ctx, lambda: container.eenplan.signals.post_signal(ctx, body), recovery)
     reply = container.idempotency.run(ctx, True, PRINT, never, replies.signal_posted, recovery)
     assert reply == replies.signal_posted(saved[0])
 
@@ -73,7 +75,7 @@ def test_a_stale_claim_of_a_command_safe_to_rerun_runs_it_again(container: Conta
     runs: list[int] = []
 
     def expire() -> SignalsErased:
-        runs.append(container.eenplan.expire_signals(admin, world.tenant))
+        runs.append(container.eenplan.signals.expire_signals(admin, world.tenant))
         return SignalsErased(tenant=world.tenant, erased=runs[-1])
 
     _crashed(container, admin, expire, replies.RERUN)
@@ -103,7 +105,7 @@ def test_a_command_not_rebuilt_from_its_events_runs_again_only_when_it_recorded_
     _crashed(
         container,
         recorded,
-        lambda: container.eenplan.execute(recorded, plan_id, note),
+        lambda: container.eenplan.plans.execute(recorded, plan_id, note),
         replies.UNLESS_RECORDED,
     )
     _crashed(container, nothing, lambda: SignalsErased(tenant="GM0687", erased=0), replies.UNLESS_RECORDED)

@@ -27,21 +27,21 @@ def test_signals_posted_across_a_restart_find_the_same_person_and_expire_by_the_
     housing = dataclasses.replace(
         ctx_for("sys", "woonstad", "partner_system"), today=day - timedelta(days=800)
     )
-    assert app.post_signal(housing, signal("woonstad", "rent_arrears"))["matched"] is False
+    assert app.signals.post_signal(housing, signal("woonstad", "rent_arrears"))["matched"] is False
     app.close()
 
     app = build_application(settings)
     police = ctx_for("sys", "politie", "partner_system")
     assert (
-        app.post_signal(police, signal("politie", "police_contact"))["matched"] is False
+        app.signals.post_signal(police, signal("politie", "police_contact"))["matched"] is False
     )  # first one expired
     admin = ctx_for("admin", "gemeente", "admin")
-    assert app.expire_signals(admin, "GM0687") == 0
-    stored = list(app.scan(SignalRecorded))
+    assert app.signals.expire_signals(admin, "GM0687") == 0
+    stored = list(app.scans.scan(SignalRecorded))
     assert len(stored) == 2 and len({e.originator_id for e in stored}) == 1
     later = dataclasses.replace(admin, today=day + timedelta(days=731))
-    assert app.expire_signals(later, "GM0687") == 1
-    assert app.team_for_area("GM0687", "noord") == world.team_id
+    assert app.signals.expire_signals(later, "GM0687") == 1
+    assert app.signals.team_for_area("GM0687", "noord") == world.team_id
     app.close()
 
 
@@ -51,8 +51,8 @@ def test_regisseur_load_from_the_log_counts_open_plans_per_regisseur(settings: S
     first, second = world.pros[world.orgs["welfare"]]
     plans = [world.open(first).plan_id, world.open(first).plan_id, world.open(second).plan_id]
     world.run(first, plans[0], type="close_plan", reason="done")
-    assert app.loads("GM0687") == {first: 1, second: 1}
-    assert app.loads("GM0363") == {}
+    assert app.intake.loads("GM0687") == {first: 1, second: 1}
+    assert app.intake.loads("GM0363") == {}
     app.close()
 
 
@@ -70,13 +70,13 @@ def test_a_help_request_contact_and_a_signal_person_never_reach_the_store_in_cle
         {"tenant": "GM0687", "channel": "phone", "topics": ["money"], "summary": "Schuldenzorgen",
          "contact": {"given_name": "Ysbrand", "family_name": "Quarles", "phone": "0612345678"}}
     )  # fmt: skip
-    app.submit_help_request(desk, request)
+    app.intake.submit_help_request(desk, request)
     housing = dataclasses.replace(
         ctx_for("sys", "woonstad", "partner_system"), today=date.today() - timedelta(days=800)
     )
-    app.post_signal(housing, signal("woonstad", "rent_arrears"))
+    app.signals.post_signal(housing, signal("woonstad", "rent_arrears"))
     later = dataclasses.replace(ctx_for("admin", "gemeente", "admin"), today=date.today() + timedelta(days=1))
-    assert app.expire_signals(later, "GM0687") == 1
+    assert app.signals.expire_signals(later, "GM0687") == 1
     app.close()
 
     dump = whole_database(settings)

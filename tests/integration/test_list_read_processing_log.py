@@ -61,7 +61,7 @@ def subjects(container: Container, me: Actor, plan_ids: list[str]) -> set[str]:
     log = container.privacy.log
     return {
         log.subject_id(plan.tenant, m)
-        for plan in (container.eenplan.plan(me, p) for p in plan_ids)
+        for plan in (container.eenplan.plans.plan(me, p) for p in plan_ids)
         for m in plan.members
     }
 
@@ -80,7 +80,7 @@ def test_a_caseload_read_logs_the_same_lines_from_the_view_as_from_the_event_sto
             pro,
             first,
             type="remove_member",
-            member_id=sorted(container.eenplan.plan(me, first).members)[0],
+            member_id=sorted(container.eenplan.plans.plan(me, first).members)[0],
             reason="verhuisd",
         ),
     ]
@@ -134,5 +134,5 @@ def test_an_upgraded_server_logs_from_an_old_view_then_rebuilds_it_with_members(
     assert generation > old and position == container.eenplan.recorder.max_notification_id()
     from_view, loaded, page = logged_both_ways(container, me)
     assert page.subjects is not None
-    assert sorted(page.subjects[plan_id]) == sorted(container.eenplan.plan(me, plan_id).members)
+    assert sorted(page.subjects[plan_id]) == sorted(container.eenplan.plans.plan(me, plan_id).members)
     assert from_view == loaded and len(from_view) == 2

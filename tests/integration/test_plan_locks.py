@@ -16,6 +16,7 @@ import pytest
 from eenplan.api.bootstrap import build
 from eenplan.api.settings import Settings
 from eenplan.api.store.planlocks import PLAN_WRITERS, AdvisoryPlanLocks, plan_key
+from eenplan.api.store.writers import PlanWriters
 from eenplan.domain.errors import ConcurrencyError
 from tests.conftest import STORE
 
@@ -93,7 +94,9 @@ def test_a_writer_that_waits_past_the_lock_timeout_gets_a_concurrency_error(
 def test_the_composition_root_wires_plan_locks_as_the_setting_says(settings: Settings, enabled: bool) -> None:
     container = build(settings.model_copy(update={"plan_locks": enabled, "projections_in_process": False}))
     try:
-        assert (container.eenplan.plan_guard is not None) is enabled
-        assert container.eenplan.plan_guard is container.plan_locks
+        writers = container.eenplan.ports.plan_writes
+        assert isinstance(writers, PlanWriters)
+        assert (writers.guard is not None) is enabled
+        assert writers.guard is container.plan_locks
     finally:
         container.close()

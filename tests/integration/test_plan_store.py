@@ -41,7 +41,7 @@ def test_a_long_plan_loads_from_a_snapshot_and_equals_a_full_replay(app: Eenplan
 
     snapshots = list(app.snapshots.get(UUID(plan_id), desc=True, limit=1)) if app.snapshots else []
     assert snapshots and snapshots[0].originator_version >= 100
-    loaded = build_application(settings).plan(world.ctx(regisseur).actor, plan_id)
+    loaded = build_application(settings).plans.plan(world.ctx(regisseur).actor, plan_id)
     assert vars(loaded) == vars(_replayed(app, plan_id))
 
 
@@ -55,14 +55,14 @@ def test_concurrent_writers_lose_no_update_and_versions_stay_contiguous(
 
     def note(i: int) -> None:
         target = app if i % 2 else other
-        target.execute(
+        target.plans.execute(
             world.ctx(regisseur), plan_id, command(type="add_note", category="general", text=f"n{i}")
         )
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(note, range(80)))
     other.close()
-    events = app.plan_events(world.ctx(regisseur).actor, plan_id)
+    events = app.plans.plan_events(world.ctx(regisseur).actor, plan_id)
     assert [e.originator_version for e in events] == list(range(1, len(events) + 1))
     assert sum(type(e).__name__ == "NoteAdded" for e in events) == 80
 
@@ -73,7 +73,7 @@ def test_a_stale_expected_version_is_refused(app: Eenplan) -> None:
     outcome = world.open(regisseur)
     world.run(regisseur, outcome.plan_id, type="add_note", category="general", text="x")
     with pytest.raises(errors.VersionMismatchError):
-        app.execute(
+        app.plans.execute(
             world.ctx(regisseur),
             outcome.plan_id,
             command(type="add_note", category="general", text="y"),

@@ -23,7 +23,7 @@ TODAY = date.today()
 
 
 def do(world: World, who: str, plan_id: str, **fields: object) -> None:
-    world.app.execute(world.ctx(who), plan_id, command(**fields))
+    world.app.plans.execute(world.ctx(who), plan_id, command(**fields))
 
 
 def pro(world: World, kind: str, n: int = 0) -> str:
@@ -107,7 +107,7 @@ def test_lists_show_only_plans_the_caller_works_on_or_oversees(container: Contai
 
     world.join(regisseur, plan_id, police, "wijkagent")
     chief = world.ctx(police, "team_lead")
-    world.app.execute(
+    world.app.plans.execute(
         chief, plan_id, command(type="grant_mandate", organisation_id=world.orgs["police"], scope="all")
     )
     catch_up(container.projections)
@@ -219,13 +219,15 @@ def test_allocation_reads_regisseur_load_from_the_view_only_when_it_is_current(
     assert load(world.tenant) == {"scanned the log": 1}
     catch_up(container.projections)
     assert load(world.tenant) == {one: 1}
-    assert container.eenplan.loads(world.tenant) == {one: 1}  # wired by the composition root
+    assert container.eenplan.intake.loads(world.tenant) == {one: 1}  # wired by the composition root
 
 
 def test_a_reorganisation_moves_plans_and_areas_in_the_views(container: Container, world: World) -> None:
     admin = ctx_for("admin", "gemeente", "admin")
-    container.eenplan.register_team(admin, RegisterTeam(id=uid("zuid"), name="Zuid", tenant=world.tenant))
-    zuid = container.eenplan.list_entries("team")[-1].key
+    container.eenplan.directory.register_team(
+        admin, RegisterTeam(id=uid("zuid"), name="Zuid", tenant=world.tenant)
+    )
+    zuid = container.eenplan.directory.list_entries("team")[-1].key
     regisseur, successor = pro(world, "welfare"), pro(world, "social_work")
     plan_id = world.open(regisseur).plan_id
     spec = {
@@ -233,7 +235,7 @@ def test_a_reorganisation_moves_plans_and_areas_in_the_views(container: Containe
         "merge": [{"into": zuid, "from": [world.team_id]}],
         "regisseurs": {regisseur: successor},  # old regisseur → new
     }
-    container.eenplan.reorganise(admin, Reorganisation.model_validate(spec))
+    container.eenplan.reorganisations.reorganise(admin, Reorganisation.model_validate(spec))
     catch_up(container.projections)
 
     db, lead = container.projections.db, actor("lead", "gemeente", "admin", tenants=(world.tenant,))

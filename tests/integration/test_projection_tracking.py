@@ -28,7 +28,7 @@ from tests.integration.projection_helpers import active, actor, catch_up, regiss
 
 
 def note(world: World, plan_id: str) -> None:
-    world.app.execute(
+    world.app.plans.execute(
         world.ctx(regisseur(world)), plan_id, command(type="add_note", category="general", text="x")
     )
 
@@ -122,7 +122,7 @@ def test_gaps_in_notification_ids_neither_stall_nor_skip_later_events(
     _gap_by_conflict(settings, world, plan_id)
     if STORE == "sqlite":
         _gap_by_deleted_rows(container, world, plan_id)
-    world.app.execute(
+    world.app.plans.execute(
         world.ctx(regisseur(world)), plan_id, command(type="assess_risk", level="high", rationale="x")
     )
     ids = notification_ids(container)
@@ -134,7 +134,7 @@ def test_gaps_in_notification_ids_neither_stall_nor_skip_later_events(
         container.projections.db, world.ctx(regisseur(world)).actor, date.today(), Filters()
     ).items
     assert row["risk_level"] == "high"
-    assert row["version"] == world.app.plan(world.ctx(regisseur(world)).actor, plan_id).version
+    assert row["version"] == world.app.plans.plan(world.ctx(regisseur(world)).actor, plan_id).version
 
 
 def test_a_rebuild_swaps_in_a_complete_view_while_reads_never_fail_or_come_back_empty(

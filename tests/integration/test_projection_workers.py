@@ -36,7 +36,9 @@ def fill(container: Container, plans: int) -> World:
     who = world.pros[world.orgs["welfare"]][0]
     for _ in range(plans):
         plan_id = world.open(who, risk_level="low").plan_id
-        world.app.execute(world.ctx(who), plan_id, command(type="add_note", category="general", text="x"))
+        world.app.plans.execute(
+            world.ctx(who), plan_id, command(type="add_note", category="general", text="x")
+        )
     return world
 
 

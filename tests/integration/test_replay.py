@@ -47,7 +47,7 @@ def test_a_thousand_event_plan_at_every_fiftieth_version_equals_its_rebuild_from
     assert app.snapshots is not None and list(app.snapshots.get(UUID(plan_id)))  # replay uses snapshots
 
     for version in range(50, EVENTS + 1, 50):
-        replayed = app.plan(actor, plan_id, version=version)
+        replayed = app.plans.plan(actor, plan_id, version=version)
         rebuilt = from_scratch(app, plan_id, version)
         assert replayed.version == rebuilt.version == version
         assert plan_view(replayed, "auditor", DAY) == plan_view(rebuilt, "auditor", DAY)
@@ -61,13 +61,13 @@ def test_a_moment_resolves_to_the_last_event_at_or_before_it(settings: Settings)
 
     for event in events[::7]:
         version = event.originator_version
-        assert app.version_at(actor, plan_id, event.timestamp) == version
+        assert app.plans.version_at(actor, plan_id, event.timestamp) == version
         between = (
             event.timestamp + (events[version].timestamp - event.timestamp) / 2 if version < 120 else None
         )
         if between is not None and between > event.timestamp:
-            assert app.version_at(actor, plan_id, between) == version
-    assert app.version_at(actor, plan_id, events[-1].timestamp + timedelta(days=1)) == 120
+            assert app.plans.version_at(actor, plan_id, between) == version
+    assert app.plans.version_at(actor, plan_id, events[-1].timestamp + timedelta(days=1)) == 120
     app.close()
 
 
@@ -77,5 +77,5 @@ def test_a_moment_before_the_plan_existed_is_not_found(settings: Settings) -> No
     first = next(iter(app.repository.event_store.get(UUID(plan_id))))
 
     with pytest.raises(PlanNotFoundError):
-        app.version_at(actor, plan_id, first.timestamp - timedelta(microseconds=1))
+        app.plans.version_at(actor, plan_id, first.timestamp - timedelta(microseconds=1))
     app.close()

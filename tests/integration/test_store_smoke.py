@@ -15,7 +15,7 @@ def test_a_plan_opened_on_the_store_reads_back_after_a_restart(settings: Setting
     app.close()
 
     reopened = build_application(settings)
-    plan = reopened.plan(world.ctx(regisseur).actor, outcome.plan_id)
+    plan = reopened.plans.plan(world.ctx(regisseur).actor, outcome.plan_id)
     assert plan.regisseur_id == regisseur
     assert plan.version == outcome.version
     reopened.close()

@@ -115,7 +115,7 @@ def test_a_conflicting_writer_is_counted_as_a_conflict_and_a_retry(
     pro = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(pro).plan_id
     other = Eenplan(env=settings.store_env())  # another writer: a second process, in effect
-    decide, interfered = app._decide, []
+    decide, interfered = app.plans._decide, []
 
     def interfere_once(plan, ctx, cmd):  # type: ignore[no-untyped-def]
         # The other writer stores the plan between this command's load and its save.
@@ -127,12 +127,12 @@ def test_a_conflicting_writer_is_counted_as_a_conflict_and_a_retry(
         return decide(plan, ctx, cmd)
 
     world.run(pro, plan_id, **_goal())
-    app._decide = interfere_once  # type: ignore[method-assign]
+    app.plans._decide = interfere_once  # type: ignore[method-assign]
     before = _sample(http.get("/metrics").text, "eenplan_command_retries_total", "record_progress")
     world.run(pro, plan_id, type="record_progress", goal_id="g1", score=3, note="ok")
     after = _sample(http.get("/metrics").text, "eenplan_command_retries_total", "record_progress")
     assert after - before == 1
-    assert app.plan(world.ctx(pro).actor, plan_id).version >= 4
+    assert app.plans.plan(world.ctx(pro).actor, plan_id).version >= 4
     other.close()
 
 

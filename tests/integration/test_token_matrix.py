@@ -93,10 +93,10 @@ def register(app: Eenplan) -> None:
     """The caller the tokens below name: tokens must match the directory."""
     admin = ctx_for("admin", "org-1", "admin")
     kind = OrganisationKind.WELFARE
-    app.register_organisation(
+    app.directory.register_organisation(
         admin, RegisterOrganisation(id="org-1", name="Org", kind=kind, tenants=["GM0687"])
     )
-    app.register_professional(admin, "org-1", RegisterProfessional(id="pro-1", name="Pro"))
+    app.directory.register_professional(admin, "org-1", RegisterProfessional(id="pro-1", name="Pro"))
 
 
 def claims(**changes: Any) -> dict[str, Any]:

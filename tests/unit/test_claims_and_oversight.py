@@ -61,13 +61,13 @@ def test_a_change_this_process_saves_is_seen_at_once_despite_the_cache(world: Wo
     welfare, police = world.orgs["welfare"], world.orgs["police"]
     check, pro, admin = claims(world, ttl=3600), world.pros[welfare][0], ctx_for("a", "x", "admin")
     check.check(actor(pro, welfare))
-    world.app.change_professional(admin, pro, MoveProfessional(type="move", organisation_id=police))
+    world.app.directory.change_professional(admin, pro, MoveProfessional(type="move", organisation_id=police))
     assert refusal(check, actor(pro, welfare))[0] == "sub"
     check.check(actor(pro, police))
-    world.app.change_professional(admin, pro, ProfessionalLeaves(type="leave", reason="weg"))
+    world.app.directory.change_professional(admin, pro, ProfessionalLeaves(type="leave", reason="weg"))
     assert refusal(check, actor(pro, police))[0] == "sub"
     system = world.systems[police]
-    world.app.retire_system(admin, system, RetireSystem(type="retire", reason="vervangen"))
+    world.app.directory.retire_system(admin, system, RetireSystem(type="retire", reason="vervangen"))
     assert refusal(check, actor(system, police, "partner_system"))[0] == "sub"
 
 

@@ -15,27 +15,29 @@ def test_an_administrator_cannot_register_an_organisation_or_team_for_a_tenant_t
     elsewhere = ctx_for("admin", "gemeente", "admin", tenants=("GM0363",))
     body = RegisterOrganisation(id="wmo", name="Wmo", kind=OrganisationKind.WELFARE, tenants=["GM0687"])
     with pytest.raises(errors.NotAllowedError, match="GM0687"):
-        app.register_organisation(elsewhere, body)
+        app.directory.register_organisation(elsewhere, body)
     both = body.model_copy(update={"tenants": ["GM0363", "GM0687"]})
     with pytest.raises(errors.NotAllowedError, match="GM0687"):
-        app.register_organisation(elsewhere, both)
-    assert app.visible_organisations(ctx_for("x", "y", tenants=("GM0687",)).actor) == []
+        app.directory.register_organisation(elsewhere, both)
+    assert app.directory.visible_organisations(ctx_for("x", "y", tenants=("GM0687",)).actor) == []
     with pytest.raises(errors.NotAllowedError, match="GM0687"):
-        app.register_team(elsewhere, RegisterTeam(id="noord", name="Noord", tenant="GM0687"))
+        app.directory.register_team(elsewhere, RegisterTeam(id="noord", name="Noord", tenant="GM0687"))
 
 
 def test_an_administrator_cannot_put_a_professional_in_a_team_of_another_tenant() -> None:
     app = in_memory_app()
     here = ctx_for("admin", "gemeente", "admin", tenants=("GM0363", "GM0687"))
-    app.register_team(here, RegisterTeam(id="noord", name="Noord", tenant="GM0687"))
+    app.directory.register_team(here, RegisterTeam(id="noord", name="Noord", tenant="GM0687"))
     kind = OrganisationKind.WELFARE
-    app.register_organisation(
+    app.directory.register_organisation(
         here, RegisterOrganisation(id="w", name="W", kind=kind, tenants=["GM0363", "GM0687"])
     )
     elsewhere = ctx_for("admin", "gemeente", "admin", tenants=("GM0363",))
     with pytest.raises(errors.UnknownReferenceError, match="unknown team noord"):
-        app.register_professional(elsewhere, "w", RegisterProfessional(id="p", name="P", team_ids=["noord"]))
-    app.register_professional(here, "w", RegisterProfessional(id="p", name="P", team_ids=["noord"]))
+        app.directory.register_professional(
+            elsewhere, "w", RegisterProfessional(id="p", name="P", team_ids=["noord"])
+        )
+    app.directory.register_professional(here, "w", RegisterProfessional(id="p", name="P", team_ids=["noord"]))
 
 
 def test_plans_name_teams_and_professionals_of_other_tenants_as_unknown_revealing_nothing() -> None:
@@ -46,7 +48,7 @@ def test_plans_name_teams_and_professionals_of_other_tenants_as_unknown_revealin
     foreign_pro = elsewhere.pros[elsewhere.orgs["welfare"]][0]
     for team_id in (elsewhere.team_id, "no-such-team"):
         with pytest.raises(errors.UnknownReferenceError) as refused:
-            world.app.open_plan(world.ctx(regisseur), open_plan_body(team_id))
+            world.app.plans.open_plan(world.ctx(regisseur), open_plan_body(team_id))
         assert str(refused.value) == f"unknown team {team_id}"
     plan_id = world.open(regisseur).plan_id
     for professional_id in (foreign_pro, "no-such-pro"):

@@ -1,4 +1,4 @@
-"""PlanCommands.execute_batch in memory: in order, one save, all or nothing."""
+"""Plans.execute_batch in memory: in order, one save, all or nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def test_a_batch_applies_its_commands_in_order_with_one_version_per_event() -> N
         command(type="set_goal", goal_id="g", life_domain="finances", description="budget"),
         command(type="record_progress", goal_id="g", score=2),
     ]
-    outcome = world.app.execute_batch(world.ctx(pro), opened.plan_id, cmds)
+    outcome = world.app.plans.execute_batch(world.ctx(pro), opened.plan_id, cmds)
     assert [(e["type"], e["version"]) for e in outcome.events] == [
         ("GoalSet", opened.version + 1),
         ("ProgressRecorded", opened.version + 2),
@@ -32,9 +32,9 @@ def test_a_failing_command_in_a_batch_saves_nothing_and_names_its_index() -> Non
         command(type="close_goal", goal_id="missing", outcome="achieved"),
     ]
     with pytest.raises(errors.GoalError) as failed:
-        world.app.execute_batch(world.ctx(pro), opened.plan_id, cmds)
+        world.app.plans.execute_batch(world.ctx(pro), opened.plan_id, cmds)
     assert failed.value.index == 1
-    assert world.app.plan(world.ctx(pro).actor, opened.plan_id).version == opened.version
+    assert world.app.plans.plan(world.ctx(pro).actor, opened.plan_id).version == opened.version
 
 
 def test_a_single_command_error_carries_no_index() -> None:

@@ -29,7 +29,7 @@ def regisseur_view() -> dict[str, Any]:
     responsible = {"organisation_id": world.orgs["welfare"]}
     agreement = {"responsible": responsible, "action": "post", "due_date": "2027-02-01"}
     world.run(regisseur, plan_id, type="make_agreement", **agreement)
-    return plan_view(world.app.plan(world.ctx(regisseur).actor, plan_id), "regisseur", date.today())
+    return plan_view(world.app.plans.plan(world.ctx(regisseur).actor, plan_id), "regisseur", date.today())
 
 
 def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:

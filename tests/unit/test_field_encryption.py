@@ -32,10 +32,10 @@ def test_stored_plan_events_and_snapshots_hold_no_personal_value() -> None:
     assert app.snapshots is not None
     snapshots = list(app.snapshots.recorder.select_events(UUID(plan_id)))
     assert snapshots and all(b"Alex" not in s.state and b"Dorpsstraat" not in s.state for s in snapshots)
-    assert app.plan(ctx_for(pro, "x").actor, plan_id).members  # and it still reconstructs
+    assert app.plans.plan(ctx_for(pro, "x").actor, plan_id).members  # and it still reconstructs
     privacy.keyring.destroy([plan_id])
     app.repository.cache = None
-    assert app.plan(ctx_for(pro, "x").actor, plan_id).address["street"] == ERASED
+    assert app.plans.plan(ctx_for(pro, "x").actor, plan_id).address["street"] == ERASED
 
 
 def test_the_shipped_policy_loads_and_a_broken_policy_is_refused() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from eenplan.api.store.writers import Retrying
 from eenplan.domain import errors
 from eenplan.domain.intake.commands import HelpRequestCommand, SubmitHelpRequest
 from eenplan.domain.intake.request import HelpRequest
@@ -82,39 +83,42 @@ def test_a_complex_request_becomes_a_plan_whose_history_links_back() -> None:
     world = make_world(app)
     pro = world.pros[world.orgs["welfare"]][0]
     ctx = world.ctx(pro)
-    request_id = app.submit_help_request(ctx, submit(topics=["money", "housing"])).request_id
+    request_id = app.intake.submit_help_request(ctx, submit(topics=["money", "housing"])).request_id
     body = {"type": "open_plan", "tenant": "GM0687", "team_id": world.team_id, "legal_basis": "wmo2015"}
     body.update(household=household(), reason="debts and rent arrears")
-    outcome = app.triage(ctx, request_id, TRIAGE.validate_python(body))
+    outcome = app.intake.triage(ctx, request_id, TRIAGE.validate_python(body))
     assert outcome.status == "planned" and outcome.plan_id is not None
-    plan = app.plan(ctx.actor, outcome.plan_id)
+    plan = app.plans.plan(ctx.actor, outcome.plan_id)
     assert plan.help_request_id == request_id
     with pytest.raises(errors.TriageError):
-        app.triage(ctx, request_id, TRIAGE.validate_python(body))
+        app.intake.triage(ctx, request_id, TRIAGE.validate_python(body))
 
 
 def test_a_request_of_another_tenant_does_not_exist_for_the_caller() -> None:
     app = in_memory_app()
-    request_id = app.submit_help_request(ctx_for("desk", "gemeente"), submit()).request_id
+    request_id = app.intake.submit_help_request(ctx_for("desk", "gemeente"), submit()).request_id
     with pytest.raises(errors.HelpRequestNotFoundError):
-        app.help_request(ctx_for("x", "other", tenants=("GM0363",)).actor, request_id)
+        app.intake.help_request(ctx_for("x", "other", tenants=("GM0363",)).actor, request_id)
 
 
 def test_a_plan_is_not_opened_when_the_request_was_concluded_meanwhile() -> None:
     app = in_memory_app()
     world = make_world(app)
     ctx = world.ctx(world.pros[world.orgs["welfare"]][0])
-    request_id = app.submit_help_request(ctx, submit()).request_id
-    opening = app.open_plan
+    request_id = app.intake.submit_help_request(ctx, submit()).request_id
+    app.ports.writes = Retrying()  # the store's writers: a conflicting attempt runs again
+    opening = app.plans.open_plan
 
     def after_a_colleague_resolved_it(*args: Any, **kwargs: Any) -> Any:
-        app.open_plan = opening  # type: ignore[method-assign]
-        app.triage(ctx, request_id, TRIAGE.validate_python({"type": "resolve_simple", "what_was_done": "x"}))
+        app.plans.open_plan = opening  # type: ignore[method-assign]
+        app.intake.triage(
+            ctx, request_id, TRIAGE.validate_python({"type": "resolve_simple", "what_was_done": "x"})
+        )
         return opening(*args, **kwargs)
 
-    app.open_plan = after_a_colleague_resolved_it  # type: ignore[method-assign]
+    app.plans.open_plan = after_a_colleague_resolved_it  # type: ignore[method-assign]
     body = {"type": "open_plan", "tenant": "GM0687", "team_id": world.team_id, "legal_basis": "wmo2015"}
     body.update(household=household(), reason="debts")
     with pytest.raises(errors.TriageError, match="already resolved"):
-        app.triage(ctx, request_id, TRIAGE.validate_python(body))
-    assert app.plan_facts("GM0687") == {}
+        app.intake.triage(ctx, request_id, TRIAGE.validate_python(body))
+    assert app.scans.plan_facts("GM0687") == {}

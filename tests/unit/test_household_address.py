@@ -31,13 +31,13 @@ def world() -> World:
 
 
 def _address(world: World, opener: str, plan_id: str) -> dict[str, Any]:
-    return dict(world.app.plan(world.ctx(opener).actor, plan_id).address)
+    return dict(world.app.plans.plan(world.ctx(opener).actor, plan_id).address)
 
 
 def _open_with(world: World, opener: str, **address: Any) -> str:
     body = open_plan_body(world.team_id, world.tenant).model_dump(mode="json")
     body["household"] = {"members": household()["members"], **address}
-    return world.app.open_plan(world.ctx(opener), c.OpenPlan.model_validate(body)).plan_id
+    return world.app.plans.open_plan(world.ctx(opener), c.OpenPlan.model_validate(body)).plan_id
 
 
 def test_a_plan_opens_without_an_address_and_records_that_it_has_none(world: World) -> None:

@@ -54,7 +54,7 @@ def test_a_goal_takes_the_data_category_of_its_life_domain(
     world: World, regisseur: str, plan_id: str
 ) -> None:
     _goal(world, regisseur, plan_id, domain="mental_health")
-    assert world.app.plan(world.ctx(regisseur).actor, plan_id).goals["g1"]["category"] == "health"
+    assert world.app.plans.plan(world.ctx(regisseur).actor, plan_id).goals["g1"]["category"] == "health"
 
 
 def test_an_agreement_names_an_organisation_on_the_care_team(
@@ -89,7 +89,7 @@ def test_an_agreement_names_an_organisation_on_the_care_team(
 def test_a_household_member_can_be_responsible_for_an_agreement(
     world: World, regisseur: str, plan_id: str
 ) -> None:
-    member_id = next(iter(world.app.plan(world.ctx(regisseur).actor, plan_id).members))
+    member_id = next(iter(world.app.plans.plan(world.ctx(regisseur).actor, plan_id).members))
     world.run(
         regisseur,
         plan_id,
@@ -113,7 +113,7 @@ def test_a_household_member_can_be_responsible_for_an_agreement(
 def test_a_completed_agreement_cannot_be_revised_or_cancelled(
     world: World, regisseur: str, plan_id: str
 ) -> None:
-    member_id = next(iter(world.app.plan(world.ctx(regisseur).actor, plan_id).members))
+    member_id = next(iter(world.app.plans.plan(world.ctx(regisseur).actor, plan_id).members))
     world.run(
         regisseur,
         plan_id,
@@ -145,7 +145,7 @@ def test_consent_is_given_by_a_household_member(world: World, regisseur: str, pl
 
 
 def test_a_withdrawn_consent_cannot_be_withdrawn_again(world: World, regisseur: str, plan_id: str) -> None:
-    member_id = next(iter(world.app.plan(world.ctx(regisseur).actor, plan_id).members))
+    member_id = next(iter(world.app.plans.plan(world.ctx(regisseur).actor, plan_id).members))
     world.run(
         regisseur,
         plan_id,
@@ -155,7 +155,7 @@ def test_a_withdrawn_consent_cannot_be_withdrawn_again(world: World, regisseur: 
         purpose="plan_coordination",
         given_by=member_id,
     )
-    consent_id = next(iter(world.app.plan(world.ctx(regisseur).actor, plan_id).consents))
+    consent_id = next(iter(world.app.plans.plan(world.ctx(regisseur).actor, plan_id).consents))
     world.run(regisseur, plan_id, type="withdraw_consent", consent_id=consent_id)
     with pytest.raises(errors.ConsentError):
         world.run(regisseur, plan_id, type="withdraw_consent", consent_id=consent_id)
@@ -176,7 +176,7 @@ def test_case_conference_attendees_are_on_the_care_team_or_in_the_household(
 
 
 def test_the_last_household_member_is_not_removed(world: World, regisseur: str, plan_id: str) -> None:
-    member_id = next(iter(world.app.plan(world.ctx(regisseur).actor, plan_id).members))
+    member_id = next(iter(world.app.plans.plan(world.ctx(regisseur).actor, plan_id).members))
     with pytest.raises(errors.MemberError):
         world.run(regisseur, plan_id, type="remove_member", member_id=member_id, reason="x")
 
@@ -213,8 +213,8 @@ def test_every_event_records_actor_time_command_id_and_trace_id(
     world: World, regisseur: str, plan_id: str
 ) -> None:
     ctx = world.ctx(regisseur)
-    world.app.execute(ctx, plan_id, command(type="add_note", category="general", text="x"))
-    last = world.app.plan_events(ctx.actor, plan_id)[-1]
+    world.app.plans.execute(ctx, plan_id, command(type="add_note", category="general", text="x"))
+    last = world.app.plans.plan_events(ctx.actor, plan_id)[-1]
     assert last.meta["sub"] == regisseur
     assert last.meta["org"] == world.orgs["welfare"]
     assert last.meta["command_id"] == ctx.command_id

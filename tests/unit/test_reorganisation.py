@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from eenplan.api.store.writers import Retrying
 from eenplan.domain import errors
 from eenplan.domain.directory import RegisterTeam
 from eenplan.domain.reorganisation import PlanFacts, Reorganisation, areas_after, check, decide
@@ -59,31 +60,31 @@ def test_the_application_moves_each_plan_once_and_keeps_regisseurs() -> None:
     app = in_memory_app()
     world = make_world(app)
     admin = ctx_for("admin", "gemeente", "admin")
-    app.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687", areas=["Zuid"]))
+    app.directory.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687", areas=["Zuid"]))
     pros = world.pros[world.orgs["welfare"]]
     opened = [world.open(pros[i % 2]).plan_id for i in range(4)]
-    load_before = app.regisseur_load_from_log("GM0687")
+    load_before = app.scans.regisseur_load_from_log("GM0687")
     spec: dict[str, Any] = {"id": "r1", "merge": [{"into": "zuid", "from": [world.team_id]}]}
-    first = app.reorganise(admin, Reorganisation.model_validate(spec))
+    first = app.reorganisations.reorganise(admin, Reorganisation.model_validate(spec))
     assert first["moved"] == 4 and first["dissolved"] == [world.team_id]
-    again = app.reorganise(admin, Reorganisation.model_validate(spec))
+    again = app.reorganisations.reorganise(admin, Reorganisation.model_validate(spec))
     assert again["moved"] == 0 and again["already_moved"] == 4
-    assert {app.plan(admin.actor, p).team_id for p in opened} == {"zuid"}
-    assert app.regisseur_load_from_log("GM0687") == load_before
-    assert app.team(world.team_id).dissolved_into == "zuid"
-    assert app.team("zuid").areas == ["Noord", "Zuid"]
+    assert {app.plans.plan(admin.actor, p).team_id for p in opened} == {"zuid"}
+    assert app.scans.regisseur_load_from_log("GM0687") == load_before
+    assert app.directory.team(world.team_id).dissolved_into == "zuid"
+    assert app.directory.team("zuid").areas == ["Noord", "Zuid"]
 
 
 def test_the_file_can_name_a_new_regisseur_who_joins_the_care_team() -> None:
     app = in_memory_app()
     world = make_world(app)
     admin = ctx_for("admin", "gemeente", "admin")
-    app.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687"))
+    app.directory.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687"))
     old, new = world.pros[world.orgs["welfare"]]
-    plan_id = app.open_plan(world.ctx(old), open_plan_body(world.team_id)).plan_id
+    plan_id = app.plans.open_plan(world.ctx(old), open_plan_body(world.team_id)).plan_id
     spec = {"id": "r2", "merge": [{"into": "zuid", "from": [world.team_id]}], "regisseurs": {old: new}}
-    app.reorganise(admin, Reorganisation.model_validate(spec))
-    plan = app.plan(admin.actor, plan_id)
+    app.reorganisations.reorganise(admin, Reorganisation.model_validate(spec))
+    plan = app.plans.plan(admin.actor, plan_id)
     assert plan.regisseur_id == new and new in plan.care_team and old in plan.care_team
 
 
@@ -91,33 +92,37 @@ def test_a_dry_run_changes_nothing() -> None:
     app = in_memory_app()
     world = make_world(app)
     admin = ctx_for("admin", "gemeente", "admin")
-    app.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687"))
+    app.directory.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687"))
     plan_id = world.open(world.pros[world.orgs["welfare"]][0]).plan_id
     spec = {"merge": [{"into": "zuid", "from": [world.team_id]}], "dry_run": True}
-    summary = app.reorganise(admin, Reorganisation.model_validate(spec))
+    summary = app.reorganisations.reorganise(admin, Reorganisation.model_validate(spec))
     assert summary["would_move"] == 1 and summary["moved"] == 0
-    assert app.plan(admin.actor, plan_id).team_id == world.team_id
-    assert not app.team(world.team_id).dissolved_into
+    assert app.plans.plan(admin.actor, plan_id).team_id == world.team_id
+    assert not app.directory.team(world.team_id).dissolved_into
 
 
 def test_two_runs_of_one_file_at_the_same_time_dissolve_the_team_once_and_fail_neither() -> None:
     app = in_memory_app()
     world = make_world(app)
     admin = ctx_for("admin", "gemeente", "admin")
-    app.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687", areas=["Zuid"]))
+    app.directory.register_team(admin, RegisterTeam(id="zuid", name="Zuid", tenant="GM0687", areas=["Zuid"]))
     plan_id = world.open(world.pros[world.orgs["welfare"]][0]).plan_id
     spec = Reorganisation.model_validate({"id": "r3", "merge": [{"into": "zuid", "from": [world.team_id]}]})
-    load_team = app.team
+    app.ports.writes = app.ports.plan_writes = Retrying()  # the store's writers run a conflict again
+    load_team = app.directory.team
 
     def while_another_run_finishes(key: str) -> Any:
         team = load_team(key)
         if key == world.team_id:
-            app.team = load_team  # type: ignore[method-assign]
-            app.reorganise(admin, spec)  # the other run, done before this one saves
+            app.directory.team = load_team  # type: ignore[method-assign]
+            app.reorganisations.reorganise(admin, spec)  # the other run, done before this one saves
         return team
 
-    app.team = while_another_run_finishes  # type: ignore[method-assign]
-    summary = app.reorganise(admin, spec)
+    app.directory.team = while_another_run_finishes  # type: ignore[method-assign]
+    summary = app.reorganisations.reorganise(admin, spec)
     assert summary["moved"] == 0
-    assert app.team(world.team_id).dissolved_into == "zuid" and app.team(world.team_id).version == 2
-    assert app.plan(admin.actor, plan_id).team_id == "zuid"
+    assert (
+        app.directory.team(world.team_id).dissolved_into == "zuid"
+        and app.directory.team(world.team_id).version == 2
+    )
+    assert app.plans.plan(admin.actor, plan_id).team_id == "zuid"

@@ -141,7 +141,7 @@ def test_the_organisation_itself_may_accept_for_its_worker(world: World) -> None
     plan_id = world.open(regisseur).plan_id
     world.run(regisseur, plan_id, type="join_care_team", professional_id=nurse, role="ggz")
     manager = world.ctx(pro(world, "mental_health", 1), "team_lead")
-    outcome = world.app.execute(
+    outcome = world.app.plans.execute(
         manager, plan_id, command(type="accept_proposal", proposal_id=f"careteam-{nurse}")
     )
     assert [e["type"] for e in outcome.events] == ["ProposalAccepted", "CareTeamJoined"]
@@ -149,7 +149,7 @@ def test_the_organisation_itself_may_accept_for_its_worker(world: World) -> None
 
 def _grant(world: World, plan_id: str, kind: str, scope: object, valid_until: str | None = None) -> str:
     chief = world.ctx(pro(world, kind), "team_lead")
-    world.app.execute(
+    world.app.plans.execute(
         chief,
         plan_id,
         command(type="grant_mandate", organisation_id=world.orgs[kind], scope=scope, valid_until=valid_until),
@@ -190,7 +190,9 @@ def test_a_revoked_or_expired_mandate_no_longer_directs(world: World, plan_id: s
     regisseur, colleague = pro(world, "social_work"), pro(world, "police", 1)
     mandate_id = _grant(world, plan_id, "police", "all")
     chief = world.ctx(pro(world, "police"), "team_lead")
-    world.app.execute(chief, plan_id, command(type="revoke_mandate", mandate_id=mandate_id, reason="klaar"))
+    world.app.plans.execute(
+        chief, plan_id, command(type="revoke_mandate", mandate_id=mandate_id, reason="klaar")
+    )
     asked = world.run(regisseur, plan_id, type="join_care_team", professional_id=colleague, role="recherche")
     assert [e["type"] for e in asked.events] == ["CareTeamProposed"]
 

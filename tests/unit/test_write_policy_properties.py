@@ -130,7 +130,7 @@ def test_no_command_outside_the_write_policy_changes_anything(
         body = scene.body(template)
         allowed, before = oracle(scene, who, body), scene.plan().version
         try:
-            scene.world.app.execute(scene.ctx(who), scene.plan_id, command(**body))
+            scene.world.app.plans.execute(scene.ctx(who), scene.plan_id, command(**body))
         except (errors.WriteNotAllowedError, errors.PlanNotFoundError):
             assert not allowed, f"{who} was refused {body['type']} that the policy allows"
             assert scene.plan().version == before

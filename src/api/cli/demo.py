@@ -53,7 +53,7 @@ def _household(family: str, members: list[tuple[str, str, str]], street: str) ->
 def load(app: Eenplan) -> dict[str, str]:
     """Load the demo; returns the plan ids by household name."""
     admin = _ctx("demo-admin", "gemeente-middelburg", "admin")
-    app.register_organisation(
+    app.directory.register_organisation(
         admin,
         RegisterOrganisation(
             id="gemeente-middelburg",
@@ -63,17 +63,17 @@ def load(app: Eenplan) -> dict[str, str]:
         ),
     )
     for key, name, kind in ORGANISATIONS:
-        app.register_organisation(
+        app.directory.register_organisation(
             admin, RegisterOrganisation(id=key, name=name, kind=OrganisationKind(kind), tenants=[TENANT])
         )
-    app.register_team(
+    app.directory.register_team(
         admin,
         RegisterTeam(
             id=TEAM, name="Gebiedsteam Middelburg Noordwest", tenant=TENANT, areas=["Noordweststad", "Veere"]
         ),
     )
     for key, org, name, expertise in PROFESSIONALS:
-        app.register_professional(
+        app.directory.register_professional(
             admin,
             org,
             RegisterProfessional(
@@ -86,7 +86,7 @@ def load(app: Eenplan) -> dict[str, str]:
             ),
         )
     # Tokens must match the directory: the auditor works for the municipality (in no team).
-    app.register_professional(
+    app.directory.register_professional(
         admin, "gemeente-middelburg", RegisterProfessional(id="demo-auditor", name="Ilse Auditeur")
     )
     return {
@@ -99,7 +99,7 @@ def load(app: Eenplan) -> dict[str, str]:
 def find(app: Eenplan) -> dict[str, str]:
     """The demo's plans in this store, by household name, as `load` returned them (none: not loaded)."""
     found: dict[str, str] = {}
-    for opened in app.scan(plan_events.Opened):
+    for opened in app.scans.scan(plan_events.Opened):
         if opened.tenant != TENANT or opened.team_id != TEAM or not opened.members:
             continue
         family = opened.members[0].get("family_name")
@@ -112,13 +112,13 @@ def _open(app: Eenplan, ctx: CommandContext, household: dict[str, Any], reason: 
     body = c.OpenPlan.model_validate(
         {"tenant": TENANT, "team_id": TEAM, "household": household, "reason": reason, **extra}
     )
-    return app.open_plan(ctx, body).plan_id
+    return app.plans.open_plan(ctx, body).plan_id
 
 
 def _run(app: Eenplan, ctx: CommandContext, plan_id: str, **command: Any) -> None:
     from pydantic import TypeAdapter
 
-    app.execute(ctx, plan_id, TypeAdapter(c.PlanCommand).validate_python(command))
+    app.plans.execute(ctx, plan_id, TypeAdapter(c.PlanCommand).validate_python(command))
 
 
 def _medium_risk(app: Eenplan) -> str:

@@ -62,9 +62,9 @@ def _run(app: Any, spec: Any, by: str) -> dict[str, Any]:
 
     actor = Actor(by, "cli", frozenset({"admin"}), frozenset({spec.tenant}))
     ctx = CommandContext(actor, command_id=f"{spec.key()}-cli")
-    preview = app.reorganise(ctx, spec.model_copy(update={"dry_run": True}))
+    preview = app.reorganisations.reorganise(ctx, spec.model_copy(update={"dry_run": True}))
     typer.echo(f"{preview['would_move']} plans to move, {preview['already_moved']} already moved")
     if spec.dry_run:
         return dict(preview)
     with typer.progressbar(length=preview["would_move"], label="moving plans") as bar:
-        return dict(app.reorganise(ctx, spec, progress=bar.update))
+        return dict(app.reorganisations.reorganise(ctx, spec, progress=bar.update))

@@ -32,7 +32,7 @@ from typing import Any
 
 from eenplan.api.http.auth import AuthError
 from eenplan.domain.app import Eenplan
-from eenplan.domain.app.membership import Member
+from eenplan.domain.app.directory import Member
 from eenplan.domain.context import Actor
 from eenplan.domain.values import Role
 
@@ -50,20 +50,20 @@ class CachedDirectory:
         self.lock = threading.Lock()
 
     def member(self, key: str) -> Member | None:
-        found: Member | None = self._cached(("member", key), lambda: self.eenplan.member(key))
+        found: Member | None = self._cached(("member", key), lambda: self.eenplan.directory.member(key))
         return found
 
     def organisation_tenants(self, key: str) -> frozenset[str]:
         """The tenants the organisation serves; none when it is not registered."""
-        found = self._cached(("organisation", key), lambda: self.eenplan.organisation_tenants(key))
+        found = self._cached(("organisation", key), lambda: self.eenplan.directory.organisation_tenants(key))
         return found or frozenset()
 
     def tenants_with_organisations(self) -> frozenset[str]:
-        found: frozenset[str] = self._cached(("staffed",), self.eenplan.tenants_with_organisations)
+        found: frozenset[str] = self._cached(("staffed",), self.eenplan.directory.tenants_with_organisations)
         return found
 
     def _cached(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
-        now, generation = time.monotonic(), self.eenplan.directory_changes
+        now, generation = time.monotonic(), self.eenplan.directory.changes
         with self.lock:
             hit = self.entries.get(key)
             if hit is not None and hit[0] > now and hit[1] == generation:

@@ -1,20 +1,34 @@
-"""Run a command once per idempotency key and answer with the stored reply, byte for byte."""
+"""Run a command once per idempotency key and answer with the stored reply, byte for byte.
+
+A route that changes something takes a `Command` dependency, which has already checked the
+caller's role and built the command context; `command.run(body, execute, render, recovery)`
+does the rest. The aliases below name the callers each kind of command is for.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 
+from eenplan.api.http.deps import (
+    INTAKE_ROLES,
+    CommandContextDep,
+    ContainerDep,
+    OrganisationContextDep,
+    require_role,
+)
 from eenplan.api.http.idempotency import PLAN_RECOVERY, Recovery, fingerprint
 from eenplan.api.http.schemas.public import CommandResult, PlanOpened
 from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.app import Outcome
 from eenplan.domain.context import CommandContext
+from eenplan.domain.values import Role
 
 JSON = "application/json"
 T = TypeVar("T")
@@ -59,7 +73,60 @@ def answered(response: Response) -> Any:
     return json.loads(bytes(response.body))
 
 
-def once(
+@dataclass(frozen=True)
+class Command:
+    """A route's command: the caller's context, and the means to run it once per idempotency key."""
+
+    request: Request
+    container: Services
+    ctx: CommandContext
+
+    def run(
+        self,
+        body: BaseModel | None,
+        execute: Callable[[CommandContext], T],
+        render: Callable[[T], Reply],
+        recovery: Recovery[T] = PLAN_RECOVERY,
+    ) -> Response:
+        """Run `execute` under the request's idempotency key (body `command_id` wins over the header).
+
+        `render` makes the stored reply, so a repeat answers byte for byte as the first did;
+        `recovery` says how a claim left unanswered by a dead process is settled.
+        """
+        return _once(self.request, self.container, self.ctx, body, execute, render, recovery)
+
+
+def command_by(*roles: Role, acting_for: bool = True) -> Any:
+    """A dependency: the route's `Command`, for a caller with one of `roles` (any role when none).
+
+    With `acting_for`, a partner system must name the professional it acts for (work on a plan,
+    intake); without it, an organisation acts as itself (a signal, break-the-glass).
+    """
+
+    def checked(request: Request, container: Services, ctx: CommandContext) -> Command:
+        if roles:
+            require_role(ctx.actor, *roles)
+        return Command(request, container, ctx)
+
+    def for_professional(request: Request, container: ContainerDep, ctx: CommandContextDep) -> Command:
+        return checked(request, container, ctx)
+
+    def for_organisation(request: Request, container: ContainerDep, ctx: OrganisationContextDep) -> Command:
+        return checked(request, container, ctx)
+
+    return Depends(for_professional if acting_for else for_organisation)
+
+
+# Work on a plan: who may do what is the write policy's to say, per command.
+PlanCommandDep = Annotated[Command, command_by()]
+AdminCommand = Annotated[Command, command_by(Role.ADMIN)]
+IntakeCommand = Annotated[Command, command_by(*INTAKE_ROLES)]
+PrivacyOfficerCommand = Annotated[Command, command_by(Role.PRIVACY_OFFICER)]
+# An organisation acting as itself; the privacy module judges who may (break-the-glass, its review).
+OrganisationCommand = Annotated[Command, command_by(acting_for=False)]
+
+
+def _once(
     request: Request,
     container: Services,
     ctx: CommandContext,
@@ -68,11 +135,6 @@ def once(
     render: Callable[[T], Reply],
     recovery: Recovery[T] = PLAN_RECOVERY,
 ) -> Response:
-    """Run `execute` under the request's idempotency key (body `command_id` wins over the header).
-
-    `render` makes the stored reply, so a repeat answers byte for byte as the first did; `recovery`
-    says how a claim left unanswered by a dead process is settled.
-    """
     ctx = ctx.with_command_id(getattr(body, "command_id", None))
     keyed = bool(getattr(body, "command_id", None) or request.headers.get("idempotency-key"))
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

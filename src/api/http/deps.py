@@ -66,6 +66,16 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise NotAllowedError(f"this needs one of the roles: {names}")
 
 
+def caller_with(*roles: Role) -> Any:
+    """A dependency: the verified caller, refused (403) without one of `roles`."""
+
+    def check(caller: CallerDep) -> Actor:
+        require_role(caller, *roles)
+        return caller
+
+    return Depends(check)
+
+
 def trace_id(request: Request) -> str | None:
     trace = getattr(request.state, "trace", None) or {}
     value: str | None = trace.get("trace_id")
@@ -130,3 +140,10 @@ def raise_validation(where: str, message: str, part: str = "header") -> None:
 
 
 CommandContextDep = Annotated[CommandContext, Depends(command_context)]
+
+# Readers by role: the check is made before the route runs.
+PrivacyOfficerDep = Annotated[Actor, caller_with(Role.PRIVACY_OFFICER)]
+PrivacyReaderDep = Annotated[Actor, caller_with(Role.PRIVACY_OFFICER, Role.AUDITOR)]
+AuditorDep = Annotated[Actor, caller_with(Role.AUDITOR)]
+INTAKE_ROLES = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.PARTNER_SYSTEM)
+IntakeCallerDep = Annotated[Actor, caller_with(*INTAKE_ROLES)]

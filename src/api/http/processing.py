@@ -96,7 +96,7 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
             # in `also`), a listed plan (members from the view) or a plan the route already loaded.
             entries.append((op, note.actor, note.tenant, note.plan_id, [*note.member_ids, *note.also]))
         else:
-            plan = container.eenplan.plan(note.actor, note.plan_id)
+            plan = container.eenplan.plans.plan(note.actor, note.plan_id)
             members = [*(note.member_ids if note.member_ids is not None else plan.members), *note.also]
             entries.append((op, note.actor, plan.tenant, note.plan_id, members))
     if entries:

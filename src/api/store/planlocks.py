@@ -1,7 +1,7 @@
 """Writers of one plan take turns across processes: a PostgreSQL advisory lock per plan.
 
 Why: inside one process, commands on a plan already queue on a striped lock
-(`domain/app/plans.py`). Between API workers they raced: both load version N, one save
+(`writers.py`). Between API workers they raced: both load version N, one save
 wins, the other reloads and retries with backoff. Under load the busy side can keep
 winning while the loser backs off, until the loser's retries run out and its client gets
 409 "kept changing". PostgreSQL's lock queue makes them take turns instead.

@@ -1,9 +1,10 @@
 """The application as the API runs it: every command in a span, counted and timed.
 
-The domain may not import OpenTelemetry, so this subclass of `Eenplan` wraps the command
-methods from outside: a span `command <type>`, the command counter and latency histogram
-(by type and outcome), and conflicts and retries seen by the reload-and-retry loop of
-`execute` (observed at `save`, where another writer's version surfaces as IntegrityError).
+The domain may not import OpenTelemetry, so subclasses of its areas wrap the command
+methods from outside, and this subclass of `Eenplan` runs with them: a span
+`command <type>`, the command counter and latency histogram (by type and outcome), and
+conflicts and retries seen by the store's retrying writers (observed at `save`, where
+another writer's version surfaces as IntegrityError).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
 from eenplan.api.telemetry import metrics
-from eenplan.domain.app import Eenplan
+from eenplan.domain.app import Eenplan, Outcome
+from eenplan.domain.app.directory import Directory
+from eenplan.domain.app.plans import Plans
+from eenplan.domain.directory import Organisation, Professional, Team
 from eenplan.domain.errors import DomainError
 
 T = TypeVar("T")
@@ -77,11 +81,43 @@ def traced(kind: str, method: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
+class InstrumentedPlans(Plans):
+    """Plan commands, each in a span: `command <type>`, or `command batch` for a batch."""
+
+    def execute(self, ctx: Any, plan_id: Any, cmd: Any, *args: Any, **kwargs: Any) -> Outcome:
+        with command_span(str(cmd.type), plan_id=str(plan_id)):
+            return super().execute(ctx, plan_id, cmd, *args, **kwargs)
+
+    def execute_batch(self, ctx: Any, plan_id: Any, cmds: Any, *args: Any, **kwargs: Any) -> Outcome:
+        if _conflicts.get() is not None:  # called by `execute`: already inside its command span
+            return super().execute_batch(ctx, plan_id, cmds, *args, **kwargs)
+        with command_span("batch", plan_id=str(plan_id)):
+            return super().execute_batch(ctx, plan_id, cmds, *args, **kwargs)
+
+    def open_plan(self, *args: Any, **kwargs: Any) -> Outcome:
+        return traced("open_plan", super().open_plan)(*args, **kwargs)
+
+
+class InstrumentedDirectory(Directory):
+    """Directory registrations, each in a span."""
+
+    def register_organisation(self, *args: Any, **kwargs: Any) -> Organisation:
+        return traced("register_organisation", super().register_organisation)(*args, **kwargs)
+
+    def register_professional(self, *args: Any, **kwargs: Any) -> Professional:
+        return traced("register_professional", super().register_professional)(*args, **kwargs)
+
+    def register_team(self, *args: Any, **kwargs: Any) -> Team:
+        return traced("register_team", super().register_team)(*args, **kwargs)
+
+
 class InstrumentedEenplan(Eenplan):
     """`Eenplan` with telemetry; same name, same tables, same behaviour."""
 
     # eventsourcing names a subclass after itself (and its tables after the name): keep Eenplan's.
     name = Eenplan.name
+    directory_class = InstrumentedDirectory
+    plans_class = InstrumentedPlans
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         try:
@@ -91,25 +127,3 @@ class InstrumentedEenplan(Eenplan):
             if seen is not None:
                 _conflicts.set(seen + 1)
             raise
-
-    def execute(self, ctx: Any, plan_id: Any, cmd: Any, *args: Any, **kwargs: Any) -> Any:
-        with command_span(str(cmd.type), plan_id=str(plan_id)):
-            return super().execute(ctx, plan_id, cmd, *args, **kwargs)
-
-    def execute_batch(self, ctx: Any, plan_id: Any, cmds: Any, *args: Any, **kwargs: Any) -> Any:
-        if _conflicts.get() is not None:  # called by `execute`: already inside its command span
-            return super().execute_batch(ctx, plan_id, cmds, *args, **kwargs)
-        with command_span("batch", plan_id=str(plan_id)):
-            return super().execute_batch(ctx, plan_id, cmds, *args, **kwargs)
-
-    def open_plan(self, *args: Any, **kwargs: Any) -> Any:
-        return traced("open_plan", super().open_plan)(*args, **kwargs)
-
-    def register_organisation(self, *args: Any, **kwargs: Any) -> Any:
-        return traced("register_organisation", super().register_organisation)(*args, **kwargs)
-
-    def register_professional(self, *args: Any, **kwargs: Any) -> Any:
-        return traced("register_professional", super().register_professional)(*args, **kwargs)
-
-    def register_team(self, *args: Any, **kwargs: Any) -> Any:
-        return traced("register_team", super().register_team)(*args, **kwargs)

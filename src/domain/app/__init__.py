@@ -1,7 +1,10 @@
-"""The eenplan `eventsourcing` application: one method per command, one store.
+"""The eenplan `eventsourcing` application: one store, and a typed collaborator per area.
 
-Plans, the directory and member registrations share one event store, so one
-notification log orders everything that happened, for projections and audit.
+Plans, the directory, intake and signals share one event store, so one notification log
+orders everything that happened, for projections and audit. Each area is a class of its
+own that names what it works with (`Plans` takes the `Directory`, `Intake` takes `Plans`);
+what the domain asks of the world outside (write policy, retrying writers, shredding) is
+in `Ports`, filled by the composition root.
 """
 
 from __future__ import annotations
@@ -10,18 +13,35 @@ from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.utils import EnvType
 
-from eenplan.domain.app.directory import DirectoryCommands
-from eenplan.domain.app.intake import IntakeCommands
-from eenplan.domain.app.membership import DirectoryMembership
-from eenplan.domain.app.plans import Outcome, PlanCommands
+from eenplan.domain.app.directory import Directory
+from eenplan.domain.app.intake import Intake
+from eenplan.domain.app.plans import Outcome, Plans
+from eenplan.domain.app.ports import Ports
+from eenplan.domain.app.reorganise import Reorganisations
+from eenplan.domain.app.scan import LogScans
+from eenplan.domain.app.signals import Signals
 from eenplan.domain.plan import HouseholdPlan
 
-__all__ = ["Eenplan", "Outcome"]
+__all__ = ["Eenplan", "Outcome", "Ports"]
 
 
-class Eenplan(PlanCommands, DirectoryCommands, DirectoryMembership, IntakeCommands, Application[UUID]):
+class Eenplan(Application[UUID]):
     name = "eenplan"
     # A snapshot every 50 plan events bounds a plan's load time however long it lives.
     snapshotting_intervals: ClassVar = {HouseholdPlan: 50}
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
+    # An adapter may run an area with more around it (api/telemetry: a span per command).
+    directory_class: ClassVar[type[Directory]] = Directory
+    plans_class: ClassVar[type[Plans]] = Plans
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        self.ports = Ports()
+        self.scans = LogScans(self)
+        self.directory = self.directory_class(self, self.ports)
+        self.plans = self.plans_class(self, self.directory, self.scans, self.ports)
+        self.signals = Signals(self, self.directory, self.scans, self.ports)
+        self.intake = Intake(self, self.directory, self.scans, self.ports, self.plans)
+        self.reorganisations = Reorganisations(self, self.directory, self.scans, self.ports)

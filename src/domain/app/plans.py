@@ -1,58 +1,30 @@
-"""Plan commands of the eenplan application: load, decide, save, retry on conflict."""
+"""Plan commands of the eenplan application: load, authorise, decide, save.
+
+A conflict with another writer raises `Conflict`; the `plan_writes` port decides whether
+to try again (the store adapter serialises a plan's writers and retries).
+"""
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Recording
 
 from eenplan.domain import commands as c
 from eenplan.domain import errors
+from eenplan.domain.app.area import Area
+from eenplan.domain.app.ports import Conflict
 from eenplan.domain.audit import replay as audit_replay
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.events import Opened
 from eenplan.domain.plan.registry import MemberRegistration
 from eenplan.domain.values import Role
-
-RETRIES = 50
-# Commands on one plan queue up per process instead of racing to the store; striped
-# locks keep this to a fixed number however many plans there are.
-_PLAN_LOCKS = [threading.Lock() for _ in range(256)]
-
-
-def _plan_lock(plan_id: str | UUID) -> threading.Lock:
-    return _PLAN_LOCKS[hash(str(plan_id)) % len(_PLAN_LOCKS)]
-
-
-# Serialises one plan's writers across processes too; the composition root wires one in where
-# several processes share a store (api/planlocks.py: a PostgreSQL advisory lock).
-PlanGuard = Callable[[str], AbstractContextManager[object]]
-
-
-class WritePolicy(Protocol):
-    """Who may issue which plan command: the privacy module's write policy, wired by the root."""
-
-    def authorise(self, ctx: CommandContext, plan: HouseholdPlan, cmd: Any, team_lead: bool) -> None:
-        """Return when allowed; raise PlanNotFoundError (no relation) or NotAllowedError (no rule)."""
-
-
-def _unguarded(_plan_id: str) -> AbstractContextManager[object]:
-    return nullcontext()
-
-
-def _backoff(attempt: int) -> None:
-    """Jittered exponential backoff, so writers in other processes stop colliding."""
-    time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # noqa: S311 - jitter, not crypto
 
 
 @dataclass(frozen=True)
@@ -66,17 +38,8 @@ class Outcome:
     member_ids: list[str] = field(default_factory=list)
 
 
-class PlanCommands:
-    repository: Repository[UUID]
-    save: Any
-    professional_ref: Any
-    professional: Any
-    organisation: Any
-    organisation_in: Any
-    team: Any
-    current_team_ids: Any
-    plan_guard: PlanGuard | None = None
-    write_policy: WritePolicy | None = None  # none wired: every plan command is refused
+class Plans(Area):
+    """Household plans: open, read in the caller's tenant, and change by command."""
 
     # --- queries -----------------------------------------------------------------------
 
@@ -121,13 +84,15 @@ class PlanCommands:
             raise errors.PlanNotFoundError(plan_id)
 
     def relation(self, actor: Actor, plan: HouseholdPlan, today: Any) -> str | None:
-        return plan.relation_of(actor, today, team_lead=self._leads_team(actor, plan))
+        return plan.relation_of(actor, today, team_lead=self.leads_team(actor, plan))
 
-    def _leads_team(self, actor: Actor, plan: HouseholdPlan) -> bool:
+    def leads_team(self, actor: Actor, plan: HouseholdPlan) -> bool:
         if not actor.has_role(Role.TEAM_LEAD):
             return False
         try:
-            return plan.team_id in self.current_team_ids(self.professional(actor.professional_id).team_ids)
+            return plan.team_id in self.directory.current_team_ids(
+                self.directory.professional(actor.professional_id).team_ids
+            )
         except errors.UnknownReferenceError:
             return False
 
@@ -140,11 +105,14 @@ class PlanCommands:
         help_request_id: str | None = None,
         also: Callable[[HouseholdPlan], list[Any]] | None = None,
     ) -> Outcome:
-        """Open a plan; `also` returns aggregates to save with it, atomically (a concluded request)."""
+        """Open a plan; `also` returns aggregates to save with it, atomically (a concluded request).
+
+        When one of those changed meanwhile this raises `Conflict`, for the caller's attempt to retry.
+        """
         actor = ctx.actor
         if not actor.serves(cmd.tenant):
             raise errors.NotAllowedError(f"the caller does not serve tenant {cmd.tenant}")
-        team = self.team(cmd.team_id)
+        team = self.directory.team(cmd.team_id)
         if team.tenant != cmd.tenant:
             # Said as for an unknown team: other tenants' directories are not the caller's to probe.
             raise errors.UnknownReferenceError(f"unknown team {cmd.team_id}")
@@ -154,7 +122,7 @@ class PlanCommands:
         if regisseur_id and regisseur_id not in joiners:
             joiners.append(regisseur_id)
         for professional_id in joiners:
-            ref = self.professional_ref(professional_id, cmd.tenant)
+            ref = self.directory.professional_ref(professional_id, cmd.tenant)
             plan.join_care_team(ctx, ref, "regisseur" if professional_id == regisseur_id else "opener")
         if regisseur_id:
             plan.assign_regisseur(ctx, regisseur_id)
@@ -163,7 +131,12 @@ class PlanCommands:
         registrations = [
             MemberRegistration(tenant=cmd.tenant, member_id=m, plan_id=str(plan.id)) for m in plan.members
         ]
-        recordings = self._save_new(plan, [*registrations, *(also(plan) if also else [])])
+        try:
+            recordings = self._save_new(plan, [*registrations, *(also(plan) if also else [])])
+        except Conflict as conflict:
+            if also is not None:
+                raise  # what `also` saves changed meanwhile: the caller's attempt looks again
+            raise errors.ConcurrencyError(str(conflict)) from None
         return _outcome(plan, recordings, member_ids=list(plan.members))
 
     def execute(
@@ -185,28 +158,24 @@ class PlanCommands:
 
         A failing command's error carries its `index` (when `numbered`), and nothing is saved.
         """
-        with _plan_lock(plan_id), (self.plan_guard or _unguarded)(str(_uuid(plan_id))):
-            for attempt in range(RETRIES):
-                plan = self._writable_plan(ctx.actor, plan_id, ctx.today)
-                # Who may not see the plan learns nothing from its version: judge them first.
-                self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
-                if if_match is not None and plan.version != if_match:
-                    raise errors.VersionMismatchError(if_match, plan.version)
-                registrations = self._decide_all(plan, ctx, cmds, numbered)
-                try:
-                    recordings = self.save(plan, *registrations)
-                except IntegrityError:
-                    self._raise_if_member_taken(registrations)
-                    if if_match is not None:
-                        raise errors.VersionMismatchError(if_match, plan.version) from None
-                    _backoff(attempt)
-                    continue
-                return _outcome(plan, recordings)
-        raise errors.ConcurrencyError(f"plan {plan_id} kept changing; try again")
 
-    def _writable_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
-        """The plan in the caller's tenant; who may change it is the write policy's to say, per command."""
-        return self.plan(actor, plan_id)
+        def attempt() -> Outcome:
+            plan = self.plan(ctx.actor, plan_id)
+            # Who may not see the plan learns nothing from its version: judge them first.
+            self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
+            if if_match is not None and plan.version != if_match:
+                raise errors.VersionMismatchError(if_match, plan.version)
+            registrations = self._decide_all(plan, ctx, cmds, numbered)
+            try:
+                recordings = self.store.save(plan, *registrations)
+            except IntegrityError:
+                self._raise_if_member_taken(registrations)
+                if if_match is not None:
+                    raise errors.VersionMismatchError(if_match, plan.version) from None
+                raise Conflict(f"plan {plan_id} kept changing; try again") from None
+            return _outcome(plan, recordings)
+
+        return self.ports.plan_writes.run(f"plan:{_uuid(plan_id)}", attempt)
 
     def working_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
         """The plan, for a caller who works on it (regisseur, care team, mandate, team lead); else 404.
@@ -222,10 +191,10 @@ class PlanCommands:
 
     def _save_new(self, plan: HouseholdPlan, others: list[Any]) -> list[Recording[UUID]]:
         try:
-            recordings: list[Recording[UUID]] = self.save(plan, *others)
+            recordings: list[Recording[UUID]] = self.store.save(plan, *others)
         except IntegrityError:
             self._raise_if_member_taken([o for o in others if isinstance(o, MemberRegistration)])
-            raise
+            raise Conflict("what the plan was opened with changed meanwhile; try again") from None
         return recordings
 
     def _raise_if_member_taken(self, registrations: list[MemberRegistration]) -> None:
@@ -267,9 +236,10 @@ class PlanCommands:
         return result or []
 
     def _authorise(self, plan: HouseholdPlan, ctx: CommandContext, cmd: Any) -> None:
-        if self.write_policy is None:
+        policy = self.ports.write_policy
+        if policy is None:
             raise errors.NotAllowedError("no write policy is configured: plan commands are refused")
-        self.write_policy.authorise(ctx, plan, cmd, self._leads_team(ctx.actor, plan))
+        policy.authorise(ctx, plan, cmd, self.leads_team(ctx.actor, plan))
 
     # One method per command ------------------------------------------------------------
 
@@ -294,21 +264,21 @@ class PlanCommands:
         plan.change_address(ctx, cmd.address)
 
     def _assign_regisseur(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AssignRegisseur) -> None:
-        self.professional_ref(cmd.professional_id, plan.tenant)
+        self.directory.professional_ref(cmd.professional_id, plan.tenant)
         plan.assign_regisseur(ctx, cmd.professional_id)
 
     def _propose_handover(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.ProposeHandover) -> None:
-        self.professional_ref(cmd.to_professional_id, plan.tenant)
-        plan.propose_handover(ctx, cmd.to_professional_id, cmd.note, self._leads_team(ctx.actor, plan))
+        self.directory.professional_ref(cmd.to_professional_id, plan.tenant)
+        plan.propose_handover(ctx, cmd.to_professional_id, cmd.note, self.leads_team(ctx.actor, plan))
 
     def _accept_handover(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptHandover) -> None:
         plan.accept_handover(ctx)
 
     def _decline_handover(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.DeclineHandover) -> None:
-        plan.decline_handover(ctx, cmd.reason, self._leads_team(ctx.actor, plan))
+        plan.decline_handover(ctx, cmd.reason, self.leads_team(ctx.actor, plan))
 
     def _join_care_team(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.JoinCareTeam) -> None:
-        plan.join_or_propose(ctx, self.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
+        plan.join_or_propose(ctx, self.directory.professional_ref(cmd.professional_id, plan.tenant), cmd.role)
 
     def _accept_proposal(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.AcceptProposal) -> None:
         plan.accept_proposal(ctx, cmd.proposal_id)
@@ -320,10 +290,13 @@ class PlanCommands:
         plan.leave_care_team(ctx, cmd.professional_id, cmd.reason)
 
     def _grant_mandate(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.GrantMandate) -> None:
-        self.organisation_in(cmd.organisation_id, plan.tenant)
+        self.directory.organisation_in(cmd.organisation_id, plan.tenant)
         if cmd.scope != "all":
             for professional_id in cmd.scope:
-                if self.professional_ref(professional_id, plan.tenant).organisation_id != cmd.organisation_id:
+                if (
+                    self.directory.professional_ref(professional_id, plan.tenant).organisation_id
+                    != cmd.organisation_id
+                ):
                     raise errors.MandateError(
                         f"professional {professional_id} does not work for {cmd.organisation_id}"
                     )
@@ -343,7 +316,7 @@ class PlanCommands:
 
     def _make_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.MakeAgreement) -> None:
         if isinstance(cmd.responsible, c.OrganisationResponsible):
-            self.organisation_in(cmd.responsible.organisation_id, plan.tenant)
+            self.directory.organisation_in(cmd.responsible.organisation_id, plan.tenant)
         plan.make_agreement(ctx, cmd.agreement_id, cmd.goal_id, cmd.responsible, cmd.action, cmd.due_date)
 
     def _complete_agreement(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.CompleteAgreement) -> None:
@@ -359,7 +332,7 @@ class PlanCommands:
         plan.assess_risk(ctx, cmd.level, cmd.instrument, cmd.rationale)
 
     def _record_consent(self, plan: HouseholdPlan, ctx: CommandContext, cmd: c.RecordConsent) -> None:
-        self.organisation_in(cmd.organisation_id, plan.tenant)
+        self.directory.organisation_in(cmd.organisation_id, plan.tenant)
         plan.record_consent(
             ctx,
             cmd.organisation_id,

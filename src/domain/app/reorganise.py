@@ -10,22 +10,17 @@ from eventsourcing.persistence import IntegrityError
 
 from eenplan.domain import errors
 from eenplan.domain import reorganisation as ro
+from eenplan.domain.app.area import Area
+from eenplan.domain.app.ports import Conflict
 from eenplan.domain.context import CommandContext
 from eenplan.domain.directory import RegisterTeam
 from eenplan.domain.plan import HouseholdPlan
 
-RETRIES = 20
 Progress = Callable[[int], None]
 
 
-class ReorganisationCommands:
-    repository: Any
-    save: Any
-    team: Any
-    list_entries: Any
-    register_team: Any
-    professional_ref: Any
-    plans_for_reorganisation: Any
+class Reorganisations(Area):
+    """A tenant's teams merged, split and re-areaed, and the plans moved with them."""
 
     def reorganise(
         self, ctx: CommandContext, spec: ro.Reorganisation, progress: Progress | None = None
@@ -35,12 +30,12 @@ class ReorganisationCommands:
         Safe to re-run: plans this reorganisation already moved are skipped.
         """
         tenant = self._reorganisation_tenant(ctx, spec)
-        teams = {t.key: t for t in self.list_entries("team") if t.tenant == tenant}
+        teams = {t.key: t for t in self.directory.list_entries("team") if t.tenant == tenant}
         ro.check(spec, set(teams))
         for professional_id in spec.regisseurs.values():
-            self.professional_ref(professional_id, tenant)
+            self.directory.professional_ref(professional_id, tenant)
         after = ro.areas_after(spec, {k: t.areas for k, t in teams.items() if not t.dissolved_into})
-        plans = self.plans_for_reorganisation(tenant)
+        plans = self.scans.plans_for_reorganisation(tenant)
         moves = ro.decide(spec, plans, after)
         summary = {
             "reorganisation_id": spec.key(),
@@ -77,7 +72,7 @@ class ReorganisationCommands:
         """New teams first, then areas, then dissolutions; each step only if not done yet."""
         for new in spec.teams:
             if new.id not in teams:
-                self.register_team(
+                self.directory.register_team(
                     ctx, RegisterTeam(id=new.id, name=new.name, tenant=tenant, areas=new.areas)
                 )
         for key, areas in after.items():
@@ -86,8 +81,9 @@ class ReorganisationCommands:
     def _update_team(self, ctx: CommandContext, spec: ro.Reorganisation, key: str, areas: list[str]) -> None:
         """Dissolve the team or give it its new areas; look again when another run got there first."""
         into = spec.dissolved().get(key)
-        for _ in range(RETRIES):
-            team = self.team(key)
+
+        def attempt() -> None:
+            team = self.directory.team(key)
             if into is not None:
                 if not team.dissolved_into:
                     team.dissolve(into=into, reorganisation_id=spec.key(), meta=ctx.meta())
@@ -96,31 +92,30 @@ class ReorganisationCommands:
             if not team.pending_events:
                 return
             try:
-                self.save(team)
-                return
+                self.store.save(team)
             except IntegrityError:
-                continue
-        raise errors.ConcurrencyError(f"team {key} kept changing; run the reorganisation again")
+                raise Conflict(f"team {key} kept changing; run the reorganisation again") from None
+
+        self.ports.writes.run(f"team:{key}", attempt)
 
     def _move(
         self, ctx: CommandContext, reorganisation_id: str, move: ro.Move, progress: Progress | None
     ) -> int:
         """Move one plan; 0 when it is already where it should be (a concurrent or earlier run)."""
-        new_regisseur = self.professional_ref(move.regisseur_to) if move.regisseur_to else None
-        for _ in range(RETRIES):
+        new_regisseur = self.directory.professional_ref(move.regisseur_to) if move.regisseur_to else None
+
+        def attempt() -> int:
             plan: HouseholdPlan = self.repository.get(UUID(move.plan_id))
             if plan.team_id == move.to_team_id:
-                done = 0
-                break
+                return 0
             plan.move_to_team(ctx, reorganisation_id, move.to_team_id, new_regisseur)
             try:
-                self.save(plan)
+                self.store.save(plan)
             except IntegrityError:
-                continue
-            done = 1
-            break
-        else:
-            raise errors.ConcurrencyError(f"plan {move.plan_id} kept changing; run the reorganisation again")
+                raise Conflict(f"plan {move.plan_id} kept changing; run the reorganisation again") from None
+            return 1
+
+        done = self.ports.plan_writes.run(f"plan:{move.plan_id}", attempt)
         if progress is not None:
             progress(1)
         return done

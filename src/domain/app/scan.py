@@ -9,7 +9,9 @@ are fine for rare, whole-store jobs such as a reorganisation.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
+
+from eventsourcing.application import Application
 
 from eenplan.domain.intake import request as hr
 from eenplan.domain.plan import events as pe
@@ -36,15 +38,12 @@ REQUEST_EVENTS = (
 )
 
 
-class RegisseurLoad(Protocol):
-    """Open plans per regisseur in a tenant. The caseload projection's `regisseur_load` fits."""
-
-    def __call__(self, tenant: str) -> dict[str, int]: ...
-
-
 class LogScans:
-    recorder: Any
-    mapper: Any
+    """Whole-log queries over the application's store."""
+
+    def __init__(self, store: Application[Any]) -> None:
+        self.recorder = store.recorder
+        self.mapper = store.mapper
 
     def scan(self, *event_classes: type) -> Iterator[Any]:
         """Every stored event of these classes, in log order."""

@@ -6,17 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from eenplan.api.http.deps import CallerDep, ContainerDep, raise_validation, require_role
+from eenplan.api.http.deps import AuditorDep, ContainerDep, raise_validation
 from eenplan.api.http.schemas.public import AuditVerdict
 from eenplan.domain.audit.verify import Anchor
-from eenplan.domain.values import Role
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("/verify", response_model=AuditVerdict)
 def verify_chain(
-    caller: CallerDep,
+    caller: AuditorDep,
     container: ContainerDep,
     plan_id: Annotated[str | None, Query(description="one plan; without it, the whole store")] = None,
     against: Annotated[
@@ -25,7 +24,6 @@ def verify_chain(
     ] = None,
 ) -> AuditVerdict:
     """ "intact" with the number of records checked, or the first broken link or altered value."""
-    require_role(caller, Role.AUDITOR)
     verdict = container.audit.verify(caller, plan_id, _anchor(against))
     return AuditVerdict.model_validate(verdict.as_dict())
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import ok, once
-from eenplan.api.http.deps import CallerDep, ContainerDep, OrganisationContextDep, require_role
+from eenplan.api.http.commanding import OrganisationCommand, ok
+from eenplan.api.http.deps import (
+    ContainerDep,
+    PrivacyOfficerDep,
+)
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.privacy import EmergencyGrant, EmergencyReview, EmergencyReviewed
-from eenplan.domain.values import Role
 from eenplan.privacy.emergency import REASON_RULE
 from eenplan.privacy.emergency_queue import QueueFilter
 from eenplan.privacy.processing import note_nothing, note_processing
@@ -35,15 +37,11 @@ class EmergencyReviewRequest(BaseModel):
 def break_the_glass(
     plan_id: str,
     body: EmergencyRequest,
-    request: Request,
-    ctx: OrganisationContextDep,
+    call: OrganisationCommand,
     container: ContainerDep,
 ) -> Response:
     """Emergency reads, as the policy allows the caller's organisation kind, for a limited time; reviewed."""
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         body,
         lambda c: EmergencyGrant.model_validate(
             container.privacy.emergency.request(c.actor, plan_id, body.reason, c.command_id, c.trace_id)
@@ -57,7 +55,7 @@ def break_the_glass(
 
 @router.get("/privacy/emergency-access", openapi_extra=activity("emergency_review"))
 def read_emergency_access_queue(
-    caller: CallerDep,
+    caller: PrivacyOfficerDep,
     container: ContainerDep,
     review: Literal["open", "overdue", "decided", "approved", "rejected"] | None = None,
     plan_id: str | None = None,
@@ -66,7 +64,6 @@ def read_emergency_access_queue(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EmergencyReview:
     """The review queue of the caller's tenants, newest first (privacy officers)."""
-    require_role(caller, Role.PRIVACY_OFFICER)
     wanted = QueueFilter(review, plan_id, organisation_id, before, limit)
     grants = container.privacy.review_queue.grants(caller.tenants, wanted, datetime.now(UTC))
     for listed in dict.fromkeys(g["plan_id"] for g in grants):  # reasons are the households' data
@@ -81,15 +78,11 @@ def read_emergency_access_queue(
 def review_emergency_access(
     grant_id: str,
     body: EmergencyReviewRequest,
-    request: Request,
-    ctx: OrganisationContextDep,
+    call: OrganisationCommand,
     container: ContainerDep,
 ) -> Response:
     """A privacy officer approves or rejects a grant, with a reason: final; a rejection ends it at once."""
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         body,
         lambda c: EmergencyReviewed.model_validate(
             container.privacy.emergency.review(

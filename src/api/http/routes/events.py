@@ -65,7 +65,7 @@ def _run(request: Request, container: Services, caller: Actor, event: cloudevent
         ctx,
         True,
         print_,
-        lambda: container.eenplan.execute(ctx, event.plan_id, event.command),
+        lambda: container.eenplan.plans.execute(ctx, event.plan_id, event.command),
         command_reply,
     )
     subject = getattr(event.command, "member_id", None)

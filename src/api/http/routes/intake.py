@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import answered, once
-from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from eenplan.api.http.commanding import AdminCommand, Command, IntakeCommand, answered, command_by
+from eenplan.api.http.deps import CallerDep, ContainerDep, IntakeCallerDep
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.intake import (
     ActivityPublic,
@@ -18,6 +18,7 @@ from eenplan.api.http.schemas.intake import (
     TriageResult,
     WaitingTimeRow,
 )
+from eenplan.api.http.schemas.public import Public
 from eenplan.domain.app.effects import triage_outcome
 from eenplan.domain.intake.activity import Activity
 from eenplan.domain.intake.commands import HelpRequestCommand, ReferPlan, RegisterActivity, SubmitHelpRequest
@@ -25,28 +26,22 @@ from eenplan.domain.intake.values import Topic
 from eenplan.domain.values import Role
 from eenplan.privacy.processing import note_record
 
+ReferrerCommand = Annotated[Command, command_by(Role.PROFESSIONAL, Role.TEAM_LEAD)]
 router = APIRouter(tags=["intake"], route_class=LoggedRoute)
-INTAKE_ROLES = (Role.PROFESSIONAL, Role.TEAM_LEAD, Role.PARTNER_SYSTEM)
 
 
 @router.post(
     "/help-requests", status_code=201, response_model=HelpRequestCreated, openapi_extra=activity("intake")
 )
-def create_help_request(
-    body: SubmitHelpRequest, ctx: CommandContextDep, container: ContainerDep, request: Request
-) -> Response:
+def create_help_request(body: SubmitHelpRequest, call: IntakeCommand, container: ContainerDep) -> Response:
     """Record a help request from any channel; once per idempotency key."""
-    require_role(ctx.actor, *INTAKE_ROLES)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         body,
-        lambda c: container.eenplan.submit_help_request(c, body),
+        lambda c: container.eenplan.intake.submit_help_request(c, body),
         replies.help_request_created,
         replies.recall(container, triage_outcome),
     )
-    note_record(ctx.actor, body.tenant, f"help-request:{answered(response)['request_id']}")
+    note_record(call.ctx.actor, body.tenant, f"help-request:{answered(response)['request_id']}")
     return response
 
 
@@ -59,21 +54,17 @@ def read_waiting_times(
     topic: Topic | None = None,
 ) -> list[WaitingTimeRow]:
     """Mean days from request to first contact, assignment and plan, per team and topic."""
-    rows = container.eenplan.waiting_times(caller, tenant, team_id, topic.value if topic else None)
+    rows = container.eenplan.intake.waiting_times(caller, tenant, team_id, topic.value if topic else None)
     return [WaitingTimeRow.model_validate(r) for r in rows]
 
 
 @router.get("/help-requests/{request_id}", response_model=HelpRequestPublic, openapi_extra=activity("intake"))
-def read_help_request(request_id: str, caller: CallerDep, container: ContainerDep) -> HelpRequestPublic:
+def read_help_request(request_id: str, caller: IntakeCallerDep, container: ContainerDep) -> Public:
     """One help request of the caller's tenants, with its triage so far."""
-    require_role(caller, *INTAKE_ROLES)
-    r = container.eenplan.help_request(caller, request_id)
+    r = container.eenplan.intake.help_request(caller, request_id)
     note_record(caller, r.tenant, f"help-request:{request_id}")
-    return HelpRequestPublic(
-        request_id=str(r.id),
-        version=r.version,
-        **{k: getattr(r, k) for k in HelpRequestPublic.model_fields if k not in ("request_id", "version")},
-    )
+    state = {k: getattr(r, k) for k in HelpRequestPublic.model_fields if k not in ("request_id", "version")}
+    return HelpRequestPublic.model_validate({"request_id": str(r.id), "version": r.version, **state})
 
 
 @router.get(
@@ -81,10 +72,11 @@ def read_help_request(request_id: str, caller: CallerDep, container: ContainerDe
     response_model=list[CandidatePublic],
     openapi_extra=activity("intake"),
 )
-def read_candidates(request_id: str, caller: CallerDep, container: ContainerDep) -> list[CandidatePublic]:
+def read_candidates(
+    request_id: str, caller: IntakeCallerDep, container: ContainerDep
+) -> list[CandidatePublic]:
     """Professionals of all the tenant's teams, best first, with the parts of their score."""
-    require_role(caller, *INTAKE_ROLES)
-    ranking = container.eenplan.ranking(caller, request_id)
+    ranking = container.eenplan.intake.ranking(caller, request_id)
     note_record(caller, ranking.tenant, f"help-request:{request_id}")
     return [CandidatePublic.model_validate(c, from_attributes=True) for c in ranking.candidates]
 
@@ -95,38 +87,27 @@ def read_candidates(request_id: str, caller: CallerDep, container: ContainerDep)
 def run_triage(
     request_id: str,
     command: Annotated[HelpRequestCommand, Body()],
-    ctx: CommandContextDep,
+    call: IntakeCommand,
     container: ContainerDep,
-    request: Request,
 ) -> Response:
     """One triage step: assign, record_first_contact, resolve_simple, refer or open_plan."""
-    require_role(ctx.actor, *INTAKE_ROLES)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         command,
-        lambda c: container.eenplan.triage(c, request_id, command),
+        lambda c: container.eenplan.intake.triage(c, request_id, command),
         replies.triage_result,
         replies.recall(container, triage_outcome),
     )
     tenant = answered(response)["tenant"]
-    note_record(ctx.actor, tenant, f"help-request:{request_id}", operation=command.type)
+    note_record(call.ctx.actor, tenant, f"help-request:{request_id}", operation=command.type)
     return response
 
 
 @router.post("/activities", status_code=201, response_model=ActivityPublic)
-def create_activity(
-    body: RegisterActivity, ctx: CommandContextDep, container: ContainerDep, request: Request
-) -> Response:
+def create_activity(body: RegisterActivity, call: AdminCommand, container: ContainerDep) -> Response:
     """Add a welfare activity to the sociale kaart (role admin)."""
-    require_role(ctx.actor, Role.ADMIN)
-    return once(
-        request,
-        container,
-        ctx,
+    return call.run(
         body,
-        lambda c: container.eenplan.register_activity(c, body),
+        lambda c: container.eenplan.intake.register_activity(c, body),
         replies.activity_created,
         replies.recall_latest(container, Activity),
     )
@@ -137,22 +118,18 @@ def read_activities(
     caller: CallerDep, container: ContainerDep, topic: Topic | None = None
 ) -> list[ActivityPublic]:
     """The welfare offer of the caller's tenants, optionally for one topic."""
-    found = container.eenplan.activities(caller, topic.value if topic else None)
+    found = container.eenplan.intake.activities(caller, topic.value if topic else None)
     return [replies.activity_public(a) for a in found]
 
 
 @router.post("/activities/{activity_id}/referrals", status_code=201, response_model=ActivityPublic)
 def create_referral(
-    activity_id: str, body: ReferPlan, ctx: CommandContextDep, container: ContainerDep, request: Request
+    activity_id: str, body: ReferPlan, call: ReferrerCommand, container: ContainerDep
 ) -> Response:
     """Record that a plan's household was referred to this activity."""
-    require_role(ctx.actor, Role.PROFESSIONAL, Role.TEAM_LEAD)
-    return once(
-        request,
-        container,
-        ctx,
+    return call.run(
         body,
-        lambda c: container.eenplan.refer_plan(c, body.plan_id, activity_id),
+        lambda c: container.eenplan.intake.refer_plan(c, body.plan_id, activity_id),
         replies.referral_created,
         replies.recall_latest(container, Activity),
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Header, Response
 
-from eenplan.api.http.commanding import command_reply, once, opened_reply
-from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, known_query, raise_validation
+from eenplan.api.http.commanding import PlanCommandDep, command_reply, opened_reply
+from eenplan.api.http.deps import CallerDep, ContainerDep, known_query, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.public import CommandResult, PlanHistory, PlanOpened, PlanPublic
 from eenplan.api.http.schemas.reads import MAX_INT64, AsOf, AsSeenBy, Version
@@ -36,15 +36,11 @@ def _if_match(value: str | None) -> int | None:
 
 
 @router.post("", status_code=201, response_model=PlanOpened, openapi_extra=activity("intake"))
-def create_plan(
-    body: OpenPlan, ctx: CommandContextDep, container: ContainerDep, request: Request
-) -> Response:
+def create_plan(body: OpenPlan, call: PlanCommandDep, container: ContainerDep) -> Response:
     """Open a household plan; the caller and the regisseur join its care team."""
-    response = once(
-        request, container, ctx, body, lambda c: container.eenplan.open_plan(c, body), opened_reply
-    )
+    response = call.run(body, lambda c: container.eenplan.plans.open_plan(c, body), opened_reply)
     opened = json.loads(bytes(response.body))
-    note_processing(ctx.actor, opened["plan_id"], opened["member_ids"])
+    note_processing(call.ctx.actor, opened["plan_id"], opened["member_ids"])
     return response
 
 
@@ -52,22 +48,18 @@ def create_plan(
 def run_command(
     plan_id: str,
     command: Annotated[PlanCommand, Body()],
-    ctx: CommandContextDep,
+    call: PlanCommandDep,
     container: ContainerDep,
-    request: Request,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """Run one command against the plan."""
     version = _if_match(if_match)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         command,
-        lambda c: container.eenplan.execute(c, plan_id, command, version),
+        lambda c: container.eenplan.plans.execute(c, plan_id, command, version),
         command_reply,
     )
-    _note_commands(ctx, plan_id, [command])
+    _note_commands(call.ctx, plan_id, [command])
     return response
 
 
@@ -77,9 +69,8 @@ def run_command(
 def run_batch(
     plan_id: str,
     batch: CommandBatch,
-    ctx: CommandContextDep,
+    call: PlanCommandDep,
     container: ContainerDep,
-    request: Request,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     """Run up to 100 commands in order as one save: all or nothing, one version per event.
@@ -87,15 +78,12 @@ def run_batch(
     A failing command's problem names its `index`. The events all record the batch's command id.
     """
     version = _if_match(if_match)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         batch,
-        lambda c: container.eenplan.execute_batch(c, plan_id, list(batch.commands), version),
+        lambda c: container.eenplan.plans.execute_batch(c, plan_id, list(batch.commands), version),
         command_reply,
     )
-    _note_commands(ctx, plan_id, list(batch.commands))
+    _note_commands(call.ctx, plan_id, list(batch.commands))
     return response
 
 

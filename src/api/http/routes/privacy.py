@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import JSON, ok, once
-from eenplan.api.http.deps import CallerDep, CommandContextDep, ContainerDep, require_role
+from eenplan.api.http.commanding import JSON, PrivacyOfficerCommand, ok
+from eenplan.api.http.deps import (
+    CallerDep,
+    ContainerDep,
+    PrivacyOfficerDep,
+    PrivacyReaderDep,
+)
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.privacy import (
     ErasureReceipt,
@@ -19,7 +24,6 @@ from eenplan.api.http.schemas.privacy import (
 )
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.errors import NotFoundError
-from eenplan.domain.values import Role
 from eenplan.privacy import erasure_jobs, rights
 from eenplan.privacy.policy import activities
 from eenplan.privacy.processing import note_nothing, note_processing
@@ -38,23 +42,21 @@ class ErasureRequest(BaseModel):
 )
 def read_processing_log(
     plan_id: str,
-    caller: CallerDep,
+    caller: PrivacyReaderDep,
     container: ContainerDep,
     after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # the store's positions are 64-bit
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> ProcessingLogPage:
     """LDV / NEN 7513 processing-log lines of this plan (privacy officers and auditors)."""
-    require_role(caller, Role.PRIVACY_OFFICER, Role.AUDITOR)
-    plan = container.eenplan.plan(caller, plan_id)
+    plan = container.eenplan.plans.plan(caller, plan_id)
     note_processing(caller, str(plan.id), list(plan.members))
     entries = container.privacy.log.for_plan(str(plan.id), limit, after)
     return ProcessingLogPage(plan_id=str(plan.id), entries=entries)
 
 
 @router.get("/subjects/{member_id}/export", openapi_extra=activity("export"))
-def export_subject(member_id: str, caller: CallerDep, container: ContainerDep) -> SubjectExport:
+def export_subject(member_id: str, caller: PrivacyOfficerDep, container: ContainerDep) -> SubjectExport:
     """Art. 15: everything held on the person, with the processing log."""
-    require_role(caller, Role.PRIVACY_OFFICER)
     return SubjectExport.model_validate(rights.export_subject(container.privacy, caller, member_id))
 
 
@@ -67,18 +69,14 @@ def export_subject(member_id: str, caller: CallerDep, container: ContainerDep) -
     openapi_extra=activity("erasure"),
 )
 def erase_subject(
-    member_id: str, body: ErasureRequest, ctx: CommandContextDep, container: ContainerDep, request: Request
+    member_id: str, body: ErasureRequest, call: PrivacyOfficerCommand, container: ContainerDep
 ) -> Response:
     """Art. 17: crypto-shred the person's data; the receipt holds no personal data.
 
     200 with a complete receipt; 202 with a pending one (and its `Location`) when a reader
     kept the old row versions in the store's files: it completes by itself.
     """
-    require_role(ctx.actor, Role.PRIVACY_OFFICER)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         body,
         lambda c: ErasureReceipt.model_validate(
             rights.erase_subject(container.privacy, c, member_id, body.legal_ground)
@@ -98,20 +96,18 @@ def _receipt_reply(receipt: ErasureReceipt) -> Reply:
 
 
 @router.get("/privacy/erasures/{receipt_id}", response_model=ErasureReceipt)
-def read_erasure(receipt_id: str, caller: CallerDep, container: ContainerDep) -> ErasureReceipt:
+def read_erasure(receipt_id: str, caller: PrivacyOfficerDep, container: ContainerDep) -> ErasureReceipt:
     """An erasure receipt and whether it is complete (privacy officers of the plan's tenant)."""
-    require_role(caller, Role.PRIVACY_OFFICER)
     found = erasure_jobs.receipt(container.privacy.store, receipt_id)
     if found is None:
         raise NotFoundError(f"erasure receipt {receipt_id} not found")
-    container.eenplan.plan(caller, found["plan_id"])  # 404 outside the caller's tenants
+    container.eenplan.plans.plan(caller, found["plan_id"])  # 404 outside the caller's tenants
     return ErasureReceipt.model_validate(found)
 
 
 @router.get("/privacy/policies")
-def read_policies(caller: CallerDep, container: ContainerDep) -> PolicyVersions:
+def read_policies(caller: PrivacyReaderDep, container: ContainerDep) -> PolicyVersions:
     """Which visibility policy versions were in force since when (auditors, privacy officers)."""
-    require_role(caller, Role.PRIVACY_OFFICER, Role.AUDITOR)
     current = container.privacy.policy.version
     return PolicyVersions.model_validate({"current": current, "policies": container.privacy.policies()})
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import answered, ok, once
+from eenplan.api.http.commanding import AdminCommand, Command, answered, command_by, ok
 from eenplan.api.http.deps import (
     CallerDep,
-    CommandContextDep,
     ContainerDep,
-    OrganisationContextDep,
-    require_role,
 )
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.intake import MatchPublic, SignalPosted, SignalsErased
@@ -22,25 +19,23 @@ from eenplan.domain.intake.commands import PostSignal
 from eenplan.domain.values import Role
 from eenplan.privacy.processing import note_nothing, note_record
 
+# Partners report signals as themselves; professionals too.
+SignallerCommand = Annotated[
+    Command, command_by(Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD, acting_for=False)
+]
 router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 
 
 @router.post("", status_code=201, response_model=SignalPosted, openapi_extra=activity("intake"))
-def create_signal(
-    body: PostSignal, ctx: OrganisationContextDep, container: ContainerDep, request: Request
-) -> Response:
+def create_signal(body: PostSignal, call: SignallerCommand, container: ContainerDep) -> Response:
     """Record a partner's signal, once per idempotency key; no content beyond its type."""
-    require_role(ctx.actor, Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         body,
-        lambda c: container.eenplan.post_signal(c, body),
+        lambda c: container.eenplan.signals.post_signal(c, body),
         replies.signal_posted,
         replies.recall(container, signal_posted),
     )
-    note_record(ctx.actor, body.tenant, f"signal:{answered(response)['signal_id']}")
+    note_record(call.ctx.actor, body.tenant, f"signal:{answered(response)['signal_id']}")
     return response
 
 
@@ -54,8 +49,10 @@ def read_matches(
     caller: CallerDep, container: ContainerDep, team_id: Annotated[str, Query(min_length=1)]
 ) -> list[MatchPublic]:
     """The team's matches: whole for the team, the bare fact for the signalling organisations."""
-    matches = [MatchPublic.model_validate(m) for m in container.eenplan.signal_matches(caller, team_id)]
-    tenant = container.eenplan.team(team_id).tenant
+    matches = [
+        MatchPublic.model_validate(m) for m in container.eenplan.signals.signal_matches(caller, team_id)
+    ]
+    tenant = container.eenplan.directory.team(team_id).tenant
     for match in matches:
         note_record(caller, tenant, f"signal-match:{match.match_id}")
     if not matches:
@@ -65,22 +62,17 @@ def read_matches(
 
 @router.post("/expiry", response_model=SignalsErased, openapi_extra=activity("erasure"))
 def erase_expired_signals(
-    ctx: CommandContextDep,
+    call: AdminCommand,
     container: ContainerDep,
-    request: Request,
     tenant: Annotated[str, Query(pattern=r"^GM[0-9]{4}$")],
 ) -> Response:
     """Erase the tenant's signals past their active term (role admin); run it daily."""
-    require_role(ctx.actor, Role.ADMIN)
-    response = once(
-        request,
-        container,
-        ctx,
+    response = call.run(
         None,
-        lambda c: SignalsErased(tenant=tenant, erased=container.eenplan.expire_signals(c, tenant)),
+        lambda c: SignalsErased(tenant=tenant, erased=container.eenplan.signals.expire_signals(c, tenant)),
         ok,
         replies.RERUN,  # it erases only what is still there
     )
     erased = answered(response)["erased"]
-    note_record(ctx.actor, tenant, f"signal-expiry:{tenant}", operation=f"erased:{erased}")
+    note_record(call.ctx.actor, tenant, f"signal-expiry:{tenant}", operation=f"erased:{erased}")
     return response

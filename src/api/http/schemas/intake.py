@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eenplan.api.http.schemas.public import Public
+from eenplan.api.http.schemas.public import Public, state_of
+from eenplan.domain.intake.request import HelpRequest
 
 
 class HelpRequestCreated(Public):
@@ -22,22 +23,15 @@ class TriageResult(Public):
     tenant: str
 
 
-class HelpRequestPublic(Public):
-    request_id: str
-    version: int
-    tenant: str
-    channel: str
-    location: str | None
-    area: str | None
-    topics: list[str]
-    summary: str
-    contact: dict[str, Any]
-    status: str
-    submitted_at: str
-    first_contact_at: str | None
-    assigned_at: str | None
-    assignment: dict[str, Any] | None
-    outcome: dict[str, Any] | None
+# A help request as its tenant's intake sees it: the aggregate's state, less who submitted it
+# (a professional's id, which the requester's answer does not need) and the erasure flag.
+HelpRequestPublic = state_of(
+    HelpRequest,
+    "HelpRequestPublic",
+    leave_out={"submitted_by", "erased"},
+    request_id=(str, ...),
+    version=(int, ...),
+)
 
 
 class ScoreParts(Public):

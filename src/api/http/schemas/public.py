@@ -6,15 +6,29 @@ caller may not see (left out, not nulled): responses exclude unset fields.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from eenplan.projections.status import ProjectionStatus
 
 
 class Public(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def state_of(aggregate: type, name: str, leave_out: set[str], **first: Any) -> type[Public]:
+    """A response model with the fields the aggregate class declares, minus `leave_out`.
+
+    One declaration of an aggregate's state: a field added to the aggregate appears in its
+    response, with its type, without a second list here. `first` are fields of the response's own
+    (an id, the version), as (type, default) pairs, ahead of the aggregate's.
+    """
+    hints = get_type_hints(aggregate)
+    own = [k for k in vars(aggregate).get("__annotations__", {}) if k not in leave_out]
+    fields: dict[str, Any] = {**first, **{k: (hints[k], ...) for k in own}}
+    model: type[Public] = create_model(name, __base__=Public, **fields)
+    return model
 
 
 class EventRef(Public):
