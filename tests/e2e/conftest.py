@@ -15,6 +15,7 @@ import pytest
 
 from eenplan.api.http.auth import mint_dev_token
 from eenplan.api.settings import Settings
+from tests.e2e.directory_setup import municipality, register_in_store
 
 ROOT = Path(__file__).resolve().parents[2]
 EENPLAN = Path(sys.executable).parent / "eenplan"
@@ -113,9 +114,8 @@ def server(settings: Settings) -> Iterator[Server]:
 TokenFactory = Callable[..., str]
 
 
-@pytest.fixture
-def token(settings: Settings) -> TokenFactory:
-    """Mint a development token the server trusts (same data directory, same key)."""
+def token_factory(settings: Settings) -> TokenFactory:
+    """Mint a development token the server on `settings` trusts (same data directory, same key)."""
 
     def mint(sub: str, org: str, *roles: str, tenants: tuple[str, ...] = ("GM0687",), ttl: int = 3600) -> str:
         return mint_dev_token(
@@ -131,6 +131,62 @@ def token(settings: Settings) -> TokenFactory:
 
 
 @pytest.fixture
+def token(settings: Settings) -> TokenFactory:
+    """Mint a development token the server trusts (same data directory, same key)."""
+    return token_factory(settings)
+
+
+@pytest.fixture
 def client(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as c:
         yield c
+
+
+# --- one server for the whole run ---------------------------------------------------------
+# Starting `eenplan serve` costs seconds of CPU; most e2e tests need a server, not an empty
+# store. Those opt in with the shared_* fixtures below. A test may use them when it makes
+# its own ids (tests.factories.uid), counts only what it made itself, never tampers with
+# the store and needs no server settings of its own; any other test keeps `server`/`client`.
+
+
+# The tenants whose municipality the shared store has from the start. An administrator's token
+# must name an organisation of its tenant once the tenant has any (tests.e2e.directory_setup); in
+# a store shared by many tests, whether it has any would depend on which tests ran before.
+SHARED_TENANTS = ("GM0687", "GM0363")
+
+
+@pytest.fixture(scope="session")
+def shared_server(shared_settings: Settings) -> Iterator[Server]:
+    """One `eenplan serve` on `shared_settings`, for every test of the run that opts in."""
+    for code in SHARED_TENANTS:
+        register_in_store(shared_settings, municipality(code), tenant=code)
+    srv = Server(shared_settings)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_token(shared_settings: Settings) -> TokenFactory:
+    """Like `token`, for `shared_server`."""
+    return token_factory(shared_settings)
+
+
+@pytest.fixture
+def shared_client(shared_server: Server) -> Iterator[httpx.Client]:
+    """Like `client`, for `shared_server`; a shared server that died fails the test with its log."""
+    if shared_server.process.poll() is not None:
+        raise RuntimeError(f"the shared server exited: {shared_server.log.read_text()[-3000:]}")
+    with httpx.Client(base_url=shared_server.url, timeout=30) as c:
+        yield c
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test on the shared server shows the end of that server's log."""
+    outcome = yield
+    report = outcome.get_result()
+    srv = getattr(item, "funcargs", {}).get("shared_server")
+    if report.failed and isinstance(srv, Server):
+        report.sections.append(("Captured shared server log", srv.log.read_text(errors="replace")[-20_000:]))

@@ -76,14 +76,19 @@ def admin_headers(mint: Any, code: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint('admin-1', municipality(code), 'admin', tenants=(code,))}"}
 
 
-def register_in_store(settings: Settings, org: str, *professionals: str, tenant: str = "GM0687") -> None:
-    """An organisation and its professionals, written to the store before a server starts."""
+def register_in_store(
+    settings: Settings, org: str, *professionals: str, tenant: str = "GM0687", also: tuple[str, ...] = ()
+) -> None:
+    """An organisation and its professionals, written to the store before a server starts.
+
+    `also`: further tenants the organisation serves (municipalities that work together)."""
     app = build_application(settings)
     try:
-        admin = ctx_for("admin", org, "admin", tenants=(tenant,))
+        tenants = [tenant, *also]
+        admin = ctx_for("admin", org, "admin", tenants=tuple(tenants))
         kind = OrganisationKind.MUNICIPALITY
         app.directory.register_organisation(
-            admin, RegisterOrganisation(id=org, name=org, kind=kind, tenants=[tenant])
+            admin, RegisterOrganisation(id=org, name=org, kind=kind, tenants=tenants)
         )
         for person in professionals:
             app.directory.register_professional(

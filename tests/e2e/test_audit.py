@@ -17,12 +17,11 @@ from eenplan.api.bootstrap import build_application
 from eenplan.api.settings import Settings
 from tests.e2e.conftest import EENPLAN, TokenFactory
 from tests.e2e.directory_setup import municipality, register_municipality, register_people
-from tests.factories import World, make_world
+from tests.factories import World, make_world, uid
 from tests.integration.tamper import RawStore
 
 
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
+def plan_with_notes(settings: Settings) -> Iterator[World]:
     """A plan with a few notes, written to the store before the server reads it."""
     app = build_application(settings)
     world = make_world(app)
@@ -34,31 +33,48 @@ def world(settings: Settings) -> Iterator[World]:
     app.close()
 
 
+@pytest.fixture
+def world(settings: Settings) -> Iterator[World]:
+    """In a store of its own: for the tests that tamper with the store."""
+    yield from plan_with_notes(settings)
+
+
+@pytest.fixture
+def shared_world(shared_settings: Settings) -> Iterator[World]:
+    """In the store of `shared_server`: for the tests that only read."""
+    yield from plan_with_notes(shared_settings)
+
+
 def auditor_headers(token: TokenFactory, world: World) -> dict[str, str]:
     bearer = token(world.auditor, world.municipality, "auditor", tenants=(world.tenant,))
     return {"Authorization": f"Bearer {bearer}"}
 
 
 def test_an_auditor_verifies_the_chain_and_a_professional_may_not(
-    world: World, client: httpx.Client, token: TokenFactory
+    shared_world: World, shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    plan_id = world.plan_id  # type: ignore[attr-defined]
-    whole = client.get("/audit/verify", headers=auditor_headers(token, world))
-    one = client.get("/audit/verify", params={"plan_id": plan_id}, headers=auditor_headers(token, world))
+    plan_id = shared_world.plan_id  # type: ignore[attr-defined]
+    whole = shared_client.get("/audit/verify", headers=auditor_headers(shared_token, shared_world))
+    one = shared_client.get(
+        "/audit/verify", params={"plan_id": plan_id}, headers=auditor_headers(shared_token, shared_world)
+    )
     assert whole.status_code == 200 and whole.json()["status"] == "intact" and whole.json()["checked"] > 6
     assert one.json()["status"] == "intact" and one.json()["checked"] == 6
 
-    welfare = world.orgs["welfare"]
-    pro = {"Authorization": f"Bearer {token(world.pros[welfare][1], welfare, 'professional')}"}
-    assert client.get("/audit/verify", headers=pro).status_code == 403
-    unknown = client.get("/audit/verify", params={"plan_id": "nope"}, headers=auditor_headers(token, world))
-    assert unknown.status_code == 404
-    register_people(
-        client, register_municipality(client, token, "GM0363"), municipality("GM0363"), "inspectie"
+    welfare = shared_world.orgs["welfare"]
+    pro = {"Authorization": f"Bearer {shared_token(shared_world.pros[welfare][1], welfare, 'professional')}"}
+    assert shared_client.get("/audit/verify", headers=pro).status_code == 403
+    unknown = shared_client.get(
+        "/audit/verify", params={"plan_id": "nope"}, headers=auditor_headers(shared_token, shared_world)
     )
-    other = token("inspectie", municipality("GM0363"), "auditor", tenants=("GM0363",))
+    assert unknown.status_code == 404
+    inspector = uid("inspectie")
+    admin = register_municipality(shared_client, shared_token, "GM0363")
+    register_people(shared_client, admin, municipality("GM0363"), inspector)
+    other = shared_token(inspector, municipality("GM0363"), "auditor", tenants=("GM0363",))
     elsewhere = {"Authorization": f"Bearer {other}"}
-    assert client.get("/audit/verify", params={"plan_id": plan_id}, headers=elsewhere).status_code == 404
+    hidden = shared_client.get("/audit/verify", params={"plan_id": plan_id}, headers=elsewhere)
+    assert hidden.status_code == 404
 
 
 def test_a_tampered_record_is_reported_over_http(
@@ -74,37 +90,47 @@ def test_a_tampered_record_is_reported_over_http(
 
 
 def test_time_travel_and_as_seen_by_over_http(
-    world: World, client: httpx.Client, token: TokenFactory
+    shared_world: World, shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    plan_id = world.plan_id  # type: ignore[attr-defined]
-    headers = auditor_headers(token, world)
-    first = next(iter(world.app.repository.event_store.get(UUID(plan_id))))
+    plan_id = shared_world.plan_id  # type: ignore[attr-defined]
+    headers = auditor_headers(shared_token, shared_world)
+    first = next(iter(shared_world.app.repository.event_store.get(UUID(plan_id))))
 
-    assert client.get(f"/plans/{plan_id}", params={"version": 2}, headers=headers).json()["version"] == 2
+    assert (
+        shared_client.get(f"/plans/{plan_id}", params={"version": 2}, headers=headers).json()["version"] == 2
+    )
     before = (first.timestamp - timedelta(seconds=1)).isoformat()
-    assert client.get(f"/plans/{plan_id}", params={"as_of": before}, headers=headers).status_code == 404
-    at_first = client.get(
+    assert (
+        shared_client.get(f"/plans/{plan_id}", params={"as_of": before}, headers=headers).status_code == 404
+    )
+    at_first = shared_client.get(
         f"/plans/{plan_id}/history", params={"as_of": first.timestamp.isoformat()}, headers=headers
     )
     assert [e["version"] for e in at_first.json()["events"]] == [1]
 
-    seen = client.get(f"/plans/{plan_id}", params={"as_seen_by": world.orgs["welfare"]}, headers=headers)
+    seen = shared_client.get(
+        f"/plans/{plan_id}", params={"as_seen_by": shared_world.orgs["welfare"]}, headers=headers
+    )
     assert seen.status_code == 200 and seen.json()["relation"] == "regisseur"
-    police = client.get(
-        f"/plans/{plan_id}/history", params={"as_seen_by": world.orgs["police"]}, headers=headers
+    police = shared_client.get(
+        f"/plans/{plan_id}/history", params={"as_seen_by": shared_world.orgs["police"]}, headers=headers
     )
     assert police.status_code == 404
-    regisseur = world.pros[world.orgs["welfare"]][0]
-    own = {"Authorization": f"Bearer {token(regisseur, world.orgs['welfare'])}"}
-    assert client.get(f"/plans/{plan_id}", params={"as_seen_by": "x"}, headers=own).status_code == 403
+    regisseur = shared_world.pros[shared_world.orgs["welfare"]][0]
+    own = {"Authorization": f"Bearer {shared_token(regisseur, shared_world.orgs['welfare'])}"}
+    assert shared_client.get(f"/plans/{plan_id}", params={"as_seen_by": "x"}, headers=own).status_code == 403
 
 
-def test_history_shows_who_did_what(world: World, client: httpx.Client, token: TokenFactory) -> None:
-    plan_id = world.plan_id  # type: ignore[attr-defined]
-    events = client.get(f"/plans/{plan_id}/history", headers=auditor_headers(token, world)).json()["events"]
+def test_history_shows_who_did_what(
+    shared_world: World, shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    plan_id = shared_world.plan_id  # type: ignore[attr-defined]
+    events = shared_client.get(
+        f"/plans/{plan_id}/history", headers=auditor_headers(shared_token, shared_world)
+    ).json()["events"]
     actor = events[-1]["actor"]
-    assert actor["professional_id"] == world.pros[world.orgs["welfare"]][0]
-    assert actor["organisation_id"] == world.orgs["welfare"]
+    assert actor["professional_id"] == shared_world.pros[shared_world.orgs["welfare"]][0]
+    assert actor["organisation_id"] == shared_world.orgs["welfare"]
     assert actor["command_id"] and actor["trace_id"] and actor["partner_system"] is None
 
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from eenplan.api.settings import Settings
-from tests.e2e.conftest import Server, TokenFactory
+from tests.conftest import fresh_store
+from tests.e2e.conftest import Server, TokenFactory, token_factory
 from tests.e2e.partner_world import auth, open_plan, seed
 from tests.factories import World
 
@@ -18,18 +19,35 @@ HEARTBEAT = "heartbeat"
 FAST = {"EENPLAN_CHANGES_POLL_SECONDS": "0.1", "EENPLAN_CHANGES_HEARTBEAT_SECONDS": "0.5"}
 
 
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed(settings)
+@pytest.fixture(scope="module")
+def feed_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One store for this module's tests: each reads only the plans of its own organisations."""
+    directory = tmp_path_factory.mktemp("changes")
+    with fresh_store(directory) as url:
+        yield Settings(database_url=url, data_dir=directory / "data", log_json=True)
 
 
-@pytest.fixture
-def feed_server(settings: Settings) -> Iterator[Server]:
-    server = Server(settings, extra_env=FAST)
+@pytest.fixture(scope="module")
+def feed_server(feed_settings: Settings) -> Iterator[Server]:
+    """A server that polls and beats fast, and honours a token to the second (no leeway), so a
+    three-second token ends its stream after three seconds."""
+    server = Server(feed_settings, extra_env={**FAST, "EENPLAN_JWT_LEEWAY_SECONDS": "0"})
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def world(feed_settings: Settings) -> World:
+    """A directory of its own in the store of `feed_server`."""
+    return seed(feed_settings)
+
+
+@pytest.fixture
+def token(feed_settings: Settings) -> TokenFactory:
+    """Tokens `feed_server` trusts."""
+    return token_factory(feed_settings)
 
 
 def sse_items(client: httpx.Client, bearer: str, **headers: str) -> Iterator[Any]:
@@ -119,23 +137,18 @@ def test_a_client_of_another_organisation_sees_none_of_them(
 
 
 def test_the_stream_ends_with_its_token_and_a_new_token_resumes_where_it_ended(
-    settings: Settings, world: World, token: TokenFactory
+    feed_server: Server, world: World, token: TokenFactory
 ) -> None:
-    # No leeway, so a three-second token ends the stream after three seconds.
-    server = Server(settings, extra_env={**FAST, "EENPLAN_JWT_LEEWAY_SECONDS": "0"})
     welfare = world.orgs["welfare"]
     pro = world.pros[welfare][0]
-    try:
-        with httpx.Client(base_url=server.url) as client:
-            plan = open_plan(client, world, token(pro, welfare))
-            items = list(sse_items(client, token(pro, welfare, ttl=3)))  # ends by itself
-            last = [i for i in items if i != HEARTBEAT and i["event"] == "plan.changed"][-1]
-            note = {"type": "add_note", "category": "general", "text": "na het verlopen"}
-            fresh = token(pro, welfare)
-            assert client.post(f"/plans/{plan}/commands", json=note, headers=auth(fresh)).status_code == 200
-            resumed = take(sse_items(client, fresh, **{"Last-Event-ID": last["sse_id"]}), 1)
-    finally:
-        server.stop()
+    with httpx.Client(base_url=feed_server.url) as client:
+        plan = open_plan(client, world, token(pro, welfare))
+        items = list(sse_items(client, token(pro, welfare, ttl=3)))  # ends by itself
+        last = [i for i in items if i != HEARTBEAT and i["event"] == "plan.changed"][-1]
+        note = {"type": "add_note", "category": "general", "text": "na het verlopen"}
+        fresh = token(pro, welfare)
+        assert client.post(f"/plans/{plan}/commands", json=note, headers=auth(fresh)).status_code == 200
+        resumed = take(sse_items(client, fresh, **{"Last-Event-ID": last["sse_id"]}), 1)
     assert items[-1] == {"reason": "token_expired", "sse_id": None, "event": "stream.closed"}
     assert last["plan_id"] == plan
     assert resumed[0]["type"] == "NoteAdded" and int(resumed[0]["sse_id"]) > int(last["sse_id"])

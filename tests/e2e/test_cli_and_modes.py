@@ -158,10 +158,12 @@ def test_production_refuses_to_start_without_a_real_key(settings: Settings, case
     assert "production" in (process.stderr + process.stdout).lower()
 
 
-def test_the_server_log_says_where_it_listens_in_the_log_format(server: Server) -> None:
-    lines = [json.loads(raw) for raw in server.log.read_text().splitlines() if raw.startswith("{")]
+def test_the_server_log_says_where_it_listens_in_the_log_format(shared_server: Server) -> None:
+    # Complete lines only: the shared server may be writing the last request's line just now.
+    complete = shared_server.log.read_text().split("\n")[:-1]
+    lines = [json.loads(raw) for raw in complete if raw.startswith("{")]
     running = [line for line in lines if line["event"].startswith("Uvicorn running on")]
-    assert running and f"http://127.0.0.1:{server.port}" in running[0]["event"]
+    assert running and f"http://127.0.0.1:{shared_server.port}" in running[0]["event"]
     assert running[0]["logger"] == "uvicorn.error" and running[0]["level"] == "info"
 
 

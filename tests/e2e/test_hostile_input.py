@@ -36,14 +36,11 @@ BROKEN_STRINGS = ["lone \ud800 surrogate", "x" * 10_001, "nul\x00byte", "bell\x0
 
 
 @pytest.fixture
-def live(settings: Settings) -> Iterator[tuple[httpx.Client, Household]]:
-    home = household(settings)
-    srv = Server(settings)
-    try:
-        with httpx.Client(base_url=srv.url, timeout=30, headers=home.headers) as http:
-            yield http, home
-    finally:
-        srv.stop()
+def live(shared_settings: Settings, shared_server: Server) -> Iterator[tuple[httpx.Client, Household]]:
+    """A plan of its own on the shared server, and a client that speaks for its regisseur."""
+    home = household(shared_settings)
+    with httpx.Client(base_url=shared_server.url, timeout=30, headers=home.headers) as http:
+        yield http, home
 
 
 def _version(http: httpx.Client, home: Household) -> int:

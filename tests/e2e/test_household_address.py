@@ -56,48 +56,50 @@ def _bundle(world: HttpWorld, plan_id: str) -> dict[str, list[Any]]:
 
 
 def test_a_plan_opens_without_an_address_and_every_view_says_so(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "housing")
+    world = setup(shared_client, shared_token, "social_work", "housing")
     opened = _open_without_address(world)
     plan_id = opened["plan_id"]
     me = world.auth("social_work")
-    assert client.get(f"/plans/{plan_id}", headers=me).json()["address"] == {"kind": "none"}
-    history = client.get(f"/plans/{plan_id}/history", headers=me).json()["events"]
+    assert shared_client.get(f"/plans/{plan_id}", headers=me).json()["address"] == {"kind": "none"}
+    history = shared_client.get(f"/plans/{plan_id}/history", headers=me).json()["events"]
     assert history[0]["type"] == "Opened" and history[0]["data"]["address"] == {"kind": "none"}
-    listed = client.get("/plans", params={"min_position": opened["position"]}, headers=me).json()["items"]
+    listed = shared_client.get("/plans", params={"min_position": opened["position"]}, headers=me).json()[
+        "items"
+    ]
     assert [p["plan_id"] for p in listed] == [plan_id]
 
     world.command(
         "social_work", plan_id, type="join_care_team", professional_id=world.pros["housing"], role="wonen"
     )
     world.command("housing", plan_id, type="accept_proposal", proposal_id=f"careteam-{world.pros['housing']}")
-    answer = client.get(f"/plans/{plan_id}", headers=world.auth("housing"))
+    answer = shared_client.get(f"/plans/{plan_id}", headers=world.auth("housing"))
     assert answer.status_code == 200, answer.text
     assert "kind" not in (answer.json().get("address") or {}), "no fixed address is identity data"
 
 
 def test_the_address_changes_to_a_postal_one_and_back_to_none(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work")
+    world = setup(shared_client, shared_token, "social_work")
     plan_id = _open_without_address(world)["plan_id"]
     world.command("social_work", plan_id, type="change_address", address=POSTAL)
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()
     assert view["address"] == {**POSTAL, "postal_code": "4330 LA"}
     world.command("social_work", plan_id, type="change_address", address=None)
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()
     assert view["address"] == {"kind": "none"}
 
     wrong = {"type": "change_address", "address": {"kind": "none", "street": "Markt"}}
-    refused = client.post(f"/plans/{plan_id}/commands", json=wrong, headers=world.auth("social_work"))
+    refused = shared_client.post(f"/plans/{plan_id}/commands", json=wrong, headers=world.auth("social_work"))
     assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
 
 
 def test_fhir_marks_no_fixed_address_as_housing_status_and_a_briefadres_as_postal(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work")
+    world = setup(shared_client, shared_token, "social_work")
     plan_id = _open_without_address(world)["plan_id"]
     homeless = _bundle(world, plan_id)
     (observation,) = homeless["Observation"]

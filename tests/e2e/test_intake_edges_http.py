@@ -6,10 +6,11 @@ from typing import Any
 
 import httpx
 
+from eenplan.api.settings import Settings
 from tests.e2e.conftest import TokenFactory
-from tests.e2e.directory_setup import municipality
+from tests.e2e.directory_setup import register_in_store
 from tests.e2e.test_intake_http import TENANT, Admin, bearer
-from tests.factories import household
+from tests.factories import household, uid
 
 REQUEST = {
     "tenant": TENANT,
@@ -71,38 +72,47 @@ def test_a_request_is_referred_to_an_activity_of_the_sociale_kaart_or_answered_s
     assert hidden.status_code == 404
 
 
-def test_bad_input_gets_a_problem_that_says_what_was_wrong(client: httpx.Client, token: TokenFactory) -> None:
-    admin = Admin(client, token)
+def test_bad_input_gets_a_problem_that_says_what_was_wrong(
+    shared_client: httpx.Client, shared_token: TokenFactory, shared_settings: Settings
+) -> None:
+    admin = Admin(shared_client, shared_token)
     org = admin.organisation("welfare")
-    desk = bearer(token, admin.professional(org, admin.team(), [], capacity=1), org)
-    unknown_topic = client.post("/help-requests", json={**REQUEST, "topics": ["astrology"]}, headers=desk)
+    desk = bearer(shared_token, admin.professional(org, admin.team(), [], capacity=1), org)
+    unknown_topic = shared_client.post(
+        "/help-requests", json={**REQUEST, "topics": ["astrology"]}, headers=desk
+    )
     assert unknown_topic.status_code == 422
     assert unknown_topic.headers["content-type"] == "application/problem+json"
-    walk_in = client.post("/help-requests", json={**REQUEST, "channel": "walk_in"}, headers=desk)
+    walk_in = shared_client.post("/help-requests", json={**REQUEST, "channel": "walk_in"}, headers=desk)
     assert walk_in.status_code == 422 and "location" in walk_in.text
-    assert client.get("/help-requests/not-a-uuid/candidates", headers=desk).status_code == 404
+    assert shared_client.get("/help-requests/not-a-uuid/candidates", headers=desk).status_code == 404
     missing = "/help-requests/00000000-0000-0000-0000-000000000000/commands"
-    assert client.post(missing, json={"type": "record_first_contact"}, headers=desk).status_code == 404
-    other_tenant = client.post("/help-requests", json={**REQUEST, "tenant": "GM0363"}, headers=desk)
+    assert shared_client.post(missing, json={"type": "record_first_contact"}, headers=desk).status_code == 404
+    other_tenant = shared_client.post("/help-requests", json={**REQUEST, "tenant": "GM0363"}, headers=desk)
     assert other_tenant.status_code == 403
 
     admin_headers = admin.headers
     unknown = {"merge": [{"into": "nowhere", "from": ["nothing"]}]}
-    refused = client.post("/teams/reorganisations", json=unknown, headers=admin_headers)
+    refused = shared_client.post("/teams/reorganisations", json=unknown, headers=admin_headers)
     assert refused.status_code == 409 and "unknown teams" in refused.json()["detail"]
-    assert client.post("/teams/reorganisations", json=unknown, headers=desk).status_code == 403
+    assert shared_client.post("/teams/reorganisations", json=unknown, headers=desk).status_code == 403
 
     # What only the caller can say is missing or contradictory: 422, not a 409 about the state.
-    both = token("admin-1", municipality(TENANT), "admin", tenants=(TENANT, "GM0363"))
+    # An administrator of municipalities that work together: the shared store has organisations in
+    # both tenants, so the token's organisation must serve both (registered here, in the store).
+    regional = uid("gemeenten")
+    register_in_store(shared_settings, regional, tenant=TENANT, also=("GM0363",))
+    both = shared_token("admin-1", regional, "admin", tenants=(TENANT, "GM0363"))
     two_tenants = {"Authorization": f"Bearer {both}"}
     activity = {"id": "a1", "name": "n", "provider": "p", "topics": ["money"], "location": "l", "times": "t"}
-    assert client.post("/activities", json=activity, headers=two_tenants).status_code == 422
+    assert shared_client.post("/activities", json=activity, headers=two_tenants).status_code == 422
     assert (
-        client.post("/teams/reorganisations", json={"dry_run": True}, headers=two_tenants).status_code == 422
+        shared_client.post("/teams/reorganisations", json={"dry_run": True}, headers=two_tenants).status_code
+        == 422
     )
-    request_id = client.post("/help-requests", json=REQUEST, headers=desk).json()["request_id"]
+    request_id = shared_client.post("/help-requests", json=REQUEST, headers=desk).json()["request_id"]
     plan = {"type": "open_plan", "tenant": "GM0363", "team_id": "t", "legal_basis": "wmo2015", "reason": "x"}
-    elsewhere = client.post(
+    elsewhere = shared_client.post(
         f"/help-requests/{request_id}/commands", json={**plan, "household": household()}, headers=desk
     )
     assert elsewhere.status_code == 422 and "tenant" in elsewhere.json()["detail"]

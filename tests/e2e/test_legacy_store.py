@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,8 +21,8 @@ from typer.testing import CliRunner
 
 from eenplan.api.cli.main import cli
 from eenplan.api.settings import Settings
-from tests.conftest import STORE
-from tests.e2e.conftest import Server, TokenFactory
+from tests.conftest import STORE, fresh_store
+from tests.e2e.conftest import Server, TokenFactory, token_factory
 from tests.e2e.test_changes import FAST, sse_items, take
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_store"
@@ -30,26 +31,42 @@ CHANTAL = ("p-chantal", "mw-walcheren")
 NOTE = "Marloes slaapt slecht sinds de huurachterstand"
 
 
-@pytest.fixture
-def legacy_settings(database_url: str, tmp_path: Path) -> Settings:
-    if STORE == "sqlite":
-        path = tmp_path / "legacy.db"
-        shutil.copy(FIXTURE / "sqlite.db", path)
-        database_url = f"sqlite:///{path}"
-    else:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute((FIXTURE / "postgres.sql").read_text())  # type: ignore[arg-type]  # a trusted file
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", master_key=MASTER_KEY)
+@contextmanager
+def legacy_copy(directory: Path) -> Iterator[Settings]:
+    """A copy of the old store in `directory` (SQLite) or a database of its own (PostgreSQL)."""
+    with fresh_store(directory) as database_url:
+        if STORE == "sqlite":
+            path = directory / "legacy.db"
+            shutil.copy(FIXTURE / "sqlite.db", path)
+            database_url = f"sqlite:///{path}"
+        else:
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                conn.execute((FIXTURE / "postgres.sql").read_text())  # type: ignore[arg-type]  # a trusted file
+        yield Settings(database_url=database_url, data_dir=directory / "data", master_key=MASTER_KEY)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def legacy_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The old store, set up once for this module: its tests read it and add only an auditor."""
+    with legacy_copy(tmp_path_factory.mktemp("legacy")) as settings:
+        yield settings
+
+
+@pytest.fixture(scope="module")
 def legacy(legacy_settings: Settings) -> Iterator[httpx.Client]:
+    """One server started on the old store: its projections begin from nothing."""
     server = Server(legacy_settings, extra_env={"EENPLAN_MASTER_KEY": MASTER_KEY, **FAST})
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             yield client
     finally:
         server.stop()
+
+
+@pytest.fixture
+def token(legacy_settings: Settings) -> TokenFactory:
+    """Tokens the server on the old store trusts."""
+    return token_factory(legacy_settings)
 
 
 def _bearer(token: TokenFactory, sub: str, org: str, *roles: str) -> dict[str, str]:
@@ -127,7 +144,7 @@ def test_an_old_store_streams_its_changes_with_their_type_names(
 
 
 def test_an_old_store_is_indexed_once_and_then_refuses_a_second_plan(
-    legacy: httpx.Client, legacy_settings: Settings, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Plans opened before matching existed are not in the household index: until `eenplan households
     index` runs, a second plan for Marloes goes through (as in the old store); after it, it is refused,
@@ -145,6 +162,22 @@ def test_an_old_store_is_indexed_once_and_then_refuses_a_second_plan(
         "household": {"members": [marloes]},
         "reason": "schulden",
     }
+    with legacy_copy(tmp_path) as legacy_settings:  # a copy of its own: this test adds plans
+        server = Server(legacy_settings, extra_env={"EENPLAN_MASTER_KEY": MASTER_KEY, **FAST})
+        try:
+            with httpx.Client(base_url=server.url, timeout=30) as legacy:
+                _index_then_refuse(legacy, legacy_settings, token_factory(legacy_settings), body, monkeypatch)
+        finally:
+            server.stop()
+
+
+def _index_then_refuse(
+    legacy: httpx.Client,
+    legacy_settings: Settings,
+    token: TokenFactory,
+    body: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     bram = _bearer(token, "p-bram", "welzijn-walcheren", "professional")
     before = legacy.post("/plans", json=body, headers=bram)
     assert before.status_code == 201, before.text  # the old store has no index yet

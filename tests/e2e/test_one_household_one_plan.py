@@ -47,6 +47,17 @@ def body(world: HttpWorld, *members: dict[str, Any], **extra: Any) -> dict[str, 
 
 
 @pytest.fixture
+def client(shared_client: httpx.Client) -> httpx.Client:
+    """The shared server: these tests need their own people, not an empty store."""
+    return shared_client
+
+
+@pytest.fixture
+def token(shared_token: TokenFactory) -> TokenFactory:
+    return shared_token
+
+
+@pytest.fixture
 def world(client: httpx.Client, token: TokenFactory) -> HttpWorld:
     return setup(client, token, "welfare", "social_work", "police")
 

@@ -67,11 +67,11 @@ def world_with_plan(client: httpx.Client, token: TokenFactory) -> tuple[HttpWorl
 
 
 def test_an_unseen_plan_reads_exactly_as_a_missing_one_with_every_parameter(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world, plan_id = world_with_plan(client, token)
+    world, plan_id = world_with_plan(shared_client, shared_token)
     missing = str(uuid.uuid4())
-    other = setup_tenant(client, token, "GM0363", kinds=("welfare",))
+    other = setup_tenant(shared_client, shared_token, "GM0363", kinds=("welfare",))
     callers = {
         "an uninvolved organisation": world.auth("police"),
         "an auditor of another tenant": other.headers(other.pro("welfare"), "auditor"),
@@ -79,8 +79,8 @@ def test_an_unseen_plan_reads_exactly_as_a_missing_one_with_every_parameter(
     checked = 0
     for who, headers in callers.items():
         for path, params in itertools.product(PATHS, combinations()):
-            unseen = client.get(path.format(id=plan_id), params=params, headers=headers)
-            gone = client.get(path.format(id=missing), params=params, headers=headers)
+            unseen = shared_client.get(path.format(id=plan_id), params=params, headers=headers)
+            gone = shared_client.get(path.format(id=missing), params=params, headers=headers)
             assert unseen.status_code in (403, 404), (who, path, params, unseen.text)
             the_same(unseen, gone, plan_id, missing)
             checked += 1
@@ -88,9 +88,9 @@ def test_an_unseen_plan_reads_exactly_as_a_missing_one_with_every_parameter(
 
 
 def test_commands_on_an_unseen_plan_answer_as_on_a_missing_one(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world, plan_id = world_with_plan(client, token)
+    world, plan_id = world_with_plan(shared_client, shared_token)
     missing = str(uuid.uuid4())
     outsider = world.auth("police")
     note = {"type": "add_note", "category": "general", "text": "x"}
@@ -101,16 +101,16 @@ def test_commands_on_an_unseen_plan_answer_as_on_a_missing_one(
         ("/plans/{id}/commands:batch", {"commands": [note, note]}, {}),
     ]
     for path, body, extra in requests:
-        unseen = client.post(path.format(id=plan_id), json=body, headers={**outsider, **extra})
-        gone = client.post(path.format(id=missing), json=body, headers={**outsider, **extra})
+        unseen = shared_client.post(path.format(id=plan_id), json=body, headers={**outsider, **extra})
+        gone = shared_client.post(path.format(id=missing), json=body, headers={**outsider, **extra})
         assert unseen.status_code == 404, unseen.text
         the_same(unseen, gone, plan_id, missing)
 
 
 def test_cloudevents_about_an_unseen_plan_answer_as_about_a_missing_one(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world, plan_id = world_with_plan(client, token)
+    world, plan_id = world_with_plan(shared_client, shared_token)
     missing = str(uuid.uuid4())
     outsider = world.auth("police")
 
@@ -120,13 +120,15 @@ def test_cloudevents_about_an_unseen_plan_answer_as_about_a_missing_one(
                 "subject": subject, "data": data}  # fmt: skip
 
     single = {**outsider, "content-type": "application/cloudevents+json"}
-    unseen = client.post("/events", content=json.dumps(event(plan_id, 1)), headers=single)
-    gone = client.post("/events", content=json.dumps(event(missing, 2)), headers=single)
+    unseen = shared_client.post("/events", content=json.dumps(event(plan_id, 1)), headers=single)
+    gone = shared_client.post("/events", content=json.dumps(event(missing, 2)), headers=single)
     assert unseen.status_code == 404
     the_same(unseen, gone, plan_id, missing)
 
     batch = {**outsider, "content-type": "application/cloudevents-batch+json"}
-    answer = client.post("/events", content=json.dumps([event(plan_id, 3), event(missing, 3)]), headers=batch)
+    answer = shared_client.post(
+        "/events", content=json.dumps([event(plan_id, 3), event(missing, 3)]), headers=batch
+    )
     assert answer.status_code == 200, answer.text  # every event failed: still an answer per event
     first, second = answer.json()["results"]
     assert first["status"] == second["status"] == 404
@@ -137,46 +139,46 @@ def test_cloudevents_about_an_unseen_plan_answer_as_about_a_missing_one(
 
 
 def test_directory_look_ups_across_tenants_answer_as_for_unknown_ids(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world, plan_id = world_with_plan(client, token)
-    other = setup_tenant(client, token, "GM0363", kinds=("welfare",))
+    world, plan_id = world_with_plan(shared_client, shared_token)
+    other = setup_tenant(shared_client, shared_token, "GM0363", kinds=("welfare",))
     theirs, their_pro, their_team = other.orgs["welfare"], other.pro("welfare"), other.team_id
-    me, admin = world.auth("social_work"), admin_headers(token, "GM0687")
+    me, admin = world.auth("social_work"), admin_headers(shared_token, "GM0687")
     police = world.orgs["police"]
 
     def command(body: dict[str, Any]) -> httpx.Response:
-        return client.post(f"/plans/{plan_id}/commands", json=body, headers=me)
+        return shared_client.post(f"/plans/{plan_id}/commands", json=body, headers=me)
 
     looks: dict[str, tuple[Any, str, str]] = {
         "read a professional": (
-            lambda x: client.get(f"/professionals/{x}", headers=me),
+            lambda x: shared_client.get(f"/professionals/{x}", headers=me),
             their_pro,
             "nobody-1",
         ),
         "register a professional at": (
-            lambda x: client.post(
+            lambda x: shared_client.post(
                 f"/organisations/{x}/professionals", json={"id": "n1", "name": "N"}, headers=admin
             ),
             theirs,
             "nowhere-1",
         ),
         "register a system at": (
-            lambda x: client.post(
+            lambda x: shared_client.post(
                 f"/organisations/{x}/systems", json={"id": "s1", "name": "S"}, headers=admin
             ),
             theirs,
             "nowhere-1",
         ),
         "record a departure of": (
-            lambda x: client.post(
+            lambda x: shared_client.post(
                 f"/professionals/{x}/commands", json={"type": "leave", "reason": "r"}, headers=admin
             ),
             their_pro,
             "nobody-1",
         ),
         "register into the team": (
-            lambda x: client.post(
+            lambda x: shared_client.post(
                 f"/organisations/{police}/professionals",
                 json={"id": "n2", "name": "N", "team_ids": [x]},
                 headers=admin,
@@ -195,7 +197,9 @@ def test_directory_look_ups_across_tenants_answer_as_for_unknown_ids(
             "nobody-1",
         ),
         "audit as seen by": (
-            lambda x: client.get(f"/plans/{plan_id}", params={"as_seen_by": x}, headers=world.auditor()),
+            lambda x: shared_client.get(
+                f"/plans/{plan_id}", params={"as_seen_by": x}, headers=world.auditor()
+            ),
             theirs,
             "nowhere-1",
         ),
@@ -208,18 +212,20 @@ def test_directory_look_ups_across_tenants_answer_as_for_unknown_ids(
 
 
 def test_a_taken_member_id_says_nothing_about_the_plan_that_holds_it(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world, hidden = world_with_plan(client, token)
+    world, hidden = world_with_plan(shared_client, shared_token)
     mine = open_plan(world, "police", household=household_of("Els", "1970-01-01"))["plan_id"]
-    their_member = client.get(f"/plans/{hidden}", headers=world.auth("social_work")).json()["members"][0]
-    my_member = client.get(f"/plans/{mine}", headers=world.auth("police")).json()["members"][0]
+    their_member = shared_client.get(f"/plans/{hidden}", headers=world.auth("social_work")).json()["members"][
+        0
+    ]
+    my_member = shared_client.get(f"/plans/{mine}", headers=world.auth("police")).json()["members"][0]
     second = open_plan(world, "police", household=household_of("Jan", "1971-02-02"))["plan_id"]
     person = {"given_name": "Kim", "family_name": "Bos", "birth_date": "1990-01-01", "role": "adult"}
 
     def add(member_id: str) -> httpx.Response:
         body = {"type": "add_member", "member": {**person, "member_id": member_id}}
-        return client.post(f"/plans/{second}/commands", json=body, headers=world.auth("police"))
+        return shared_client.post(f"/plans/{second}/commands", json=body, headers=world.auth("police"))
 
     taken_there, taken_here = add(their_member["member_id"]), add(my_member["member_id"])
     assert taken_there.status_code == 409

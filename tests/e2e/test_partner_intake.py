@@ -18,20 +18,21 @@ BATCH = {"content-type": "application/cloudevents-batch+json"}
 
 
 @pytest.fixture
-def world(settings: Settings) -> World:
-    return seed(settings)
+def world(shared_settings: Settings) -> World:
+    """A directory of its own in the store of `shared_server`."""
+    return seed(shared_settings)
 
 
 def test_a_partner_system_command_records_the_system_and_the_professional_it_acts_for(
-    server: Server, client: httpx.Client, world: World, token: TokenFactory
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
 ) -> None:
-    plan_id, officer, police, system = police_system_on_plan(client, world, token)
+    plan_id, officer, police, system = police_system_on_plan(shared_client, world, shared_token)
     note = {"type": "add_note", "category": "general", "text": "melding besproken"}
-    response = client.post(
+    response = shared_client.post(
         f"/plans/{plan_id}/commands", json=note, headers=auth(system, **{"X-Acting-For": officer})
     )
     assert response.status_code == 200, response.text
-    history = client.get(
+    history = shared_client.get(
         f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
     ).json()
     actor = history["events"][-1]["actor"]
@@ -39,18 +40,20 @@ def test_a_partner_system_command_records_the_system_and_the_professional_it_act
 
 
 def test_a_partner_system_must_name_a_professional_of_its_own_organisation(
-    server: Server, client: httpx.Client, world: World, token: TokenFactory
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
 ) -> None:
-    plan_id, _, _, system = police_system_on_plan(client, world, token)
+    plan_id, _, _, system = police_system_on_plan(shared_client, world, shared_token)
     outsider = world.pros[world.orgs["welfare"]][1]
     note = {"type": "add_note", "category": "general", "text": "x"}
-    unnamed = client.post(f"/plans/{plan_id}/commands", json=note, headers=auth(system))
-    foreign = client.post(
+    unnamed = shared_client.post(f"/plans/{plan_id}/commands", json=note, headers=auth(system))
+    foreign = shared_client.post(
         f"/plans/{plan_id}/commands", json=note, headers=auth(system, **{"X-Acting-For": outsider})
     )
     pro, org = world.pros[world.orgs["welfare"]][0], world.orgs["welfare"]
-    not_a_system = client.post(
-        f"/plans/{plan_id}/commands", json=note, headers=auth(token(pro, org), **{"X-Acting-For": outsider})
+    not_a_system = shared_client.post(
+        f"/plans/{plan_id}/commands",
+        json=note,
+        headers=auth(shared_token(pro, org), **{"X-Acting-For": outsider}),
     )
     assert (unnamed.status_code, unnamed.json()["type"].rsplit("/", 1)[1]) == (422, "acting-for-required")
     assert foreign.status_code == 403
@@ -58,30 +61,30 @@ def test_a_partner_system_must_name_a_professional_of_its_own_organisation(
 
 
 def test_a_cloudevent_runs_its_command_once_per_source_and_id(
-    server: Server, client: httpx.Client, world: World, token: TokenFactory
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
 ) -> None:
-    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    plan_id, officer, _, system = police_system_on_plan(shared_client, world, shared_token)
     event = cloudevent(
         plan_id,
         "nl.eenplan.note.added",
         {"category": "justice", "text": "geen incidenten sinds de aangifte"},
         actingfor=officer,
     )
-    first = client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
-    again = client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
+    first = shared_client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
+    again = shared_client.post("/events", content=_json(event), headers=auth(system, **STRUCTURED))
     assert first.status_code == 200, first.text
     assert [e["type"] for e in first.json()["events"]] == ["NoteAdded"]
     assert again.content == first.content
-    history = client.get(
+    history = shared_client.get(
         f"/plans/{plan_id}/history", headers=auth(system, **{"X-Acting-For": officer})
     ).json()
     assert [e["type"] for e in history["events"]].count("NoteAdded") == 1
 
 
 def test_a_cloudevents_batch_answers_per_event_in_order(
-    server: Server, client: httpx.Client, world: World, token: TokenFactory
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
 ) -> None:
-    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    plan_id, officer, _, system = police_system_on_plan(shared_client, world, shared_token)
     events = [
         cloudevent(plan_id, "nl.eenplan.note.added", {"category": "justice", "text": "aangifte"}, id_="b-1"),
         cloudevent(plan_id, "nl.eenplan.goal.progressed", {"goal_id": "missing", "score": 2}, id_="b-2"),
@@ -91,7 +94,7 @@ def test_a_cloudevents_batch_answers_per_event_in_order(
             plan_id, "nl.eenplan.risk.assessed", {"level": "medium", "rationale": "spanningen"}, id_="b-4"
         ),
     ]
-    response = client.post(
+    response = shared_client.post(
         "/events", content=_json(events), headers=auth(system, **BATCH, **{"X-Acting-For": officer})
     )
     assert response.status_code == 200, response.text
@@ -106,10 +109,10 @@ def test_a_cloudevents_batch_answers_per_event_in_order(
 
 
 def test_an_unknown_event_type_is_refused_with_the_list_of_known_types(
-    server: Server, client: httpx.Client, world: World, token: TokenFactory
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
 ) -> None:
-    plan_id, officer, _, system = police_system_on_plan(client, world, token)
-    response = client.post(
+    plan_id, officer, _, system = police_system_on_plan(shared_client, world, shared_token)
+    response = shared_client.post(
         "/events",
         content=_json(cloudevent(plan_id, "nl.eenplan.household.exploded", {}, actingfor=officer)),
         headers=auth(system, **STRUCTURED),
@@ -129,19 +132,19 @@ def test_an_unknown_event_type_is_refused_with_the_list_of_known_types(
     ],
 )
 def test_an_event_missing_required_cloudevents_attributes_or_fields_is_refused(
-    server: Server,
-    client: httpx.Client,
+    shared_server: Server,
+    shared_client: httpx.Client,
     world: World,
-    token: TokenFactory,
+    shared_token: TokenFactory,
     change: dict[str, Any],
     status: int,
 ) -> None:
-    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    plan_id, officer, _, system = police_system_on_plan(shared_client, world, shared_token)
     event = cloudevent(
         plan_id, "nl.eenplan.note.added", {"category": "general", "text": "x"}, actingfor=officer
     )
     event.update(change)
-    response = client.post(
+    response = shared_client.post(
         "/events",
         content=_json({k: v for k, v in event.items() if v is not None}),
         headers=auth(system, **STRUCTURED),
@@ -151,14 +154,14 @@ def test_an_event_missing_required_cloudevents_attributes_or_fields_is_refused(
 
 
 def test_a_whole_event_sent_as_plain_json_is_binary_mode_without_its_headers_and_is_refused_naming_them(
-    server: Server, client: httpx.Client, world: World, token: TokenFactory
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
 ) -> None:
     """Any Content-Type but the CloudEvents formats means binary mode: attributes come in headers."""
-    plan_id, officer, _, system = police_system_on_plan(client, world, token)
+    plan_id, officer, _, system = police_system_on_plan(shared_client, world, shared_token)
     event = cloudevent(
         plan_id, "nl.eenplan.note.added", {"category": "general", "text": "x"}, actingfor=officer
     )
-    response = client.post(
+    response = shared_client.post(
         "/events", content=_json(event), headers=auth(system, **{"content-type": "application/json"})
     )
     assert response.status_code == 422

@@ -12,8 +12,8 @@ from tests.e2e.directory_setup import Tenant, setup_tenant
 
 
 @pytest.fixture
-def tenant(client: httpx.Client, token: Any) -> Tenant:
-    return setup_tenant(client, token)
+def tenant(shared_client: httpx.Client, shared_token: Any) -> Tenant:
+    return setup_tenant(shared_client, shared_token)
 
 
 def _ok(response: httpx.Response) -> dict[str, Any]:
@@ -213,9 +213,11 @@ def test_malformed_json_is_a_400(tenant: Tenant) -> None:
     assert response.json()["title"] == "Bad Request"
 
 
-def test_a_caller_of_another_tenant_gets_404_for_the_plan_and_its_history(tenant: Tenant, token: Any) -> None:
+def test_a_caller_of_another_tenant_gets_404_for_the_plan_and_its_history(
+    tenant: Tenant, shared_token: Any
+) -> None:
     plan = tenant.open_plan(tenant.pro("welfare"))["plan_id"]
-    other = setup_tenant(tenant.client, token, "GM0363", kinds=("welfare",))
+    other = setup_tenant(tenant.client, shared_token, "GM0363", kinds=("welfare",))
     stranger = other.headers(other.pro("welfare"), "auditor")
     for path in (f"/plans/{plan}", f"/plans/{plan}/history"):
         assert tenant.client.get(path, headers=stranger).status_code == 404
@@ -233,12 +235,14 @@ def test_an_uninvolved_organisation_gets_404_not_403(tenant: Tenant) -> None:
     assert tenant.client.get(f"/plans/{plan}", headers=tenant.headers(outsider)).status_code == 404
 
 
-def test_requests_without_a_bearer_token_or_with_an_expired_one_get_401(tenant: Tenant, token: Any) -> None:
+def test_requests_without_a_bearer_token_or_with_an_expired_one_get_401(
+    tenant: Tenant, shared_token: Any
+) -> None:
     plan = tenant.open_plan(tenant.pro("welfare"))["plan_id"]
     assert tenant.client.get(f"/plans/{plan}").status_code == 401
     basic = tenant.client.get(f"/plans/{plan}", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     assert basic.status_code == 401
-    expired = token(tenant.pro("welfare"), tenant.orgs["welfare"], ttl=-120)
+    expired = shared_token(tenant.pro("welfare"), tenant.orgs["welfare"], ttl=-120)
     response = tenant.client.get(f"/plans/{plan}", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
     garbage = tenant.client.get(f"/plans/{plan}", headers={"Authorization": "Bearer not.a.jwt"})

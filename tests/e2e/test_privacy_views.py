@@ -27,16 +27,16 @@ def _join(world: HttpWorld, plan_id: str, kind: str) -> None:
 
 
 def test_the_police_sees_safety_and_justice_and_never_health_not_even_with_consent(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police")
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id, member_id = _plan_with_notes(world)
     world.command("social_work", plan_id, type="add_note", category="finance", text="huurachterstand")
     _join(world, plan_id, "police")
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
     assert {n["category"] for n in view["notes"]} == {"safety", "justice"}
     assert "given_name" not in view["members"][0]
-    history = client.get(f"/plans/{plan_id}/history", headers=world.auth("police")).json()["events"]
+    history = shared_client.get(f"/plans/{plan_id}/history", headers=world.auth("police")).json()["events"]
     assert "GGZ-diagnose" not in str(history) and "reclassering" in str(history)
 
     world.command(
@@ -48,28 +48,30 @@ def test_the_police_sees_safety_and_justice_and_never_health_not_even_with_conse
         purpose="plan_coordination",
         given_by=member_id,
     )
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
     # Consent widens what the policy lets it widen; health stays with care, as the policy's `never` says.
     assert {n["category"] for n in view["notes"]} == {"safety", "justice", "finance"}
-    history = client.get(f"/plans/{plan_id}/history", headers=world.auth("police")).json()["events"]
+    history = shared_client.get(f"/plans/{plan_id}/history", headers=world.auth("police")).json()["events"]
     assert "GGZ-diagnose" not in str(history) and "huurachterstand" in str(history)
     consent_id = view["consents"][0]["consent_id"]
     world.command("social_work", plan_id, type="withdraw_consent", consent_id=consent_id)
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
     assert "finance" not in {n["category"] for n in view["notes"]}
 
 
 def test_a_housing_corporation_on_the_care_team_sees_general_fields_and_its_own_agreements(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "housing")
+    world = setup(shared_client, shared_token, "social_work", "housing")
     plan_id, _member = _plan_with_notes(world)
     _join(world, plan_id, "housing")
     goal = world.command(
         "social_work", plan_id, type="set_goal", life_domain="mental_health", description="rust"
     )
     assert goal.status_code == 200
-    goal_id = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()["goals"][0]["goal_id"]
+    goal_id = shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()["goals"][0][
+        "goal_id"
+    ]
     for kind, action in (("housing", "huurachterstand regelen"), ("social_work", "GGZ-verwijzing")):
         world.command(
             "social_work",
@@ -82,7 +84,7 @@ def test_a_housing_corporation_on_the_care_team_sees_general_fields_and_its_own_
             due_date="2030-01-01",
         )
     world.command("housing", plan_id, type="accept_proposal", proposal_id="a-housing")  # asked, no mandate
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("housing")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("housing")).json()
     assert [a["action"] for a in view["agreements"]] == ["huurachterstand regelen"]
     assert view["notes"] == [] and view["goals"] == []
     assert "given_name" not in view["members"][0] and view["reason"] == "schulden en zorgen"
@@ -90,15 +92,15 @@ def test_a_housing_corporation_on_the_care_team_sees_general_fields_and_its_own_
 
 
 def test_an_organisation_not_involved_gets_404_on_every_plan_path(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police")
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id, _member = _plan_with_notes(world)
     outsider = world.auth("police")
     for path in (f"/plans/{plan_id}", f"/plans/{plan_id}/history", f"/plans/{plan_id}?version=1"):
-        assert client.get(path, headers=outsider).status_code == 404, path
+        assert shared_client.get(path, headers=outsider).status_code == 404, path
     body = {"type": "add_note", "category": "general", "text": "x"}
-    assert client.post(f"/plans/{plan_id}/commands", json=body, headers=outsider).status_code == 404
+    assert shared_client.post(f"/plans/{plan_id}/commands", json=body, headers=outsider).status_code == 404
 
 
 def test_breaking_the_glass_opens_what_the_policy_gives_the_kind_and_lands_in_the_review_list(
@@ -118,30 +120,31 @@ def test_breaking_the_glass_opens_what_the_policy_gives_the_kind_and_lands_in_th
 
 
 def test_an_auditor_sees_the_history_as_an_organisation_could_see_it_at_that_moment(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police")
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id, _member = _plan_with_notes(world)
-    before_joining = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()[
+    before_joining = shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()[
         "last_activity"
     ]
     _join(world, plan_id, "police")
     auditor = world.auditor()
     police = world.orgs["police"]
     path = f"/plans/{plan_id}/history"
-    then = client.get(path, params={"as_of": before_joining, "as_seen_by": police}, headers=auditor)
+    then = shared_client.get(path, params={"as_of": before_joining, "as_seen_by": police}, headers=auditor)
     # Before joining, the police could see nothing of the plan: as for the plan view, a 404.
     assert then.status_code == 404, then.text
     assert "no relation then" in then.json()["detail"]
-    now = client.get(path, params={"as_seen_by": police}, headers=auditor).json()["events"]
+    now = shared_client.get(path, params={"as_seen_by": police}, headers=auditor).json()["events"]
     texts = {e["data"].get("text") for e in now if e["type"] == "NoteAdded"}
     assert texts == {"veiligheidsplan", "reclassering", None}
     assert (
-        client.get(path, params={"as_seen_by": police}, headers=world.auth("social_work")).status_code == 403
+        shared_client.get(path, params={"as_seen_by": police}, headers=world.auth("social_work")).status_code
+        == 403
     )
-    view = client.get(f"/plans/{plan_id}", params={"as_seen_by": police}, headers=auditor).json()
+    view = shared_client.get(f"/plans/{plan_id}", params={"as_seen_by": police}, headers=auditor).json()
     assert {n["category"] for n in view["notes"]} == {"safety", "justice"} and view["relation"] == "care_team"
-    before = client.get(
+    before = shared_client.get(
         f"/plans/{plan_id}", params={"as_seen_by": police, "as_of": before_joining}, headers=auditor
     )
     assert before.status_code == 404

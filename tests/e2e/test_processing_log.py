@@ -50,17 +50,19 @@ def personal_operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[st
     ]
 
 
-def test_every_route_touching_personal_data_declares_a_processing_activity(client: httpx.Client) -> None:
-    operations = personal_operations(client.get("/openapi.json").json())
+def test_every_route_touching_personal_data_declares_a_processing_activity(
+    shared_client: httpx.Client,
+) -> None:
+    operations = personal_operations(shared_client.get("/openapi.json").json())
     assert operations, "the walk found no routes"
     undeclared = [f"{m} {p}" for m, p, op in operations if op.get("x-processing-activity") not in ACTIVITIES]
     assert undeclared == []
 
 
 def test_reads_and_changes_write_one_line_per_data_subject_linked_to_the_callers_trace(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work")
+    world = setup(shared_client, shared_token, "social_work")
     opened = open_plan(world, "social_work")
     plan_id = opened["plan_id"]
     world.command(
@@ -71,10 +73,12 @@ def test_reads_and_changes_write_one_line_per_data_subject_linked_to_the_callers
     )
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     headers = {**world.auth("social_work"), "traceparent": traceparent}
-    assert client.get(f"/plans/{plan_id}", headers=headers).status_code == 200
-    assert client.get(f"/plans/{plan_id}/history", headers=world.auth("social_work")).status_code == 200
+    assert shared_client.get(f"/plans/{plan_id}", headers=headers).status_code == 200
+    assert (
+        shared_client.get(f"/plans/{plan_id}/history", headers=world.auth("social_work")).status_code == 200
+    )
 
-    entries = client.get(f"/plans/{plan_id}/processing-log", headers=world.officer("auditor")).json()[
+    entries = shared_client.get(f"/plans/{plan_id}/processing-log", headers=world.officer("auditor")).json()[
         "entries"
     ]
     by_name: dict[str, list[dict[str, Any]]] = {}
@@ -86,35 +90,35 @@ def test_reads_and_changes_write_one_line_per_data_subject_linked_to_the_callers
     assert read[0]["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert read[0]["foreign_operation"]["operation_id"] == "00f067aa0ba902b7"
     assert read[0]["attributes"]["dpl.core.processing_activity_id"] == "plan_coordination"
-    register = client.get("/privacy/activities", headers=world.officer()).json()["activities"]
+    register = shared_client.get("/privacy/activities", headers=world.officer()).json()["activities"]
     assert set(register) == ACTIVITIES and read[0]["resource"]["nen7513.AuditSourceId"] == "eenplan"
     assert read[0]["attributes"]["dpl.nen7513.users"][0]["userID"] == world.pros["social_work"]
     assert opened["member_ids"][0] not in str(entries) and "Jansen" not in str(entries)
 
-    child = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()["members"][1][
+    child = shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()["members"][1][
         "member_id"
     ]
     world.command("social_work", plan_id, type="remove_member", member_id=child, reason="verhuisd")
-    entries = client.get(f"/plans/{plan_id}/processing-log", headers=world.officer()).json()["entries"]
+    entries = shared_client.get(f"/plans/{plan_id}/processing-log", headers=world.officer()).json()["entries"]
     removal = [e for e in entries if e["name"] == "run_command:remove_member"]
     assert len(removal) == 2, "the removed member is a data subject of the removal too"
 
 
 def test_the_processing_log_cannot_be_changed_or_deleted_through_the_api(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work")
+    world = setup(shared_client, shared_token, "social_work")
     plan_id = open_plan(world, "social_work")["plan_id"]
     path = f"/plans/{plan_id}/processing-log"
     for method in ("PUT", "PATCH", "DELETE", "POST"):
-        assert client.request(method, path, headers=world.officer()).status_code == 405
-    assert client.get(path, headers=world.auth("social_work")).status_code == 403
+        assert shared_client.request(method, path, headers=world.officer()).status_code == 405
+    assert shared_client.get(path, headers=world.auth("social_work")).status_code == 403
 
 
 def test_export_and_erasure_over_http_give_the_subjects_data_then_a_receipt_without_it(
-    client: httpx.Client, token: TokenFactory, server: Server
+    shared_client: httpx.Client, shared_token: TokenFactory, shared_server: Server
 ) -> None:
-    world = setup(client, token, "social_work")
+    world = setup(shared_client, shared_token, "social_work")
     opened = open_plan(world, "social_work")
     member_id = opened["member_ids"][0]
     world.command(
@@ -125,23 +129,23 @@ def test_export_and_erasure_over_http_give_the_subjects_data_then_a_receipt_with
         family_name="Jansen-de Vries",
         reason="typfout",
     )
-    export = client.get(f"/subjects/{member_id}/export", headers=world.officer()).json()
+    export = shared_client.get(f"/subjects/{member_id}/export", headers=world.officer()).json()
     assert export["plan"]["members"][0]["family_name"] == "Jansen-de Vries"
     corrected = [e for e in export["history"] if e["type"] == "MemberCorrected"]
     assert corrected[0]["data"]["corrections"]["family_name"] == "Jansen-de Vries"
     assert export["processing_log"], "the export carries the subject's processing log"
 
     body = {"reason": "verzoek betrokkene", "legal_ground": "avg_art_17"}
-    receipt = client.post(f"/subjects/{member_id}/erasure", json=body, headers=world.officer())
+    receipt = shared_client.post(f"/subjects/{member_id}/erasure", json=body, headers=world.officer())
     assert receipt.status_code == 200, receipt.text
     assert "Jansen" not in receipt.text and member_id not in receipt.text
-    view = client.get(f"/plans/{opened['plan_id']}", headers=world.auth("social_work")).json()
+    view = shared_client.get(f"/plans/{opened['plan_id']}", headers=world.auth("social_work")).json()
     assert view["members"][0]["family_name"] == "[erased]"
     assert (
-        client.post(
+        shared_client.post(
             f"/subjects/{member_id}/erasure", json=body, headers=world.auth("social_work")
         ).status_code
         == 403
     )
-    logged = server.log.read_text()
+    logged = shared_server.log.read_text()
     assert "/subjects/{member_id}/export" in logged and member_id not in logged and "Jansen" not in logged

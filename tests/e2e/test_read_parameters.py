@@ -53,8 +53,9 @@ class Timeline:
 
 
 @pytest.fixture
-def timeline(client: httpx.Client, token: TokenFactory) -> Timeline:
-    return Timeline(client, token)
+def timeline(shared_client: httpx.Client, shared_token: TokenFactory) -> Timeline:
+    """On the shared server: the plan, its people and its organisations are the test's own."""
+    return Timeline(shared_client, shared_token)
 
 
 def versions(response: httpx.Response) -> list[int]:

@@ -44,16 +44,16 @@ def _assert_refusal(line: dict[str, Any], status: int, reason: str) -> None:
 
 
 def test_a_read_refused_to_an_outsider_is_logged_for_each_member_with_status_and_reason(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "housing")
+    world = setup(shared_client, shared_token, "social_work", "housing")
     opened = open_plan(world, "social_work")
     plan_id = opened["plan_id"]
-    outsider = client.get(f"/plans/{plan_id}", headers=world.auth("housing"))
-    unknown = client.get(f"/plans/{uuid.uuid4()}", headers=world.auth("housing"))
+    outsider = shared_client.get(f"/plans/{plan_id}", headers=world.auth("housing"))
+    unknown = shared_client.get(f"/plans/{uuid.uuid4()}", headers=world.auth("housing"))
     assert (outsider.status_code, unknown.status_code) == (404, 404)
     assert outsider.json()["type"] == unknown.json()["type"], "the refusal says nothing new"
-    assert client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).status_code == 200
+    assert shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).status_code == 200
 
     entries = _log(world, plan_id)
     (refused,) = _refused(entries, "plan-not-found")
@@ -71,12 +71,12 @@ def test_a_read_refused_to_an_outsider_is_logged_for_each_member_with_status_and
 
 
 def test_a_read_without_a_valid_token_is_logged_with_no_user(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work")
+    world = setup(shared_client, shared_token, "social_work")
     plan_id = open_plan(world, "social_work")["plan_id"]
     bad = {"Authorization": "Bearer not-a-token"}
-    assert client.get(f"/plans/{plan_id}/history", headers=bad).status_code == 401
+    assert shared_client.get(f"/plans/{plan_id}/history", headers=bad).status_code == 401
 
     (line,) = _refused(_log(world, plan_id), "unauthorized")
     _assert_refusal(line, 401, "unauthorized")
@@ -85,9 +85,9 @@ def test_a_read_without_a_valid_token_is_logged_with_no_user(
 
 
 def test_refused_commands_are_logged_with_their_operation_and_reason(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "housing")
+    world = setup(shared_client, shared_token, "social_work", "housing")
     opened = open_plan(world, "social_work")
     plan_id, member_id = opened["plan_id"], opened["member_ids"][0]
     goal = {"type": "set_goal", "life_domain": "finances", "description": "schulden"}
@@ -103,7 +103,7 @@ def test_refused_commands_are_logged_with_their_operation_and_reason(
         (world.auth("housing"), goal, 404, "plan-not-found"),
     ]
     for headers, body, status, _ in attempts:
-        response = client.post(f"/plans/{plan_id}/commands", json=body, headers=headers)
+        response = shared_client.post(f"/plans/{plan_id}/commands", json=body, headers=headers)
         assert response.status_code == status, response.text
     world.command("social_work", plan_id, **goal)
 
@@ -117,16 +117,19 @@ def test_refused_commands_are_logged_with_their_operation_and_reason(
 
 
 def test_refused_attempts_are_in_the_art_15_export_of_the_person(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "housing")
+    world = setup(shared_client, shared_token, "social_work", "housing")
     opened = open_plan(world, "social_work")
     member_id = opened["member_ids"][0]
-    assert client.get(f"/plans/{opened['plan_id']}/fhir", headers=world.auth("housing")).status_code == 404
-    refused_export = client.get(f"/subjects/{member_id}/export", headers=world.auth("housing"))
+    assert (
+        shared_client.get(f"/plans/{opened['plan_id']}/fhir", headers=world.auth("housing")).status_code
+        == 404
+    )
+    refused_export = shared_client.get(f"/subjects/{member_id}/export", headers=world.auth("housing"))
     assert refused_export.status_code == 403
 
-    export = client.get(f"/subjects/{member_id}/export", headers=world.officer())
+    export = shared_client.get(f"/subjects/{member_id}/export", headers=world.officer())
     assert export.status_code == 200, export.text
     log = export.json()["processing_log"]
     assert {e["name"] for e in _refused(log, "plan-not-found")} == {"read_plan_as_fhir"}
@@ -137,24 +140,26 @@ def test_refused_attempts_are_in_the_art_15_export_of_the_person(
 
 
 def test_refused_cloudevents_are_logged_alone_and_inside_a_batch(
-    client: httpx.Client, settings: Settings, token: TokenFactory
+    shared_client: httpx.Client, shared_settings: Settings, shared_token: TokenFactory
 ) -> None:
-    world = seed(settings)
+    world = seed(shared_settings)
     welfare, police = world.orgs["welfare"], world.orgs["police"]
-    plan_id = open_partner_plan(client, world, token(world.pros[welfare][0], welfare))
-    system = {"Authorization": f"Bearer {token(world.systems[police], police, 'partner_system')}"}
+    plan_id = open_partner_plan(shared_client, world, shared_token(world.pros[welfare][0], welfare))
+    system = {"Authorization": f"Bearer {shared_token(world.systems[police], police, 'partner_system')}"}
     acting = {**system, "X-Acting-For": world.pros[police][0]}
     note = _cloudevent(plan_id, "b-1", "nl.eenplan.note.added", {"category": "general", "text": "melding"})
     missing = _cloudevent(plan_id, "b-2", "nl.eenplan.goal.progressed", {"goal_id": "none", "score": 2})
-    batch = client.post("/events", content=json.dumps([note, missing]), headers={**acting, **BATCH})
+    batch = shared_client.post("/events", content=json.dumps([note, missing]), headers={**acting, **BATCH})
     assert [r["status"] for r in batch.json()["results"]] == [404, 404], "police is not on the care team"
-    alone = client.post(
+    alone = shared_client.post(
         "/events", content=json.dumps(missing | {"id": "s-1"}), headers={**system, **STRUCTURED}
     )
     assert alone.status_code == 422, alone.text  # a partner system names whom it acts for
 
-    officer = {"Authorization": f"Bearer {token(world.officer, world.municipality, 'privacy_officer')}"}
-    entries = client.get(f"/plans/{plan_id}/processing-log", headers=officer).json()["entries"]
+    officer = {
+        "Authorization": f"Bearer {shared_token(world.officer, world.municipality, 'privacy_officer')}"
+    }
+    entries = shared_client.get(f"/plans/{plan_id}/processing-log", headers=officer).json()["entries"]
     refused = Counter(
         (e["name"], e["attributes"]["error.type"]) for e in entries if "error.type" in e["attributes"]
     )

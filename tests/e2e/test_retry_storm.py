@@ -1,6 +1,8 @@
 """A retry storm: 2,000 commands, each sent 3 times at once, to two server processes.
 
-Exactly one effect per command, and every copy gets the same answer, byte for byte.
+Exactly one effect per command, and every copy gets the same answer, byte for byte. A developer
+run sends 600 commands (the same 36 threads, so the same contention); CI sends all 2,000 (the
+"ci" hypothesis profile, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import httpx
 import pytest
 
 from eenplan.api.settings import Settings
+from tests.conftest import full_size
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
 
-COMMANDS, COPIES, PLANS, THREADS = 2000, 3, 20, 36
+COMMANDS, COPIES, PLANS, THREADS = full_size(ci=2000, dev=600), 3, 20, 36
 
 
 @pytest.fixture

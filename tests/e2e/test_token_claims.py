@@ -19,7 +19,7 @@ from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.directory_setup import admin_headers, setup_tenant
 from tests.e2e.partner_world import seed
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
-from tests.factories import ctx_for
+from tests.factories import ctx_for, uid
 
 CLAIMS = "https://eenplan.nl/problems/token-claims-unmatched"
 
@@ -47,92 +47,105 @@ def plan_with_health_note(world: HttpWorld) -> str:
 
 
 def test_a_token_naming_another_organisation_than_the_professionals_gets_no_view(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police")
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id = plan_with_health_note(world)
-    police_regisseur = bearer(token, world.pros["social_work"], world.orgs["police"])
-    detail = refused(client.get(f"/plans/{plan_id}", headers=police_regisseur), "sub")
+    police_regisseur = bearer(shared_token, world.pros["social_work"], world.orgs["police"])
+    detail = refused(shared_client.get(f"/plans/{plan_id}", headers=police_regisseur), "sub")
     assert detail == f"{world.pros['social_work']} is not a current professional or partner system of " + (
         f"organisation {world.orgs['police']}"
     )
     # The professional's own organisation still works: the refusal is the claim, not the person.
-    assert client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).status_code == 200
+    assert shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).status_code == 200
 
 
 def test_an_unknown_sub_and_another_tenants_professional_are_refused_alike(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "welfare")
-    other = setup_tenant(client, token, "GM0363", kinds=("welfare",))
+    world = setup(shared_client, shared_token, "welfare")
+    other = setup_tenant(shared_client, shared_token, "GM0363", kinds=("welfare",))
     org = world.orgs["welfare"]
-    unknown = refused(client.get("/teams", headers=bearer(token, "nobody-here", org)), "sub")
-    foreign = refused(client.get("/teams", headers=bearer(token, other.pro("welfare"), org)), "sub")
+    unknown = refused(shared_client.get("/teams", headers=bearer(shared_token, "nobody-here", org)), "sub")
+    foreign = refused(
+        shared_client.get("/teams", headers=bearer(shared_token, other.pro("welfare"), org)), "sub"
+    )
     assert unknown.replace("nobody-here", "ID") == foreign.replace(other.pro("welfare"), "ID")
 
 
 def test_an_organisation_that_does_not_serve_the_tenant_is_refused_like_an_unknown_one(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "welfare")
-    other = setup_tenant(client, token, "GM0363", kinds=("welfare",))
+    world = setup(shared_client, shared_token, "welfare")
+    other = setup_tenant(shared_client, shared_token, "GM0363", kinds=("welfare",))
     pro, org = world.pros["welfare"], world.orgs["welfare"]
-    wrong_tenant = refused(client.get("/teams", headers=bearer(token, pro, org, tenants=("GM0363",))), "org")
+    wrong_tenant = refused(
+        shared_client.get("/teams", headers=bearer(shared_token, pro, org, tenants=("GM0363",))), "org"
+    )
     assert wrong_tenant == f"organisation {org} is not registered for tenant GM0363"
     foreign_org = other.orgs["welfare"]
-    foreign = refused(client.get("/teams", headers=bearer(token, other.pro("welfare"), foreign_org)), "org")
-    unknown = refused(client.get("/teams", headers=bearer(token, pro, "no-such-org")), "org")
+    foreign = refused(
+        shared_client.get("/teams", headers=bearer(shared_token, other.pro("welfare"), foreign_org)), "org"
+    )
+    unknown = refused(shared_client.get("/teams", headers=bearer(shared_token, pro, "no-such-org")), "org")
     assert foreign.replace(foreign_org, "ORG") == unknown.replace("no-such-org", "ORG")
     # One tenant of several is enough to refuse: the organisation must serve them all.
-    both = bearer(token, pro, org, tenants=("GM0687", "GM0363"))
-    assert refused(client.get("/teams", headers=both), "org").endswith("tenant GM0363")
+    both = bearer(shared_token, pro, org, tenants=("GM0687", "GM0363"))
+    assert refused(shared_client.get("/teams", headers=both), "org").endswith("tenant GM0363")
 
 
 def test_partner_systems_and_professionals_carry_their_own_roles_only(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "police")
+    world = setup(shared_client, shared_token, "police")
     org, officer = world.orgs["police"], world.pros["police"]
-    admin = admin_headers(token, "GM0687")
-    body = {"id": "bvh-koppeling", "name": "BVH"}
-    assert client.post(f"/organisations/{org}/systems", json=body, headers=admin).status_code == 201
-    system = bearer(token, "bvh-koppeling", org, "partner_system")
-    assert client.get("/teams", headers=system).status_code == 200
-    refused(client.get("/teams", headers=bearer(token, "bvh-koppeling", org, "professional")), "roles")
-    refused(client.get("/teams", headers=bearer(token, officer, org, "partner_system")), "roles")
+    admin = admin_headers(shared_token, "GM0687")
+    koppeling = uid("bvh-koppeling")
+    body = {"id": koppeling, "name": "BVH"}
+    assert shared_client.post(f"/organisations/{org}/systems", json=body, headers=admin).status_code == 201
+    system = bearer(shared_token, koppeling, org, "partner_system")
+    assert shared_client.get("/teams", headers=system).status_code == 200
+    refused(
+        shared_client.get("/teams", headers=bearer(shared_token, koppeling, org, "professional")), "roles"
+    )
+    refused(
+        shared_client.get("/teams", headers=bearer(shared_token, officer, org, "partner_system")), "roles"
+    )
     # A professional id is not free for a system, nor the other way round.
-    taken = client.post(f"/organisations/{org}/systems", json={"id": officer, "name": "x"}, headers=admin)
+    taken = shared_client.post(
+        f"/organisations/{org}/systems", json={"id": officer, "name": "x"}, headers=admin
+    )
     assert taken.status_code == 409
     retire = {"type": "retire", "reason": "koppeling vervangen"}
-    retired = client.post("/systems/bvh-koppeling/commands", json=retire, headers=admin)
+    retired = shared_client.post(f"/systems/{koppeling}/commands", json=retire, headers=admin)
     assert retired.status_code == 200 and retired.json()["active"] is False
-    refused(client.get("/teams", headers=system), "sub")
+    refused(shared_client.get("/teams", headers=system), "sub")
 
 
 def test_a_professional_who_moves_or_leaves_stops_matching_and_leaves_the_old_plans_behind(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police")
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id = plan_with_health_note(world)
     pro, old, new = world.pros["social_work"], world.orgs["social_work"], world.orgs["police"]
-    admin = admin_headers(token, "GM0687")
-    moved = client.post(
+    admin = admin_headers(shared_token, "GM0687")
+    moved = shared_client.post(
         f"/professionals/{pro}/commands", json={"type": "move", "organisation_id": new}, headers=admin
     )
     assert moved.status_code == 200 and moved.json()["organisation_id"] == new, moved.text
     # The same server recorded the move: its cache knows at once.
-    refused(client.get(f"/plans/{plan_id}", headers=bearer(token, pro, old)), "sub")
-    now = bearer(token, pro, new)
+    refused(shared_client.get(f"/plans/{plan_id}", headers=bearer(shared_token, pro, old)), "sub")
+    now = bearer(shared_token, pro, new)
     # Regisseur for social work, not for the police: the plan is not theirs to see any more.
-    missing = client.get("/plans/00000000-0000-4000-8000-000000000000", headers=now)
-    unseen = client.get(f"/plans/{plan_id}", headers=now)
+    missing = shared_client.get("/plans/00000000-0000-4000-8000-000000000000", headers=now)
+    unseen = shared_client.get(f"/plans/{plan_id}", headers=now)
     assert unseen.status_code == missing.status_code == 404
-    left = client.post(
+    left = shared_client.post(
         f"/professionals/{pro}/commands", json={"type": "leave", "reason": "weg"}, headers=admin
     )
     assert left.status_code == 200 and left.json()["active"] is False
-    refused(client.get("/teams", headers=now), "sub")
-    again = client.post(
+    refused(shared_client.get("/teams", headers=now), "sub")
+    again = shared_client.post(
         f"/professionals/{pro}/commands", json={"type": "leave", "reason": "x"}, headers=admin
     )
     assert again.status_code == 409
@@ -158,24 +171,26 @@ def test_an_empty_tenant_is_filled_by_an_administrator_whose_organisation_then_m
 
 
 def test_a_police_auditor_and_team_lead_never_see_health_data(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police")
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id = plan_with_health_note(world)
     police, officer = world.orgs["police"], world.pros["police"]
     for role in ("auditor", "team_lead"):
-        headers = bearer(token, officer, police, role)
-        view = client.get(f"/plans/{plan_id}", headers=headers)
+        headers = bearer(shared_token, officer, police, role)
+        view = shared_client.get(f"/plans/{plan_id}", headers=headers)
         assert view.status_code == 200, view.text
         assert "health" not in {n["category"] for n in view.json().get("notes", [])}
-        history = client.get(f"/plans/{plan_id}/history", headers=headers)
+        history = shared_client.get(f"/plans/{plan_id}/history", headers=headers)
         assert history.status_code == 200 and "GGZ-diagnose" not in history.text
-    auditor = bearer(token, officer, police, "auditor")
+    auditor = bearer(shared_token, officer, police, "auditor")
     # Not through another organisation's eyes either: social work (the regisseur's) saw the health note.
-    seen = client.get(f"/plans/{plan_id}", params={"as_seen_by": world.orgs["social_work"]}, headers=auditor)
+    seen = shared_client.get(
+        f"/plans/{plan_id}", params={"as_seen_by": world.orgs["social_work"]}, headers=auditor
+    )
     assert seen.status_code == 200 and "GGZ-diagnose" not in seen.text
     # The municipality's auditor oversees health too, per the policy's ceiling for its kind.
-    assert "GGZ-diagnose" in client.get(f"/plans/{plan_id}", headers=world.auditor()).text
+    assert "GGZ-diagnose" in shared_client.get(f"/plans/{plan_id}", headers=world.auditor()).text
 
 
 def test_a_departure_recorded_by_another_process_stops_matching_within_the_cache_time(

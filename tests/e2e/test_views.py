@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from eenplan.api.settings import Settings
-from tests.e2e.conftest import EENPLAN, Server, TokenFactory
+from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.directory_setup import municipality, register_municipality, register_people
 from tests.factories import household, uid
+from tests.processes import started, stop, until, worker
 
 
 def auth(token: str) -> dict[str, str]:
@@ -79,46 +78,48 @@ def test_after_a_command_a_read_with_min_position_shows_the_change(
         assert too_far.headers["content-type"] == "application/problem+json"
 
 
-def test_ready_reports_each_projections_position_and_lag(client: httpx.Client, token: TokenFactory) -> None:
-    setup_team(client, token)
-    ready = client.get("/ready").json()
+def test_ready_reports_each_projections_position_and_lag(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    setup_team(shared_client, shared_token)
+    ready = shared_client.get("/ready").json()
     names = {p["name"] for p in ready["projections"]}
     assert names == {"plans", "directory", "households"}
     assert all(p["head"] == ready["position"] for p in ready["projections"])
 
 
-def test_views_refuse_bad_queries_with_problem_json(client: httpx.Client, token: TokenFactory) -> None:
-    _team, org_id, pro_id = setup_team(client, token)
-    me = auth(token(pro_id, org_id))
-    bad_cursor = client.get("/plans", params={"cursor": "nonsense"}, headers=me)
+def test_views_refuse_bad_queries_with_problem_json(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    _team, org_id, pro_id = setup_team(shared_client, shared_token)
+    me = auth(shared_token(pro_id, org_id))
+    bad_cursor = shared_client.get("/plans", params={"cursor": "nonsense"}, headers=me)
     assert bad_cursor.status_code == 422
-    two_modes = client.get("/caseload", params={"team_id": "a", "organisation_id": "b"}, headers=me)
+    two_modes = shared_client.get("/caseload", params={"team_id": "a", "organisation_id": "b"}, headers=me)
     assert two_modes.status_code == 422
-    monitoring = client.get("/monitoring", params={"tenant": "GM0687"}, headers=me)
+    monitoring = shared_client.get("/monitoring", params={"tenant": "GM0687"}, headers=me)
     assert monitoring.status_code == 403
     period = {"tenant": "GM0687", "from": "2026-02-01", "to": "2026-01-01"}
-    assert client.get("/monitoring", params=period, headers=me).status_code == 422
-    register_people(
-        client, register_municipality(client, token, "GM0687"), municipality("GM0687"), "auditor-1"
-    )
-    auditor = auth(token("auditor-1", municipality("GM0687"), "auditor"))
-    report = client.get("/monitoring", params={**period, "to": "2026-03-01"}, headers=auditor)
+    assert shared_client.get("/monitoring", params=period, headers=me).status_code == 422
+    admin = register_municipality(shared_client, shared_token, "GM0687")
+    auditor_id = uid("auditor")
+    register_people(shared_client, admin, municipality("GM0687"), auditor_id)
+    auditor = auth(shared_token(auditor_id, municipality("GM0687"), "auditor"))
+    report = shared_client.get("/monitoring", params={**period, "to": "2026-03-01"}, headers=auditor)
     assert report.status_code == 200
     assert (report.json()["from"], report.json()["suppressed_below"]) == ("2026-02-01", 5)
-    assert client.get("/caseload").status_code == 401
+    assert shared_client.get("/caseload").status_code == 401
 
 
 def test_an_api_without_in_process_projections_reads_what_a_separate_worker_applies(
     settings: Settings, token: TokenFactory
 ) -> None:
     srv = Server(settings, extra_env={"EENPLAN_PROJECTIONS_IN_PROCESS": "false"})
-    env = {
-        **os.environ,
-        "EENPLAN_DATABASE_URL": settings.database_url,
-        "EENPLAN_DATA_DIR": str(settings.data_dir),
-    }
-    worker = subprocess.Popen([str(EENPLAN), "project", "run"], env=env, stderr=subprocess.DEVNULL)
+    projector = worker(settings)
     try:
+        # A worker still starting would leave the read-your-writes wait below to time out (503)
+        # on a busy machine: the test is about reading what it applies, so it waits for it first.
+        until(lambda: started(settings, projector), what="the projection worker running")
         with httpx.Client(base_url=srv.url, timeout=30) as client:
             team_id, org_id, pro_id = setup_team(client, token)
             me = auth(token(pro_id, org_id))
@@ -132,6 +133,5 @@ def test_an_api_without_in_process_projections_reads_what_a_separate_worker_appl
             listed = client.get("/plans", params={"min_position": opened["position"]}, headers=me)
             assert [r["legal_basis"] for r in listed.json()["items"]] == ["jeugdwet"]
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        stop(projector)
         srv.stop()

@@ -11,6 +11,7 @@ from tests.e2e.conftest import TokenFactory
 from tests.e2e.directory_setup import register_municipality
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
 from tests.e2e.test_privacy_views import _join
+from tests.factories import uid
 
 
 def _post(world: HttpWorld, kind: str, plan_id: str, **body: Any) -> httpx.Response:
@@ -30,9 +31,9 @@ def _plan(world: HttpWorld) -> tuple[str, str]:
 
 
 def test_the_police_cannot_consent_on_the_households_behalf_to_see_more(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police", "mental_health")
+    world = setup(shared_client, shared_token, "social_work", "police", "mental_health")
     plan_id, member_id = _plan(world)
     consent = {"type": "record_consent", "categories": ["finance"], "purpose": "plan_coordination"}
     before = _version(world, plan_id)
@@ -54,12 +55,14 @@ def test_the_police_cannot_consent_on_the_households_behalf_to_see_more(
     )
     assert outsider.status_code == 404, outsider.text
     assert _version(world, plan_id) == before
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("police")).json()
     assert view["consents"] == [] and "huurachterstand" not in json.dumps(view)
 
 
-def test_a_care_team_member_cannot_rearrange_the_plan(client: httpx.Client, token: TokenFactory) -> None:
-    world = setup(client, token, "social_work", "police")
+def test_a_care_team_member_cannot_rearrange_the_plan(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id, member_id = _plan(world)
     before = _version(world, plan_id)
     regisseur = world.pros["social_work"]
@@ -79,20 +82,22 @@ def test_a_care_team_member_cannot_rearrange_the_plan(client: httpx.Client, toke
 
 
 def test_the_regisseur_asks_another_organisations_worker_and_under_a_mandate_directs_them(
-    client: httpx.Client, token: TokenFactory
+    shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    world = setup(client, token, "social_work", "police", "mental_health")
+    world = setup(shared_client, shared_token, "social_work", "police", "mental_health")
     plan_id, _ = _plan(world)
     nurse = world.pros["mental_health"]
     asked = world.command("social_work", plan_id, type="join_care_team", professional_id=nurse, role="ggz")
     assert [e["type"] for e in asked.json()["events"]] == ["CareTeamProposed"]
-    view = client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()
+    view = shared_client.get(f"/plans/{plan_id}", headers=world.auth("social_work")).json()
     assert nurse not in [m["professional_id"] for m in view["care_team"]]
     assert {"proposal_id": f"careteam-{nurse}", "status": "pending"}.items() <= view["proposals"][-1].items()
 
-    chief = {"Authorization": f"Bearer {token(world.pros['police'], world.orgs['police'], 'team_lead')}"}
+    chief = {
+        "Authorization": f"Bearer {shared_token(world.pros['police'], world.orgs['police'], 'team_lead')}"
+    }
     mandate = {"type": "grant_mandate", "organisation_id": world.orgs["police"], "scope": "all"}
-    granted = client.post(f"/plans/{plan_id}/commands", json=mandate, headers=chief)
+    granted = shared_client.post(f"/plans/{plan_id}/commands", json=mandate, headers=chief)
     assert granted.status_code == 200, granted.text
     agreement = world.command(
         "social_work",
@@ -105,17 +110,18 @@ def test_the_regisseur_asks_another_organisations_worker_and_under_a_mandate_dir
     assert [e["type"] for e in agreement.json()["events"]] == ["AgreementMade"]
 
 
-def test_cloudevents_meet_the_same_write_policy(client: httpx.Client, token: TokenFactory) -> None:
-    world = setup(client, token, "social_work", "police")
+def test_cloudevents_meet_the_same_write_policy(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    world = setup(shared_client, shared_token, "social_work", "police")
     plan_id, member_id = _plan(world)
-    admin = register_municipality(client, token, "GM0687")
-    registered = client.post(
-        f"/organisations/{world.orgs['police']}/systems",
-        json={"id": "politie-bvh", "name": "BVH"},
-        headers=admin,
+    admin = register_municipality(shared_client, shared_token, "GM0687")
+    bvh = uid("politie-bvh")
+    registered = shared_client.post(
+        f"/organisations/{world.orgs['police']}/systems", json={"id": bvh, "name": "BVH"}, headers=admin
     )
     assert registered.status_code == 201, registered.text
-    system = token("politie-bvh", world.orgs["police"], "partner_system")
+    system = shared_token(bvh, world.orgs["police"], "partner_system")
     event = {
         "specversion": "1.0",
         "id": "c-1",
@@ -136,7 +142,7 @@ def test_cloudevents_meet_the_same_write_policy(client: httpx.Client, token: Tok
         "type": "nl.eenplan.note.added",
         "data": {"category": "justice", "text": "pv"},
     }
-    answer = client.post(
+    answer = shared_client.post(
         "/events",
         content=json.dumps([event, note]),
         headers={"Authorization": f"Bearer {system}", "content-type": "application/cloudevents-batch+json"},

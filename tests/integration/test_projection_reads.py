@@ -3,7 +3,7 @@ monitoring, overdue against today, and need-to-know filtering in SQL."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -122,15 +122,20 @@ def test_another_professionals_caseload_needs_an_overseeing_role(container: Cont
 
 
 def test_the_team_dashboard_counts_plans_load_overdue_and_waiting_times(
-    container: Container, world: World
+    container: Container, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     regisseur, successor = pro(world, "welfare"), pro(world, "welfare", 1)
     first = world.open(regisseur, risk_level="medium").plan_id
     world.open(regisseur)
     agreement(world, regisseur, first, TODAY - timedelta(days=1))
     world.join(regisseur, first, successor, "maatschappelijk werk")
+    # The successor accepts two and a half days after the proposal (event times set by the clock).
+    stamp = {"at": datetime.now(UTC) - timedelta(days=3)}
+    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: stamp["at"])
     do(world, regisseur, first, type="propose_handover", to_professional_id=successor, note="x")
+    stamp["at"] += timedelta(days=2, hours=12)
     do(world, successor, first, type="accept_handover")
+    monkeypatch.undo()
     catch_up(container.projections)
 
     board = dashboard(container.projections.db, world.ctx(regisseur).actor, world.team_id, TODAY)
@@ -143,7 +148,8 @@ def test_the_team_dashboard_counts_plans_load_overdue_and_waiting_times(
     waits = board["waiting_times"]
     assert waits["opening_to_first_agreement"]["count"] == 1
     assert waits["handover_proposal_to_acceptance"]["count"] == 1
-    assert waits["handover_proposal_to_acceptance"]["median_days"] >= 0
+    assert waits["handover_proposal_to_acceptance"]["median_days"] == 2.5
+    assert waits["handover_proposal_to_acceptance"]["p90_days"] == 2.5
 
 
 def test_the_dashboard_is_for_the_team_and_unknown_outside_the_tenant(

@@ -4,7 +4,9 @@ appliers, gaps in notification ids, blue-green rebuild under reads, lag, metrics
 from __future__ import annotations
 
 import threading
-from datetime import date
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from eenplan.projections.rebuild import rebuild
 from eenplan.projections.status import ProjectionLagError, register_metrics
 from eenplan.projections.tracking import Applier, Handler
 from tests.conftest import STORE
-from tests.factories import World, command
+from tests.factories import World, command, make_world
 from tests.integration.projection_helpers import active, actor, catch_up, regisseur, snapshot
 
 
@@ -169,11 +171,20 @@ def test_a_rebuild_swaps_in_a_complete_view_while_reads_never_fail_or_come_back_
     assert snapshot(db, projection, new_generation) == snapshot(db, projection, old_generation)
 
 
-def test_lag_reports_position_head_events_and_seconds(container: Container, world: World) -> None:
+def test_lag_reports_position_head_events_and_seconds(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Events stamped in the past: the directory five minutes ago, the plan two. Lag in seconds is
+    # the age of the oldest event not yet applied, so five minutes, not two and not zero.
+    stamp = {"at": datetime.now(UTC) - timedelta(minutes=5)}
+    monkeypatch.setattr("eventsourcing.domain.datetime_now_with_tzinfo", lambda: stamp["at"])
+    world = make_world(container.eenplan)
+    stamp["at"] = datetime.now(UTC) - timedelta(minutes=2)
     world.open(regisseur(world))
+    monkeypatch.undo()
     behind = {s.name: s for s in container.projections.status()}
     assert behind["plans"].lag_events == head(container) > 0
-    assert behind["plans"].lag_seconds >= 0
+    assert 300 <= behind["plans"].lag_seconds < 360
     catch_up(container.projections)
     caught_up = {s.name: s for s in container.projections.status()}
     assert (caught_up["plans"].position, caught_up["plans"].lag_events) == (head(container), 0)
@@ -200,11 +211,18 @@ def test_lag_is_published_as_opentelemetry_gauges(container: Container, world: W
 
 
 def test_read_your_writes_waits_for_the_runner_and_gives_up_after_the_timeout(
-    container: Container, world: World
+    container: Container, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outcome = world.open(regisseur(world))
+    # Nobody applies: the wait lasts the configured timeout (half a second here, not the default
+    # five), then gives up (a 503 over HTTP).
+    projections = container.projections
+    monkeypatch.setattr(projections, "config", replace(projections.config, read_timeout=0.5))
+    started = time.monotonic()
     with pytest.raises(ProjectionLagError):
-        container.projections.wait(head(container) + 1_000)  # nobody applies: bounded wait, then 503
+        projections.wait(head(container) + 1_000)
+    assert time.monotonic() - started >= 0.5
+    monkeypatch.undo()  # the runner below, and the wait for it, have the usual timeout
     runner = container.projections.runner()
     runner.start()
     try:

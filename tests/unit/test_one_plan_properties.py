@@ -19,9 +19,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from eenplan.domain import commands as c
 from eenplan.domain import errors
 from eenplan.domain.plan import HouseholdPlan
+from tests.conftest import full_size
 from tests.factories import World, command, in_memory_app, make_world, open_plan_body
 
-EXAMPLES = int(os.environ.get("EENPLAN_PROPERTY_EXAMPLES", "25"))
+# Each example is a run of up to 20 steps: fewer runs than the single-step properties.
+EXAMPLES = int(os.environ.get("EENPLAN_PROPERTY_EXAMPLES") or full_size(ci=300, dev=30))
 ADDRESSES = [
     {"street": "Lange Delft", "house_number": str(n), "postal_code": "4331 AB", "city": "Middelburg"}
     for n in (1, 2)
