@@ -8,6 +8,7 @@ may not see identity data does not see it either.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -33,7 +34,13 @@ def _open_without_address(world: HttpWorld) -> dict[str, Any]:
         "legal_basis": "wmo2015",
         "household": {
             "members": [
-                {"given_name": "Kim", "family_name": "Smit", "birth_date": "1979-03-03", "role": "adult"}
+                # A person of her own: one person is in one open plan (the server is shared).
+                {
+                    "given_name": "Kim",
+                    "family_name": f"Smit {uuid.uuid4().hex[:8]}",
+                    "birth_date": "1979-03-03",
+                    "role": "adult",
+                }
             ]
         },
         "reason": "geen woonplek",
