@@ -126,35 +126,26 @@ class OneHouseholdOnePlan(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def merge(self, data: st.DataObject) -> None:
-        if len(self.plans) < 2:
-            return
-        one, other = data.draw(st.lists(st.sampled_from(self.plans), min_size=2, max_size=2, unique=True))
-        self.attempt(
-            self.regisseur(one), one, type="propose_merge", other_plan_id=other, into="this", reason="één"
-        )
-        pending = [
-            k
-            for k, p in self.plan(other).proposals.items()
-            if p["kind"] == "merge" and p["status"] == "pending"
-        ]
-        if pending:
-            self.attempt(self.regisseur(other), other, type="accept_merge", proposal_id=pending[-1])
+        if len(self.plans) >= 2:
+            one, other = data.draw(st.lists(st.sampled_from(self.plans), min_size=2, max_size=2, unique=True))
+            self.merge_into(one, other, "this")
 
     @rule(data=st.data())
     def merge_a_plan_opened_beside(self, data: st.DataObject) -> None:
         """The duplicates a merge is for: plans that share a person (here, opened beside on purpose)."""
-        pairs = [(p, b) for p in dict.fromkeys(self.plans) for b in sorted(self.plan(p).beside_plans)]
-        if not pairs:
-            return
-        one, other = data.draw(st.sampled_from(pairs))
+        known = list(dict.fromkeys(self.plans))  # in the order opened: draws replay
+        pairs = [(p, b) for p in known for b in known if b in self.plan(p).beside_plans]
+        if pairs:
+            one, other = data.draw(st.sampled_from(pairs))
+            self.merge_into(one, other, "other")
+
+    def merge_into(self, one: str, other: str, into: str) -> None:
+        """The regisseur of `one` proposes, the regisseur of `other` accepts."""
         self.attempt(
-            self.regisseur(one), one, type="propose_merge", other_plan_id=other, into="other", reason="één"
+            self.regisseur(one), one, type="propose_merge", other_plan_id=other, into=into, reason="één"
         )
-        pending = [
-            k
-            for k, p in self.plan(other).proposals.items()
-            if p["kind"] == "merge" and p["status"] == "pending"
-        ]
+        proposals = self.plan(other).proposals.items()
+        pending = [k for k, p in proposals if p["kind"] == "merge" and p["status"] == "pending"]
         if pending:
             self.attempt(self.regisseur(other), other, type="accept_merge", proposal_id=pending[-1])
 
