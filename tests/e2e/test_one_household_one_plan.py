@@ -160,6 +160,9 @@ def test_merge_and_split_over_http_keep_both_histories(client: httpx.Client, wor
     world.command(
         "welfare", stays, type="propose_merge", other_plan_id=goes_id, into="this", reason="één gezin"
     )
+    # Proposed on the plan that stays, recorded on both: the other plan's members are logged too.
+    logged = client.get(f"/plans/{goes_id}/processing-log", headers=world.officer()).json()["entries"]
+    assert "propose_merge" in str(logged), logged
     history = client.get(f"/plans/{goes_id}/history", headers=world.auth("welfare")).json()
     proposal_id = next(e["data"]["proposal_id"] for e in history["events"] if e["type"] == "MergeProposed")
     world.command("welfare", goes_id, type="accept_merge", proposal_id=proposal_id)

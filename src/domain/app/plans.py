@@ -304,6 +304,21 @@ class Plans(Area):
         except Matched as matched:
             raise self._answer_match(ctx, matched.matches) from None
 
+    def other_plans_touched(self, plan_id: str | UUID, cmds: list[Any]) -> list[str]:
+        """The other plans these commands (now done) wrote to: a merge's other plan, a split's new
+        one; their members' data was processed too, so the processing log names them."""
+        plan: HouseholdPlan = self.repository.get(_uuid(plan_id))
+        found: list[str] = []
+        for cmd in cmds:
+            if cmd.type == "propose_merge":
+                found.append(str(cmd.other_plan_id))
+            elif cmd.type in ("accept_merge", "decline_merge"):
+                proposal = plan.proposals.get(cmd.proposal_id, {})
+                found += [p for p in (proposal.get("into_plan_id"), proposal.get("from_plan_id")) if p]
+            elif cmd.type == "split_household":
+                found += list(plan.__dict__.get("split_into", []))[-1:]
+        return [p for p in dict.fromkeys(found) if p != str(plan.id)]
+
     def working_plan(self, actor: Actor, plan_id: str | UUID, today: Any) -> HouseholdPlan:
         """The plan, for a caller who works on it (regisseur, care team, mandate, team lead); else 404.
 

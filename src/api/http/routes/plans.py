@@ -48,7 +48,7 @@ def run_command(
         lambda c: container.eenplan.plans.execute(c, plan_id, command, expected),
         command_reply,
     )
-    _note_commands(call.ctx, plan_id, [command])
+    _note_commands(call.ctx, container, plan_id, [command])
     return response
 
 
@@ -71,16 +71,19 @@ def run_batch(
         lambda c: container.eenplan.plans.execute_batch(c, plan_id, list(batch.commands), expected),
         command_reply,
     )
-    _note_commands(call.ctx, plan_id, list(batch.commands))
+    _note_commands(call.ctx, container, plan_id, list(batch.commands))
     return response
 
 
-def _note_commands(ctx: CommandContext, plan_id: str, commands: list[Any]) -> None:
+def _note_commands(ctx: CommandContext, container: ContainerDep, plan_id: str, commands: list[Any]) -> None:
     """Log the processing, also for a repeat: the caller received the plan's data again."""
     # A removed member is no longer in the plan, yet the command processed their data.
     subjects = [m for m in (getattr(c, "member_id", None) for c in commands) if m]
     operation = commands[0].type if len(commands) == 1 else "batch"
     note_processing(ctx.actor, plan_id, operation=operation, also=subjects)
+    # A merge or a split wrote to another plan too: its members are logged under it.
+    for other in container.eenplan.plans.other_plans_touched(plan_id, commands):
+        note_processing(ctx.actor, other, operation=operation)
 
 
 @router.get(
