@@ -18,8 +18,8 @@ from eenplan.api.http.schemas.public import CommandResult
 from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.context import Actor, CommandContext
-from eenplan.domain.errors import DomainError
-from eenplan.privacy.processing import note_attempt, note_nothing, note_processing, note_refused
+from eenplan.domain.errors import DomainError, HouseholdHasPlanError
+from eenplan.privacy.processing import note_attempt, note_match, note_nothing, note_processing, note_refused
 
 router = APIRouter(tags=["events"], route_class=LoggedRoute)
 BINARY_HEADERS = [
@@ -75,16 +75,23 @@ def _run(request: Request, container: Services, caller: Actor, event: cloudevent
     ctx = CommandContext(actor=actor, command_id=event.key, trace_id=trace_id(request))
     print_ = fingerprint(request.url.path, event.request, actor.acting_for)
     sent = [] if event.document is None else [fingerprint(request.url.path, event.document, actor.acting_for)]
-    reply = container.idempotency.run(
-        ctx,
-        True,
-        print_,
-        lambda: container.eenplan.plans.execute(ctx, event.plan_id, event.command),
-        command_reply,
-        earlier=sent,
-    )
+    try:
+        reply = container.idempotency.run(
+            ctx,
+            True,
+            print_,
+            lambda: container.eenplan.plans.execute(ctx, event.plan_id, event.command),
+            command_reply,
+            earlier=sent,
+        )
+    except HouseholdHasPlanError as found:
+        note_match(actor, found)  # a member.added event matched another plan's members
+        raise
     subject = getattr(event.command, "member_id", None)
-    note_processing(actor, event.plan_id, operation=event.command.type, also=[subject] if subject else [])
+    operation = event.command.type
+    note_processing(actor, event.plan_id, operation=operation, also=[subject] if subject else [])
+    for other in container.eenplan.plans.other_plans_touched(event.plan_id, [event.command]):
+        note_processing(actor, other, operation=operation)  # a merge's or a split's other plan
     return reply
 
 
