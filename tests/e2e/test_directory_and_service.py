@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import STORE
 from tests.e2e.conftest import Server
 from tests.e2e.directory_setup import admin_headers, setup_tenant
 from tests.factories import uid
@@ -51,6 +52,9 @@ def test_health_and_readiness_need_no_token(shared_client: httpx.Client) -> None
     assert shared_client.get("/health").status_code == 200
     ready = shared_client.get("/ready")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    # On PostgreSQL the compiled psycopg runs (the pure-Python one is several times slower).
+    expected = {"binary", "c"} if STORE == "postgres" else {None}
+    assert ready.json()["postgres_driver"] in expected
 
 
 def test_log_lines_carry_request_and_trace_ids_but_no_personal_values(

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 
 from eenplan.api.http import problems
@@ -32,6 +33,8 @@ from eenplan.api.http.services import Services
 from eenplan.api.http.storegate import StoreGateMiddleware
 from eenplan.api.telemetry import providers as telemetry
 
+log = structlog.get_logger("eenplan.http")
+
 
 def create_app(container: Services) -> FastAPI:
     @asynccontextmanager
@@ -43,6 +46,12 @@ def create_app(container: Services) -> FastAPI:
         runner = container.projections.runner() if container.settings.projections_in_process else None
         if runner is not None:
             runner.start()
+        log.info(
+            "started",
+            store="postgresql" if container.settings.is_postgres else "sqlite",
+            postgres_driver=service.postgres_driver(container),
+            projections_in_process=runner is not None,
+        )
         yield
         if runner is not None:
             runner.stop()

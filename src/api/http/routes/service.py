@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from eenplan.api.http.deps import ContainerDep
 from eenplan.api.http.problems import STORE_OUTAGES, problem
 from eenplan.api.http.schemas.public import Health, Ready
+from eenplan.api.http.services import Services
 from eenplan.api.telemetry.providers import prometheus_enabled
 
 router = APIRouter(tags=["service"])
@@ -30,7 +31,18 @@ def ready(container: ContainerDep, response: Response) -> Ready:
         lags = container.projections.status()
     except STORE_OUTAGES:
         lags = None
-    return Ready(status="ready", position=position, projections=lags)
+    return Ready(
+        status="ready", position=position, projections=lags, postgres_driver=postgres_driver(container)
+    )
+
+
+def postgres_driver(container: Services) -> str | None:
+    """Which psycopg implementation talks to PostgreSQL ("binary", "c" or "python"); None on SQLite."""
+    if not container.settings.is_postgres:
+        return None
+    import psycopg
+
+    return str(psycopg.pq.__impl__)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -150,6 +150,8 @@ class Ready(Public):
     position: int | None = None
     detail: str | None = None
     projections: list[ProjectionStatus] | None = None  # the status dataclass itself, not a copy
+    # On PostgreSQL, which psycopg implementation runs: "binary" or "c" (compiled), "python".
+    postgres_driver: str | None = None
 
 
 class ChainHead(Public):
