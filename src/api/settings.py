@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Telemetry exporters, comma-separated: prometheus (text on GET /metrics), otlp (OTLP/HTTP
     # push of traces and metrics), console (stderr; for debugging). Empty: none.
     telemetry_exporters: str = "prometheus"
+    # A span per SQL statement (psycopg instrumentation): off by default, as it costs several
+    # percent of each command's CPU; command spans, HTTP spans and metrics are always on.
+    telemetry_sql_spans: bool = False
     # OTLP/HTTP base URL, e.g. http://collector:4318; unset: OTEL_EXPORTER_OTLP_* or the default.
     otlp_endpoint: str | None = None
 
