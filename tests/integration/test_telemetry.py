@@ -42,7 +42,9 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 @pytest.fixture
-def app_world(settings: Settings, request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, World, Settings]]:
+def app_world(
+    settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[tuple[TestClient, World, Settings]]:
     """The app in process; `indirect` parametrisation turns SQL spans on (off by default)."""
     settings = settings.model_copy(update={"telemetry_sql_spans": getattr(request, "param", False)})
     container = build(settings)
