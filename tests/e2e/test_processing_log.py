@@ -8,6 +8,7 @@ to the caller's traceparent, before the response arrives.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -149,3 +150,25 @@ def test_export_and_erasure_over_http_give_the_subjects_data_then_a_receipt_with
     )
     logged = shared_server.log.read_text()
     assert "/subjects/{member_id}/export" in logged and member_id not in logged and "Jansen" not in logged
+
+
+def test_concurrent_reads_each_find_their_own_lines_logged_when_their_answer_arrives(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    """Lines of concurrent requests are committed together (api/store/group_commit.py), yet each
+    response comes only once its own lines are in the log."""
+    world = setup(shared_client, shared_token, "social_work")
+    plan_id = open_plan(world, "social_work")["plan_id"]
+    officer = world.officer("auditor")
+
+    def read_then_look(i: int) -> bool:
+        trace_id = f"{i + 1:032x}"
+        headers = {**world.auth("social_work"), "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}
+        with httpx.Client(base_url=str(shared_client.base_url), timeout=30) as client:
+            assert client.get(f"/plans/{plan_id}", headers=headers).status_code == 200
+            entries = client.get(f"/plans/{plan_id}/processing-log", headers=officer).json()["entries"]
+        return any(e["trace_id"] == trace_id and e["name"] == "read_plan" for e in entries)
+
+    with ThreadPoolExecutor(12) as pool:
+        found = list(pool.map(read_then_look, range(24)))
+    assert all(found), f"{found.count(False)} reads answered before their lines were in the log"
