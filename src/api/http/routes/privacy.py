@@ -25,7 +25,6 @@ from eenplan.api.http.schemas.privacy import (
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.errors import NotFoundError
 from eenplan.privacy import erasure_jobs, rights
-from eenplan.privacy.policy import activities
 from eenplan.privacy.processing import note_nothing, note_processing
 
 router = APIRouter(tags=["privacy"], route_class=LoggedRoute)
@@ -113,6 +112,33 @@ def read_policies(caller: PrivacyReaderDep, container: ContainerDep) -> PolicyVe
 
 
 @router.get("/privacy/activities")
-def read_activities(caller: CallerDep) -> dict[str, Any]:
-    """The register of processing activities that `dpl.core.processing_activity_id` points into."""
-    return {"activities": activities()}
+def read_activities(caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
+    """The register of processing activities that `dpl.core.processing_activity_id` points into:
+    the current version (each activity with its URI), and every version recorded."""
+    register = container.privacy.register
+    return {
+        **register.describe(register.current),
+        "current": register.current.version,
+        "versions": register.versions(),
+    }
+
+
+@router.get("/privacy/activities/{version}")
+def read_activity_register(version: str, caller: CallerDep, container: ContainerDep) -> dict[str, Any]:
+    """One version of the register, as it was recorded; it never changes."""
+    register = container.privacy.register
+    found = register.at(version)
+    if found is None:
+        raise NotFoundError(f"no version {version} of the register of processing activities")
+    return register.describe(found)
+
+
+@router.get("/privacy/activities/{version}/{activity_id}")
+def read_activity(
+    version: str, activity_id: str, caller: CallerDep, container: ContainerDep
+) -> dict[str, Any]:
+    """One processing activity as a version of the register describes it: what a log line names."""
+    described = read_activity_register(version, caller, container)["activities"].get(activity_id)
+    if described is None:
+        raise NotFoundError(f"no processing activity {activity_id} in version {version} of the register")
+    return {**described, "version": version}
