@@ -1,0 +1,114 @@
+"""Writes made by the CLI are in the processing log, as an HTTP command's would be, read over HTTP.
+
+`eenplan demo` opens plans and runs commands for the demo's professionals; `eenplan privacy erase`
+erases a person. Each writes one line per data subject, with the operator who ran it as the
+requesting user and the professional the change was recorded for after it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from eenplan.api.settings import Settings
+from tests import ldv
+from tests.e2e.conftest import Server, token_factory
+from tests.e2e.test_ldv_conformance import assert_conforms
+
+EENPLAN = os.path.join(os.path.dirname(sys.executable), "eenplan")
+OPERATOR = "ops-anna"
+
+
+def cli(settings: Settings, *args: str) -> str:
+    env = {
+        **os.environ,
+        "EENPLAN_DATABASE_URL": settings.database_url,
+        "EENPLAN_DATA_DIR": str(settings.data_dir),
+        "EENPLAN_OPERATOR": OPERATOR,
+    }
+    done = subprocess.run([EENPLAN, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def demo(settings: Settings) -> Iterator[tuple[httpx.Client, dict[str, str], dict[str, str]]]:
+    """The demo loaded by the CLI; a server on its store; the demo auditor's headers; the plans."""
+    loaded = cli(settings, "demo")
+    plans = dict(re.findall(r"^\s{2}(\S.*?)\s+([0-9a-f-]{36})$", loaded, re.MULTILINE))
+    assert set(plans) == {"Pietersen", "El Amrani", "de Jong"}, loaded
+    server = Server(settings)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            token = token_factory(settings)("demo-auditor", "gemeente-middelburg", "auditor")
+            yield client, {"Authorization": f"Bearer {token}"}, plans
+    finally:
+        server.stop()
+
+
+def _log(client: httpx.Client, auditor: dict[str, str], plan_id: str) -> list[dict[str, Any]]:
+    response = client.get(f"/plans/{plan_id}/processing-log", headers=auditor)
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()["entries"]
+    return entries
+
+
+def test_the_demo_logs_each_plan_it_opens_and_each_command_it_runs_with_the_operator_as_requestor(
+    demo: tuple[httpx.Client, dict[str, str], dict[str, str]],
+) -> None:
+    client, auditor, plans = demo
+    entries = [e for e in _log(client, auditor, plans["Pietersen"]) if e["name"].startswith("cli:")]
+    opened = [e for e in entries if e["name"] == "cli:demo:open_plan"]
+    assert len(opened) == 2 and len({e["attributes"]["dpl.core.data_subject_id"] for e in opened}) == 2
+    assert {ldv.activity(e) for e in opened} == {"intake"}
+    assert {e["name"] for e in entries} >= {
+        "cli:demo:join_care_team",
+        "cli:demo:set_goal",
+        "cli:demo:make_agreement",
+    }
+    for line in entries:
+        assert_conforms(line)
+        assert line["status_code"] == "STATUS_CODE_OK"
+        assert line["resource"]["attributes"]["nen7513.AuditSourceId"] == "eenplan-cli"
+        operator, recorded_for = line["attributes"]["dpl.nen7513.users"]
+        assert operator == {
+            "userID": OPERATOR,
+            "alternateUserID": f"cli/{OPERATOR}",
+            "roleIDCode": ["operator"],
+            "userIsRequestor": True,
+            "purposeOfUse": line["attributes"]["dpl.core.processing_activity_id"],
+        }
+        assert recorded_for["userID"] in ("p-chantal", "p-anouk") and recorded_for["userIsRequestor"] is False
+    assert len({e["trace_id"] for e in entries}) == 1, "one run, one trace"
+    closed = _log(client, auditor, plans["de Jong"])
+    assert [e["name"] for e in closed] == ["cli:demo:open_plan", "cli:demo:close_plan"]
+
+
+def test_an_erasure_from_the_cli_is_logged_for_the_person_under_the_erasure_activity(
+    demo: tuple[httpx.Client, dict[str, str], dict[str, str]], settings: Settings
+) -> None:
+    client, auditor, plans = demo
+    regisseur = {"Authorization": f"Bearer {token_factory(settings)('p-esra', 'intervence')}"}
+    plan = client.get(f"/plans/{plans['de Jong']}", headers=regisseur)
+    assert plan.status_code == 200, plan.text
+    member_id = plan.json()["members"][0]["member_id"]
+
+    receipt = json.loads(
+        cli(settings, "privacy", "erase", member_id, "--tenant", "GM0687", "--officer", "po-1")
+    )
+    entries = _log(client, auditor, plans["de Jong"])
+    (erased,) = [e for e in entries if e["name"] == "cli:privacy_erase:erase"]
+    assert_conforms(erased)
+    assert ldv.activity(erased) == "erasure" and erased["status_code"] == "STATUS_CODE_OK"
+    assert erased["attributes"]["dpl.core.data_subject_id"] in receipt["data_subject_ids"]
+    users = erased["attributes"]["dpl.nen7513.users"]
+    assert [(u["userID"], u["userIsRequestor"]) for u in users] == [(OPERATOR, True), ("po-1", False)]
+    assert member_id not in json.dumps(entries)
