@@ -13,10 +13,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from eenplan.api.settings import Settings
 from tests import ldv
@@ -112,3 +114,34 @@ def test_an_erasure_from_the_cli_is_logged_for_the_person_under_the_erasure_acti
     users = erased["attributes"]["dpl.nen7513.users"]
     assert [(u["userID"], u["userIsRequestor"]) for u in users] == [(OPERATOR, True), ("po-1", False)]
     assert member_id not in json.dumps(entries)
+
+
+def test_indexing_households_and_a_reorganisation_from_the_cli_are_logged_per_member(
+    demo: tuple[httpx.Client, dict[str, str], dict[str, str]], settings: Settings, tmp_path: Path
+) -> None:
+    client, auditor, plans = demo
+    assert cli(settings, "households", "index").startswith("indexed 2 open plans")
+    spec = {
+        "id": "middelburg-2027",
+        "tenant": "GM0687",
+        "teams": [{"id": "middelburg-west", "name": "Middelburg West"}],
+        "merge": [{"into": "middelburg-west", "from": ["gebiedsteam-middelburg-noordwest"]}],
+    }
+    spec_file = tmp_path / "reorganisation.yaml"
+    spec_file.write_text(yaml.safe_dump(spec))
+    cli(settings, "teams", "reorganise", str(spec_file), "--by", "admin-1")
+    cli(settings, "teams", "reorganise", str(spec_file), "--by", "admin-1")  # moves nothing again
+
+    pietersen = _log(client, auditor, plans["Pietersen"])
+    indexed = [e for e in pietersen if e["name"] == "cli:households_index"]
+    moved = [e for e in pietersen if e["name"] == "cli:teams_reorganise:move_plan"]
+    assert len(indexed) == len(moved) == 2, "one line per member, and the re-run moved nothing"
+    assert {ldv.activity(e) for e in indexed} == {"intake"} and {ldv.activity(e) for e in moved} == {
+        "plan_coordination"
+    }
+    for line in indexed + moved:
+        assert_conforms(line)
+        assert line["attributes"]["dpl.nen7513.users"][0]["userID"] == OPERATOR
+    assert moved[0]["attributes"]["dpl.nen7513.users"][1]["userID"] == "admin-1"
+    closed = [e["name"] for e in _log(client, auditor, plans["de Jong"])]
+    assert "cli:households_index" not in closed, "a closed plan is not indexed"
