@@ -17,6 +17,7 @@ the store keeps what was written, readers get one shape.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -169,7 +170,7 @@ def organisation_uri(base_url: str, org: str) -> str:
 OLD_STATUS = {"OK": "STATUS_CODE_OK", "ERROR": "STATUS_CODE_ERROR", "UNSET": "STATUS_CODE_ERROR"}
 
 
-def upgrade(record: dict[str, Any], activity_uri: Any, ctx: Context) -> dict[str, Any]:
+def upgrade(record: dict[str, Any], activity_uri: Callable[[str, str], str], ctx: Context) -> dict[str, Any]:
     """A line as written before LDV's current field names, in today's shape (else unchanged).
 
     `activity_uri(id, version)` gives the register URI of a bare activity id; such lines were
@@ -199,13 +200,11 @@ def upgrade(record: dict[str, Any], activity_uri: Any, ctx: Context) -> dict[str
         line["foreign_operation"] = foreign(
             old_foreign.get("traceparent"), organisation_uri(ctx.base_url, org)
         )
-    if "id" in record:
-        line["id"] = record["id"]
     return {k: v for k, v in line.items() if v is not None}
 
 
 def _old_attributes(
-    old: dict[str, Any], users_: list[dict[str, Any]], activity_uri: Any, ctx: Context
+    old: dict[str, Any], users_: list[dict[str, Any]], activity_uri: Callable[[str, str], str], ctx: Context
 ) -> dict[str, Any]:
     activity = str(old.get("dpl.core.processing_activity_id", ""))
     uri = activity if "/" in activity else activity_uri(activity, LEGACY_VERSION)
