@@ -145,3 +145,32 @@ def test_indexing_households_and_a_reorganisation_from_the_cli_are_logged_per_me
     assert moved[0]["attributes"]["dpl.nen7513.users"][1]["userID"] == "admin-1"
     closed = [e["name"] for e in _log(client, auditor, plans["de Jong"])]
     assert "cli:households_index" not in closed, "a closed plan is not indexed"
+
+
+def test_a_reorganisation_over_http_logs_each_moved_plan_as_the_cli_does(
+    demo: tuple[httpx.Client, dict[str, str], dict[str, str]], settings: Settings
+) -> None:
+    client, auditor, plans = demo
+    admin = {
+        "Authorization": f"Bearer {token_factory(settings)('demo-admin', 'gemeente-middelburg', 'admin')}"
+    }
+    spec = {
+        "id": "middelburg-2028",
+        "tenant": "GM0687",
+        "teams": [{"id": "middelburg-oost", "name": "Middelburg Oost"}],
+        "merge": [{"into": "middelburg-oost", "from": ["gebiedsteam-middelburg-noordwest"]}],
+    }
+    dry = client.post("/teams/reorganisations", json={**spec, "dry_run": True}, headers=admin)
+    assert dry.status_code == 200 and dry.json()["would_move"] == 3, dry.text
+    assert not [e for e in _log(client, auditor, plans["Pietersen"]) if "reorganisation" in e["name"]]
+
+    done = client.post("/teams/reorganisations", json=spec, headers=admin)
+    assert done.status_code == 200 and done.json()["moved"] == 3, done.text
+    moved = [
+        e for e in _log(client, auditor, plans["Pietersen"]) if e["name"] == "create_reorganisation:move_plan"
+    ]
+    assert len(moved) == 2, "one line per member of the moved plan"
+    for line in moved:
+        assert_conforms(line)
+        assert ldv.activity(line) == "plan_coordination"
+        assert line["attributes"]["dpl.nen7513.users"][0]["userID"] == "demo-admin"

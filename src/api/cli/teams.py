@@ -72,14 +72,15 @@ def _run(app: Any, spec: Any, by: str) -> dict[str, Any]:
     typer.echo(f"{preview['would_move']} plans to move, {preview['already_moved']} already moved")
     if spec.dry_run:
         return dict(preview)
-    before = _moved(app, spec)
     with typer.progressbar(length=preview["would_move"], label="moving plans") as bar:
-        summary = dict(app.reorganisations.reorganise(ctx, spec, progress=bar.update))
-    for plan_id in sorted(_moved(app, spec) - before):  # each plan moved now: a change to its record
-        note_processing(actor, plan_id, operation="move_plan")
-    return summary
-
-
-def _moved(app: Any, spec: Any) -> set[str]:
-    """The plans this reorganisation has moved so far."""
-    return {p.plan_id for p in app.scans.plans_for_reorganisation(spec.tenant) if spec.key() in p.moved_by}
+        # Each plan moved changes that household's record: logged for its members.
+        return dict(
+            app.reorganisations.reorganise(
+                ctx,
+                spec,
+                progress=bar.update,
+                moved_plan=lambda plan: note_processing(
+                    actor, str(plan.id), sorted(plan.members), tenant=plan.tenant, operation="move_plan"
+                ),
+            )
+        )
