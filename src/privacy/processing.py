@@ -117,18 +117,19 @@ def note_match(actor: Actor, found: HouseholdHasPlanError) -> None:
     with the refusal the caller got, whatever the caller was told of that plan."""
     if found.concerned is not None:
         tenant, plan_id, member_ids = found.concerned
-        note_processing(actor, plan_id, member_ids, tenant=tenant, operation="household_match")
+        note_processing(actor, plan_id, member_ids, tenant=tenant, operation="household_match", replay=False)
 
 
 def note_attempt(actor: Actor, plan_id: str, operation: str | None = None) -> None:
     """Name the plan a request is about to act on when its path does not: should the request be
     refused or fail, the attempt is logged for this plan's members."""
-    note_processing(actor, plan_id, operation=operation, attempt=True)
+    note_processing(actor, plan_id, operation=operation, attempt=True, replay=False)
 
 
 def note_refused(actor: Actor, plan_id: str, outcome: Outcome, operation: str | None = None) -> None:
     """Record a refusal inside a request that as a whole succeeds (one event of a batch)."""
-    note_processing(actor, plan_id, operation=operation, outcome=outcome)
+    # A refusal is never a replay, whatever the batch's event before it was.
+    note_processing(actor, plan_id, operation=operation, outcome=outcome, replay=False)
 
 
 @dataclass(frozen=True)
