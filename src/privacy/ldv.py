@@ -34,6 +34,7 @@ STATUS = {"OK": "STATUS_CODE_OK", "ERROR": "STATUS_CODE_ERROR", "UNKNOWN": "STAT
 APPLICATION_SERVER = "4"
 PERSON, SUBJECT_ROLE, SYSTEM_OBJECT, RECORD_ROLE = "1", "1", "2", "3"
 REPLAY = "replay"
+UNKNOWN_PARTY = "urn:eenplan:unknown-party"  # `entity` is required; a 401's caller named no party
 
 
 def _version() -> str:
@@ -162,7 +163,8 @@ def protocol(relation: str | None) -> str:
 
 
 def organisation_uri(base_url: str, org: str) -> str:
-    return f"{base_url}/organisations/{org}"
+    """The calling party of a foreign operation; an unauthenticated caller's is not known."""
+    return f"{base_url}/organisations/{org}" if org else UNKNOWN_PARTY
 
 
 # --- lines written before this shape -------------------------------------------------------------
