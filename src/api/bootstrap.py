@@ -100,6 +100,7 @@ def build_stack(settings: Settings, plan_guard: PlanGuard | None = None) -> tupl
                 "default": settings.retention_wmo_years,
             },
             erasure_wait_seconds=settings.erasure_wait_seconds,
+            public_url=settings.public_url,
         )
         privacy = Privacy.attach(eenplan, config)
         ports.write_policy = write_authority(privacy, settings.write_policy_file)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     changes_poll_seconds: float = Field(default=0.5, gt=0, le=10)
     changes_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
+    # The address clients reach this server at: processing-log lines name their processing
+    # activity by a URI under it (`{public_url}/privacy/activities/{version}/{id}`).
+    public_url: str = Field(default="http://localhost:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     log_level: str = "INFO"
     log_json: bool = True

@@ -26,7 +26,7 @@ from tests.factories import World
 from tests.integration.projection_helpers import active, catch_up, regisseur
 
 CHILD = {"given_name": "Bo", "family_name": "Jansen", "birth_date": "2015-01-01", "role": "child"}
-VARYING = ("id", "span_id", "start_time", "end_time")
+VARYING = ("id", "operation_id", "start_time", "end_time")
 
 
 def write_lines(container: Container, notes: list[processing.Noted], plan_ids: list[str]) -> list[str]:

@@ -93,18 +93,20 @@ def demo(
     show: Annotated[bool, typer.Option(help="load nothing: print the demo's plans and fresh tokens")] = False,
 ) -> None:
     """Load the demo tenant, team, professionals and households, and print its plans and tokens to try."""
-    from eenplan.api.bootstrap import build_application
+    from eenplan.api.bootstrap import build_stack
     from eenplan.api.cli import demo as demo_data
+    from eenplan.api.cli.logged import logged
 
     settings = Settings()
-    app = build_application(settings)
+    app, privacy = build_stack(settings)
     try:
         if show or (if_empty and app.recorder.max_notification_id()):
             if not show:
                 typer.echo("The store already holds data; the demo was not loaded again.")
             plans = demo_data.find(app)
         else:
-            plans = demo_data.load(app)
+            with logged(app, privacy.log, "demo", "plan_coordination"):
+                plans = demo_data.load(app)
             typer.echo("Demo loaded.")
     finally:
         app.close()

@@ -201,7 +201,8 @@ def _operation(
         activity_id=note.activity or activity_id,
         started=started,
         ended=processing.now(),
-        foreign_operation=trace.get("foreign_operation"),
+        foreign_operation=note.foreign or trace.get("foreign_operation"),
         outcome=outcome,
-        extra={"eenplan.relation": note.relation} if note.relation else {},
+        relation=note.relation,
+        replay=note.replay,
     )
