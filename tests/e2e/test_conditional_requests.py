@@ -13,23 +13,21 @@ from tests.factories import World
 NOTE = {"type": "add_note", "category": "general", "text": "gebeld met school"}
 
 
-# These tests make their own ids and plans and need no settings of their own: the run's shared
-# server will do (tests/e2e/conftest.py), which saves a server start per test.
-@pytest.fixture
-def client(shared_client: httpx.Client) -> httpx.Client:
-    return shared_client
+# These tests make their own ids and plans: the run's shared server will do, which saves a server
+# start per test (tests/e2e/conftest.py).
+pytestmark = pytest.mark.shared_store
 
 
 @pytest.fixture
-def world(shared_settings: Settings, shared_server: Server) -> World:
-    return seed(shared_settings)
+def world(settings: Settings) -> World:
+    return seed(settings)
 
 
 @pytest.fixture
-def plan(client: httpx.Client, world: World, shared_token: TokenFactory) -> tuple[str, str]:
+def plan(server: Server, client: httpx.Client, world: World, token: TokenFactory) -> tuple[str, str]:
     """A plan and its regisseur's token."""
     org = world.orgs["welfare"]
-    bearer = shared_token(world.pros[org][0], org)
+    bearer = token(world.pros[org][0], org)
     return open_plan(client, world, bearer), bearer
 
 
