@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -183,4 +184,8 @@ async def sign_in_needed(request: Request, error: Exception) -> Response:
 async def console_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ConsoleError)
     container: Services = request.app.state.container
-    return page(request, container, session_of(request, container), "fout.html", error.status, error=error)
+    caller = getattr(request.state, "caller", None)
+    # Signed in: the page keeps its menu (a visitor-like object: who, nothing more).
+    visit = SimpleNamespace(actor=caller) if caller is not None and caller.sub else None
+    session = session_of(request, container)
+    return page(request, container, session, "fout.html", error.status, error=error, visit=visit)
