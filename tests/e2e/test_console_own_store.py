@@ -1,0 +1,105 @@
+"""The console on a store of its own, changed the ways only an operator or an intruder can:
+a stored record altered behind the application's back, and a new write policy at a restart.
+
+The integrity page locates and explains the first broken link; the policy page shows what
+changed between the two write policies in force. SQLite suite (the smoke test covers PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
+
+from eenplan.api.settings import Settings
+from tests.conftest import STORE
+from tests.e2e.browser import assert_accessible, chromium, follow, sign_in
+from tests.e2e.conftest import Server, token_factory
+from tests.e2e.directory_setup import municipality, register_municipality, register_people, setup_tenant
+from tests.integration.tamper import RawStore
+
+pytestmark = pytest.mark.skipif(
+    STORE == "postgres", reason="the console's SQLite suite; PG runs the smoke test"
+)
+WRITE_POLICY = Path(__file__).resolve().parents[2] / "src" / "privacy" / "write-policy.yaml"
+AUDITOR = "aud-own-store"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    yield from chromium()
+
+
+@pytest.fixture(scope="module")
+def altered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """A plan written by one server; a byte of its note changed in the store; a second server
+    started with a write policy that lets team leads close plans no more."""
+    directory = tmp_path_factory.mktemp("console-own")
+    settings = Settings(database_url=f"sqlite:///{directory / 'eenplan.db'}", data_dir=directory / "data")
+    first = Server(settings)
+    try:
+        with httpx.Client(base_url=first.url, timeout=30) as client:
+            mint = token_factory(settings)
+            admin = register_municipality(client, mint, "GM0687")
+            register_people(client, admin, municipality("GM0687"), AUDITOR)
+            tenant = setup_tenant(client, mint, kinds=("welfare",))
+            welfare = tenant.pro("welfare")
+            plan_id = tenant.open_plan(welfare)["plan_id"]
+            note = tenant.command(welfare, plan_id, type="add_note", category="general", text="gesprek gehad")
+            assert note.status_code == 200, note.text
+    finally:
+        first.stop()
+    RawStore(settings.database_url).flip_one_byte(plan_id, 2)
+    policy = directory / "write-policy.yaml"
+    text = WRITE_POLICY.read_text(encoding="utf-8")
+    policy.write_text(
+        text.replace('version: "2026.2"', 'version: "2026.2-test"').replace(
+            "close_plan: [regisseur, team_lead]", "close_plan: [regisseur]"
+        ),
+        encoding="utf-8",
+    )
+    assert "close_plan: [regisseur]\n" in policy.read_text(encoding="utf-8")
+    second = Server(settings, extra_env={"EENPLAN_WRITE_POLICY_FILE": str(policy)})
+    try:
+        yield second, plan_id
+    finally:
+        second.stop()
+
+
+def test_the_first_broken_link_is_located_and_explained(
+    browser: WebDriver, altered: tuple[Server, str]
+) -> None:
+    server, plan_id = altered
+    sign_in(browser, server.url, AUDITOR, municipality("GM0687"), "auditor")
+    browser.get(f"{server.url}/console/integriteit?plan_id={plan_id}")
+    store = browser.find_element(By.ID, "opslag-status").text
+    plan = browser.find_element(By.ID, "plan-status").text
+    assert store.startswith("Gebroken") and plan.startswith("Gebroken")
+    assert plan_id in plan and "Versie\n2" in plan
+    assert "Alles vóór deze schakel is nagerekend" in plan
+    assert_accessible(browser)
+
+
+def test_what_changed_between_two_write_policies_is_shown(
+    browser: WebDriver, altered: tuple[Server, str]
+) -> None:
+    server, _ = altered
+    sign_in(browser, server.url, AUDITOR, municipality("GM0687"), "auditor")
+    browser.get(f"{server.url}/console/beleid")
+    periods = browser.find_element(By.ID, "schrijfbeleid").text
+    assert "2026.2-test" in periods and "nu" in periods
+    old, new = (Select(browser.find_element(By.ID, f"{end}-schrijven")) for end in ("van", "naar"))
+    assert old.first_selected_option.text.startswith("2026.2 ")
+    assert new.first_selected_option.text.startswith("2026.2-test")
+    follow(browser, browser.find_element(By.ID, "vergelijk-schrijven"))
+    diff = browser.find_element(By.ID, "verschil")
+    removed = [e.text for e in diff.find_elements(By.CSS_SELECTOR, ".eraf")]
+    added = [e.text for e in diff.find_elements(By.CSS_SELECTOR, ".erbij")]
+    assert "-  close_plan: [regisseur, team_lead]" in removed and "+  close_plan: [regisseur]" in added
+    assert '+version: "2026.2-test"' in added
+    assert_accessible(browser)
