@@ -55,3 +55,19 @@ def test_the_view_beside_itself_hides_nothing_and_leaves_out_the_relation() -> N
     assert not [n for n in _walk(nodes) if n.kind == "hidden"]
     assert "relation" not in {n.label for n in nodes}
     assert "GGZ-diagnose" in _values(nodes)
+
+
+def test_records_sharing_an_id_are_matched_in_their_order() -> None:
+    full = {
+        "proposals": [
+            {"proposal_id": "x", "role": "a", "status": "open"},
+            {"proposal_id": "x", "status": "ok"},
+        ]
+    }
+    seen = {
+        "proposals": [
+            {"proposal_id": "x", "role": "a", "status": "open"},
+            {"proposal_id": "x", "status": "ok"},
+        ]
+    }
+    assert not [n for n in _walk(laid_side_by_side(full, seen)) if n.kind == "hidden"]

@@ -49,11 +49,19 @@ def _node(label: str, full: Any, holder: Any, present: bool) -> Node:
 
 
 def _records(label: str, full: list[Any], seen: list[Any]) -> list[Node]:
-    by_id = {_ident(item): item for item in seen if _ident(item)}
+    # Records that share an id (a proposal's steps) are matched in their order.
+    by_id: dict[str, list[Any]] = {}
+    for item in seen:
+        if _ident(item):
+            by_id.setdefault(str(_ident(item)), []).append(item)
     nodes = []
     for n, item in enumerate(full, start=1):
         ident = _ident(item)
-        match = by_id.get(ident) if ident else (seen[n - 1] if n <= len(seen) else None)
+        if ident:
+            same = by_id.get(ident) or []
+            match = same.pop(0) if same else None
+        else:
+            match = seen[n - 1] if n <= len(seen) else None
         name = f"{label} {n}"
         nodes.append(_node(name, item, {name: match}, match is not None))
     return nodes
