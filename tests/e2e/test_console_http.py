@@ -158,3 +158,23 @@ def test_a_privacy_officer_sees_no_plan_the_api_would_not_show_them(
     answer = browserless.get(f"/console/plannen/{world.plan_id}", params={"bekeken_als": world.police})
     assert answer.status_code == 404
     assert world.health_text not in answer.text and world.safety_text not in answer.text
+
+
+def test_bad_input_and_unknown_pages_are_console_pages_not_500s(
+    browserless: httpx.Client, world: ConsoleWorld
+) -> None:
+    assert dev_sign_in(browserless, world.auditor, world.org, "auditor").status_code == 303
+    for path, status in (
+        (f"/console/plannen/{world.plan_id}?versie=nul", 422),
+        (f"/console/plannen/{world.plan_id}?versie=999999", 404),
+        (f"/console/plannen/{world.plan_id}?bekeken_als=" + "x" * 500, 422),
+        ("/console/beleid?soort=alles", 422),
+        ("/console/bestaat-niet", 404),
+        ("/console/beleid?soort=lezen&van=abc&naar=def", 404),
+    ):
+        answer = browserless.get(path)
+        assert answer.status_code == status, (path, answer.text[:500])
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert "content-security-policy" in answer.headers
+    unknown = browserless.get(f"/console/plannen/{world.plan_id}", params={"bekeken_als": "no-such-org"})
+    assert unknown.status_code == 200 and "geen organisatie van de gemeente" in unknown.text

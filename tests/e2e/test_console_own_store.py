@@ -1,6 +1,7 @@
 """The console on a store of its own, changed the ways only an operator or an intruder can:
 a stored record altered behind the application's back, and a new write policy at a restart.
 
+Its server runs two API worker processes, as a deployment would, and a session works on both.
 The integrity page locates and explains the first broken link; the policy page shows what
 changed between the two write policies in force. SQLite suite (the smoke test covers PostgreSQL).
 """
@@ -20,6 +21,7 @@ from eenplan.api.settings import Settings
 from tests.conftest import STORE
 from tests.e2e.browser import assert_accessible, chromium, follow, sign_in
 from tests.e2e.conftest import Server, token_factory
+from tests.e2e.console_http import dev_sign_in
 from tests.e2e.directory_setup import municipality, register_municipality, register_people, setup_tenant
 from tests.integration.tamper import RawStore
 
@@ -64,7 +66,8 @@ def altered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
         encoding="utf-8",
     )
     assert "close_plan: [regisseur]\n" in policy.read_text(encoding="utf-8")
-    second = Server(settings, extra_env={"EENPLAN_WRITE_POLICY_FILE": str(policy)})
+    # Two API worker processes: a session made by one is read by the other.
+    second = Server(settings, workers=2, extra_env={"EENPLAN_WRITE_POLICY_FILE": str(policy)})
     try:
         yield second, plan_id
     finally:
@@ -103,3 +106,13 @@ def test_what_changed_between_two_write_policies_is_shown(
     assert "-  close_plan: [regisseur, team_lead]" in removed and "+  close_plan: [regisseur]" in added
     assert '+version: "2026.2-test"' in added
     assert_accessible(browser)
+
+
+def test_a_session_is_good_on_every_worker_process(altered: tuple[Server, str]) -> None:
+    """Each request on a new connection, so the two workers share them out; none asks to sign in."""
+    server, _ = altered
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        assert dev_sign_in(browser, AUDITOR, municipality("GM0687"), "auditor").status_code == 303
+        cookies = dict(browser.cookies)
+    answers = [httpx.get(f"{server.url}/console/beleid", cookies=cookies, timeout=30) for _ in range(12)]
+    assert [a.status_code for a in answers] == [200] * 12
