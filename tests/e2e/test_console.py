@@ -12,8 +12,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import STORE
 from tests.e2e.browser import assert_accessible, chromium, follow, sign_in
@@ -70,6 +72,13 @@ def test_the_timeline_picks_a_moment_and_shows_the_plan_as_it_was(
     timeline = browser.find_element(By.CSS_SELECTOR, ".tijdlijn ol").text
     assert "Opened" in timeline and "NoteAdded" in timeline and world.tenant.pro("welfare") in timeline
     assert_accessible(browser)
+    # The slider (console.js, loaded under the CSP): moved to its start, it shows version 1.
+    slider = browser.find_element(By.ID, "versie")
+    old = browser.find_element(By.TAG_NAME, "html")
+    slider.send_keys(Keys.HOME)
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    assert "versie=1" in browser.current_url and browser.find_element(By.ID, "versie-getal").text == "1"
+    browser.back()
     follow(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Opened"))
     assert "versie=1" in browser.current_url
     assert "Het plan bij versie 1" in _text(browser)

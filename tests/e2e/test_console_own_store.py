@@ -29,7 +29,8 @@ pytestmark = pytest.mark.skipif(
     STORE == "postgres", reason="the console's SQLite suite; PG runs the smoke test"
 )
 WRITE_POLICY = Path(__file__).resolve().parents[2] / "src" / "privacy" / "write-policy.yaml"
-AUDITOR = "aud-own-store"
+AUDITOR, OFFICER = "aud-own-store", "po-own-store"
+GRANT_REASON = "schoten gehoord in de woning, de wijkagent moet weten wie er wonen"
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,9 @@ def browser() -> Iterator[WebDriver]:
 
 @pytest.fixture(scope="module")
 def altered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    """A plan written by one server; a byte of its note changed in the store; a second server
-    started with a write policy that lets team leads close plans no more."""
+    """A plan written by one server, and a break-the-glass grant on another; a byte of the first
+    plan's note changed in the store; a second server started with a write policy that lets team
+    leads close plans no more, and a review term so short that the grant is overdue."""
     directory = tmp_path_factory.mktemp("console-own")
     settings = Settings(database_url=f"sqlite:///{directory / 'eenplan.db'}", data_dir=directory / "data")
     first = Server(settings)
@@ -48,12 +50,19 @@ def altered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
         with httpx.Client(base_url=first.url, timeout=30) as client:
             mint = token_factory(settings)
             admin = register_municipality(client, mint, "GM0687")
-            register_people(client, admin, municipality("GM0687"), AUDITOR)
-            tenant = setup_tenant(client, mint, kinds=("welfare",))
+            register_people(client, admin, municipality("GM0687"), AUDITOR, OFFICER)
+            tenant = setup_tenant(client, mint, kinds=("welfare", "police"))
             welfare = tenant.pro("welfare")
             plan_id = tenant.open_plan(welfare)["plan_id"]
             note = tenant.command(welfare, plan_id, type="add_note", category="general", text="gesprek gehad")
             assert note.status_code == 200, note.text
+            other = tenant.open_plan(welfare)["plan_id"]
+            grant = client.post(
+                f"/plans/{other}/emergency-access",
+                json={"reason": GRANT_REASON},
+                headers=tenant.headers(tenant.pro("police")),
+            )
+            assert grant.status_code == 200, grant.text
     finally:
         first.stop()
     RawStore(settings.database_url).flip_one_byte(plan_id, 2)
@@ -67,7 +76,8 @@ def altered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
     )
     assert "close_plan: [regisseur]\n" in policy.read_text(encoding="utf-8")
     # Two API worker processes: a session made by one is read by the other.
-    second = Server(settings, workers=2, extra_env={"EENPLAN_WRITE_POLICY_FILE": str(policy)})
+    env = {"EENPLAN_WRITE_POLICY_FILE": str(policy), "EENPLAN_EMERGENCY_REVIEW_DAYS": "0.00001"}
+    second = Server(settings, workers=2, extra_env=env)
     try:
         yield second, plan_id
     finally:
@@ -116,3 +126,14 @@ def test_a_session_is_good_on_every_worker_process(altered: tuple[Server, str]) 
         cookies = dict(browser.cookies)
     answers = [httpx.get(f"{server.url}/console/beleid", cookies=cookies, timeout=30) for _ in range(12)]
     assert [a.status_code for a in answers] == [200] * 12
+
+
+def test_an_overdue_review_is_listed_as_overdue(browser: WebDriver, altered: tuple[Server, str]) -> None:
+    server, _ = altered
+    sign_in(browser, server.url, OFFICER, municipality("GM0687"), "privacy_officer")
+    browser.get(f"{server.url}/console/noodtoegang")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Te laat"))
+    grant = browser.find_element(By.CSS_SELECTOR, "article.toegang")
+    assert GRANT_REASON in grant.text
+    assert grant.find_element(By.CSS_SELECTOR, "dd.status-overdue").text == "te laat"
+    assert_accessible(browser)
