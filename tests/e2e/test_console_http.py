@@ -3,6 +3,7 @@ processing log of what it shows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -178,3 +179,37 @@ def test_bad_input_and_unknown_pages_are_console_pages_not_500s(
         assert "content-security-policy" in answer.headers
     unknown = browserless.get(f"/console/plannen/{world.plan_id}", params={"bekeken_als": "no-such-org"})
     assert unknown.status_code == 200 and "geen organisatie van de gemeente" in unknown.text
+
+
+def test_a_review_form_sent_twice_is_one_review_answered_alike(
+    browserless: httpx.Client, shared_client: httpx.Client, world: ConsoleWorld
+) -> None:
+    world.tenant.client = shared_client  # the world was filled by a client of its own, closed since
+    plan_id = world.tenant.open_plan(world.tenant.pro("welfare"))["plan_id"]
+    grant = shared_client.post(
+        f"/plans/{plan_id}/emergency-access",
+        json={"reason": "buren melden geschreeuw en een kind dat om hulp roept in de woning"},
+        headers=world.tenant.headers(world.tenant.pro("police", 1)),
+    ).json()["grant_id"]
+    assert dev_sign_in(browserless, world.officer, world.org, "privacy_officer").status_code == 303
+    page = browserless.get("/console/noodtoegang")
+    command_id = re.search(r'name="command_id" value="([^"]+)"', page.text)
+    assert command_id
+    form = {
+        "csrf": csrf_of(page),
+        "command_id": command_id.group(1),
+        "decision": "approved",
+        "reason": "de melding rechtvaardigde directe toegang voor de politie",
+    }
+    first = browserless.post(f"/console/noodtoegang/{grant}/beoordeling", data=form)
+    again = browserless.post(f"/console/noodtoegang/{grant}/beoordeling", data=form)
+    assert first.status_code == again.status_code == 303
+    assert "goedgekeurd" in first.headers["location"] == again.headers["location"]
+    queue = shared_client.get(
+        "/privacy/emergency-access",
+        params={"plan_id": plan_id},
+        headers=world.bearer(world.officer, "privacy_officer"),
+    ).json()["grants"]
+    assert [g["review"]["decision"] for g in queue] == ["approved"]
+    other = {**form, "command_id": "00000000-0000-4000-8000-000000000000", "decision": "rejected"}
+    assert browserless.post(f"/console/noodtoegang/{grant}/beoordeling", data=other).status_code == 409

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from eenplan.api.http import replies
 from eenplan.api.http.commanding import Command, ok
@@ -105,7 +106,7 @@ def _queue_page(visit: Visit, review: str, status: int = 200, **extra: Any) -> R
         note_processing(visit.actor, listed)
     if not grants:
         note_nothing()
-    command_id = str(uuid.uuid4())  # one per form shown: sending it twice reviews once
+    command_id = str(uuid.uuid4())  # one per page shown: a form sent twice is one review
     return visit.page(
         "noodtoegang.html", status, grants=grants, review=review, command_id=command_id, **extra
     )
@@ -116,14 +117,22 @@ async def review_grant(grant_id: str, visit: VisitDep) -> Response:
     """Approve or reject a grant with a reason, as `POST /privacy/emergency-access/{id}/review` does."""
     fields = await visit.form()
     _officer_only(visit, "Noodtoegang beoordelen")
+    return await run_in_threadpool(_review, visit, grant_id, fields)  # the store is not async
+
+
+def _review(visit: Visit, grant_id: str, fields: dict[str, str]) -> Response:
     try:
-        body = EmergencyReviewRequest.model_validate(
-            {"decision": fields.get("decision"), "reason": fields.get("reason", "")}
+        body = ConsoleReview.model_validate(
+            {
+                "decision": fields.get("decision"),
+                "reason": fields.get("reason", ""),
+                "command_id": _command_id(fields),
+            }
         )
     except ValidationError:
         note_nothing()
         return _queue_page(visit, "open", 422, error="Kies goedkeuren of afwijzen, met een reden.")
-    ctx = CommandContext(visit.actor, _command_id(fields), trace_id(visit.request))
+    ctx = CommandContext(visit.actor, body.command_id, trace_id(visit.request))
     emergency = visit.container.privacy.emergency
     try:
         Command(visit.request, visit.container, ctx).run(
@@ -140,6 +149,13 @@ async def review_grant(grant_id: str, visit: VisitDep) -> Response:
     note_nothing()  # the review noted its own processing
     word = "goedgekeurd" if body.decision == "approved" else "afgewezen"
     return see_other(f"/console/noodtoegang?toon=decided&melding={word}")
+
+
+class ConsoleReview(EmergencyReviewRequest):
+    """The review form: the API's body, and the command id the form was shown with, so a form sent
+    twice (a double click, a reload) is one review, answered as the first was."""
+
+    command_id: str
 
 
 def _command_id(fields: dict[str, str]) -> str:

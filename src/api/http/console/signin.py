@@ -86,10 +86,16 @@ async def sign_in_for_development(request: Request, container: ContainerDep) -> 
     role = fields.get("role", "")
     if not (sub and org and tenant) or role not in KNOWN_ROLES:
         raise ConsoleError(422, "validation", "Vul medewerker, organisatie, gemeente en rol in.")
+    return await run_in_threadpool(_signed_in_for_development, container, session, sub, org, tenant, role)
+
+
+def _signed_in_for_development(
+    container: Services, session: Session, sub: str, org: str, tenant: str, role: str
+) -> Response:
     token = mint_dev_token(container.settings, sub=sub, org=org, tenants=[tenant], roles=[role])
     # The very path a development token takes in the API: verified, then checked in the directory.
     actor = container.verifier.session(token).actor
-    return await run_in_threadpool(_signed_in, container, session, actor, "development")
+    return _signed_in(container, session, actor, "development")
 
 
 @router.post("/afmelden")
