@@ -60,6 +60,11 @@ def test_smoke_the_police_sees_the_plan_without_health_or_names(
     assert world.health_text not in source and world.family_name not in source
     assert world.safety_text in source
     assert browser.find_element(By.ID, "beleidsversie").text == "2026.3"
+    # Offline: everything the page loaded came from the server itself.
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(str(url).startswith(shared_server.url + "/console/static/") for url in loaded), (
+        loaded
+    )
     assert_accessible(browser)
 
 
