@@ -7,6 +7,7 @@ the rest runs in the SQLite suite.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -92,6 +93,38 @@ def test_the_timeline_picks_a_moment_and_shows_the_plan_as_it_was(
     Select(browser.find_element(By.ID, "bekeken_als")).select_by_value(world.police)
     follow(browser, browser.find_element(By.ID, "toon"))
     assert "kon dit plan bij versie 1 niet zien" in browser.find_element(By.ID, "weigering").text
+
+
+def _listed(browser: WebDriver, address: str) -> list[str]:
+    """The plan ids the list shows, over all its pages."""
+    found: list[str] = []
+    browser.get(address)
+    while True:
+        found += [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#plannen td a")]
+        more = browser.find_elements(By.ID, "volgende")
+        if not more:
+            return found
+        browser.get(str(more[0].get_attribute("href")))
+
+
+@sqlite_only
+def test_the_plan_list_is_what_get_plans_lists_the_caller(
+    browser: WebDriver, shared_server: Server, world: ConsoleWorld
+) -> None:
+    """An auditor's list holds the tenant's plans (the views follow the log: a moment's wait);
+    a privacy officer's holds none, as GET /plans gives them none."""
+    sign_in(browser, shared_server.url, world.auditor, world.org, "auditor")
+    deadline = time.monotonic() + 15
+    while world.plan_id not in (
+        listed := _listed(browser, f"{shared_server.url}/console/plannen?status=open")
+    ):
+        assert time.monotonic() < deadline, listed
+        time.sleep(0.3)
+    browser.get(f"{shared_server.url}/console/plannen?status=open")
+    assert_accessible(browser)
+    sign_in(browser, shared_server.url, world.officer, world.org, "privacy_officer")
+    browser.get(f"{shared_server.url}/console/plannen")
+    assert browser.find_element(By.ID, "geen-plannen").text
 
 
 @sqlite_only

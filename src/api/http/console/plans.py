@@ -7,7 +7,7 @@ processing-log notes, the same refusals; the integrity page through the API's au
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -16,7 +16,10 @@ from eenplan.api.http.console.errors import shown
 from eenplan.api.http.console.tree import laid_side_by_side
 from eenplan.api.http.console.web import ConsoleError, VisitDep, see_other
 from eenplan.api.http.processing import LoggedRoute, activity
+from eenplan.api.http.routes.views import listed_page
 from eenplan.domain import errors
+from eenplan.privacy.processing import note_nothing
+from eenplan.projections.queries import Filters
 
 router = APIRouter(prefix="/console", route_class=LoggedRoute, include_in_schema=False)
 PlanIdQuery = Annotated[str | None, Query(max_length=100)]
@@ -28,12 +31,21 @@ def start(visit: VisitDep) -> Response:
     return visit.page("start.html")
 
 
-@router.get("/plannen")
-def find_plan(visit: VisitDep, plan_id: PlanIdQuery = None) -> Response:
-    """Pick a plan by its id."""
+@router.get("/plannen", openapi_extra=activity("audit"))
+def find_plan(
+    visit: VisitDep,
+    plan_id: PlanIdQuery = None,
+    status: Literal["open", "closed"] | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """Pick a plan by its id, or from the plans the caller may list (as `GET /plans` lists them)."""
     if plan_id and plan_id.strip():
+        note_nothing()
         return see_other(f"/console/plannen/{plan_id.strip()}")
-    return visit.page("plannen.html")
+    with shown():
+        page = visit.container.projections.plans(visit.actor, Filters(status=status), cursor, 50, None)
+    listed = listed_page(visit.actor, page)  # one processing-log note per listed plan, as the API's
+    return visit.page("plannen.html", plans=listed.items, next_cursor=listed.next_cursor, which=status or "")
 
 
 @router.get("/plannen/{plan_id}", openapi_extra=activity("audit"))
