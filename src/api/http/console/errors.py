@@ -6,17 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from eenplan.api.http.console.web import ConsoleError
-from eenplan.api.http.problems import status_of
+from eenplan.api.http.problems import describe
 from eenplan.domain import errors
-
-TITLES = {
-    400: "Dit verzoek klopt niet",
-    401: "Niet aangemeld",
-    403: "Niet toegestaan",
-    404: "Niet gevonden",
-    409: "Dit kan nu niet",
-    422: "Dit klopt niet",
-}
 
 
 @contextmanager
@@ -27,4 +18,5 @@ def shown() -> Iterator[None]:
     except errors.RecordIntegrityError:
         raise  # a broken record is a failure (500), logged as one; the integrity page locates it
     except errors.DomainError as e:
-        raise ConsoleError(status_of(e), type(e).__name__, str(e)) from None
+        found = describe(e)  # the status and problem type the API answers, logged the same way
+        raise ConsoleError(found.status, found.reason, str(e)) from None

@@ -44,6 +44,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 ROLE_NAMES = {"auditor": "auditor", "privacy_officer": "privacy officer"}
+TITLES = {
+    400: "Dit verzoek klopt niet",
+    401: "Niet aangemeld",
+    403: "Niet toegestaan",
+    404: "Niet gevonden",
+    409: "Dit kan nu niet",
+    422: "Dit klopt niet",
+}
 
 
 class SignInNeededError(AuthError):
@@ -66,6 +74,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["role_names"] = ROLE_NAMES
+    env.globals["titles"] = TITLES
     return env
 
 
