@@ -99,6 +99,19 @@ class Settings(BaseSettings):
     projection_apply_delay_seconds: float = Field(default=0.0, ge=0, le=5)
     read_your_writes_timeout_seconds: float = Field(default=5.0, ge=0, le=60)
 
+    # The console at /console (api/http/console): signed in through the organisation's OpenID
+    # Connect provider (authorization code with PKCE). The issuer's discovery document is read at
+    # ISSUER/.well-known/openid-configuration; its id_tokens carry the API's claims (org, tenants,
+    # roles). Without an issuer only the development sign-in exists (development mode only).
+    console_oidc_issuer: str | None = None
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: SecretStr | None = None
+    # Where the provider sends the browser back; default: this server's /console/oidc/terug.
+    console_oidc_redirect_url: str | None = None
+    console_oidc_scopes: str = "openid profile"
+    # A console session lasts this long after sign-in, whatever the id_token's own expiry.
+    console_session_hours: float = Field(default=8.0, gt=0, le=24)
+
     @property
     def is_production(self) -> bool:
         return self.mode == "production"
@@ -139,6 +152,14 @@ class Settings(BaseSettings):
             raise ValueError("production mode needs EENPLAN_MASTER_KEY (base64 of 32 random bytes)")
         if self.jwt_issuer == "eenplan-dev":
             raise ValueError("production mode needs a real EENPLAN_JWT_ISSUER")
+        return self
+
+    @model_validator(mode="after")
+    def _console_oidc_complete(self) -> Settings:
+        if self.console_oidc_issuer and not self.console_oidc_client_id:
+            raise ValueError("EENPLAN_CONSOLE_OIDC_ISSUER needs EENPLAN_CONSOLE_OIDC_CLIENT_ID")
+        if self.console_oidc_issuer and not self.console_oidc_issuer.startswith(("https://", "http://")):
+            raise ValueError("EENPLAN_CONSOLE_OIDC_ISSUER must be an http(s) URL")
         return self
 
     @model_validator(mode="after")

@@ -108,6 +108,11 @@ class Privacy:
             "SELECT version, sha256, first_loaded_at FROM privacy_policies ORDER BY first_loaded_at"
         )
 
+    def policy_source(self, sha256: str) -> str | None:
+        """The text of a recorded read policy version, for auditors comparing two."""
+        rows = self.store.query("SELECT source FROM privacy_policies WHERE sha256 = ?", (sha256,))
+        return str(rows[0]["source"]) if rows else None
+
     # --- the inputs of the filter ---------------------------------------------------------
 
     def caller(self, actor: Actor, plan: HouseholdPlan, now: datetime) -> Caller:

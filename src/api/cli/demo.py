@@ -86,9 +86,13 @@ def load(app: Eenplan) -> dict[str, str]:
                 capacity=12,
             ),
         )
-    # Tokens must match the directory: the auditor works for the municipality (in no team).
+    # Tokens must match the directory: the auditor and the privacy officer work for the
+    # municipality (in no team); both sign in to the console.
     app.directory.register_professional(
         admin, "gemeente-middelburg", RegisterProfessional(id="demo-auditor", name="Ilse Auditeur")
+    )
+    app.directory.register_professional(
+        admin, "gemeente-middelburg", RegisterProfessional(id="demo-privacy", name="Pim Privacy")
     )
     return {
         "Pietersen": _medium_risk(app),
@@ -216,5 +220,6 @@ TOKEN_USERS = [
     ("p-bram", "welzijn-walcheren", ["professional"], "proposed regisseur of the El Amrani plan"),
     ("p-floor", "intervence", ["professional", "team_lead"], "team lead"),
     ("demo-auditor", "gemeente-middelburg", ["auditor"], "auditor of the municipality"),
+    ("demo-privacy", "gemeente-middelburg", ["privacy_officer"], "privacy officer of the municipality"),
     ("demo-admin", "gemeente-middelburg", ["admin"], "administrator of the directory"),
 ]

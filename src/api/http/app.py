@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI
 
 from eenplan.api.http import problems
+from eenplan.api.http.console import mount as console
 from eenplan.api.http.housekeeping import keep_house
 from eenplan.api.http.idempotency import purge_periodically
 from eenplan.api.http.methods import MethodSemantics
@@ -89,5 +90,6 @@ def create_app(container: Services) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(audit.router)
+    console.install(app)  # the auditors' and privacy officers' console at /console (HTML)
     telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app
