@@ -189,9 +189,15 @@ def shared_client(shared_server: Server) -> Iterator[httpx.Client]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failing test on the shared server shows the end of that server's log."""
+    """A failing test shows the end of its server's log (its own, or the shared one)."""
     outcome = yield
     report = outcome.get_result()
-    srv = getattr(item, "funcargs", {}).get("shared_server")
-    if report.failed and isinstance(srv, Server):
-        report.sections.append(("Captured shared server log", srv.log.read_text(errors="replace")[-20_000:]))
+    if not report.failed:
+        return
+    args = getattr(item, "funcargs", {})
+    shown: set[Path] = set()
+    for name in ("server", "shared_server"):
+        srv = args.get(name)
+        if isinstance(srv, Server) and srv.log not in shown and srv.log.exists():
+            shown.add(srv.log)
+            report.sections.append((f"Captured {name} log", srv.log.read_text(errors="replace")[-20_000:]))
