@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -82,7 +83,15 @@ def _not_in_future(value: date) -> date:
 
 
 Bsn = Annotated[str, AfterValidator(_check_bsn)]
-PostalCode = Annotated[str, AfterValidator(_check_postal_code)]
+# The schema states the rule the validator checks (clients see it in the OpenAPI document); the
+# validator also takes lower case and trims spaces, and stores the normal form "1234 AB".
+POSTAL_CODE_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[1-9][0-9]{3} ?(?![Ss][AaDdSs])[A-Za-z]{2}$",
+    "description": "a Dutch postal code, e.g. 1234 AB (not SA, SD or SS)",
+    "examples": ["1234 AB"],
+}
+PostalCode = Annotated[str, AfterValidator(_check_postal_code), WithJsonSchema(POSTAL_CODE_SCHEMA)]
 BirthDate = Annotated[date, AfterValidator(_not_in_future)]
 
 

@@ -85,7 +85,11 @@ def read_caseload(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     min_position: MinPosition = None,
 ) -> PlanSummaries:
-    """Active plans of a professional (default: the caller), a team or an organisation."""
+    """Active plans of a professional (default: the caller), a team or an organisation.
+
+    Give at most one of `professional_id`, `team_id` and `organisation_id` (else 422): OpenAPI
+    cannot state a rule across query parameters, so it is stated here.
+    """
     if sum(x is not None for x in (professional_id, team_id, organisation_id)) > 1:
         raise_validation("query", "give at most one of professional_id, team_id, organisation_id", "query")
     filters = Filters(
