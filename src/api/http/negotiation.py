@@ -6,7 +6,7 @@
   outside `Accept` and a client must be able to read why). No `Accept` accepts anything.
 - `Content-Type`: a route that reads a JSON body takes `application/json` and any `+json` type.
   Another type is 415, not the 422 FastAPI would give once it failed to parse it as JSON.
-  A request without `Content-Type` is read as JSON, as before.
+  A request without `Content-Type` is read as JSON, as before. An empty `Accept` is no `Accept`.
 
 A pure ASGI middleware, inside `MethodSemantics` (a HEAD arrives here as its GET), so the refusal
 comes before the route does anything: a command is never run for an answer the client cannot take.
@@ -47,7 +47,7 @@ class Negotiation:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         served = self._served(route)
         accept = headers.get("accept")
-        if accept is not None and not any(acceptable(accept, media) for media in served):
+        if accept and accept.strip() and not any(acceptable(accept, media) for media in served):
             return problem(
                 406,
                 f"this resource is served as {', '.join(served)}; none of them is in Accept",
