@@ -31,6 +31,15 @@ HEADERS = "#/components/headers/"
 _KEY = r"[A-Za-z0-9._:-]{1,100}"
 _PARAMETERS = r"""(;[ ]*[a-z*][a-z0-9_.*-]*(=[^;,]*)?)*"""
 IDEMPOTENCY_KEY_PATTERN = rf'^({_KEY}|"{_KEY}"{_PARAMETERS})$'
+# `*` or a list of entity-tags (api/http/conditions.py); Last-Event-ID: a position (routes/changes.py).
+_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+ENTITY_TAGS_PATTERN = rf"^[ \t]*(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)[ \t]*$"
+HEADER_PATTERNS = {
+    "Idempotency-Key": IDEMPOTENCY_KEY_PATTERN,
+    "If-Match": ENTITY_TAGS_PATTERN,
+    "If-None-Match": ENTITY_TAGS_PATTERN,
+    "Last-Event-ID": r"^[ \t]*[0-9]{1,18}[ \t]*$",
+}
 
 WHY = {
     400: "the body is not well-formed JSON",
@@ -231,8 +240,9 @@ def _document_operation(path: str, method: str, operation: dict[str, Any]) -> No
         if (method, path) in ETAG_OPERATIONS and code in ("200", "201", "304"):
             headers.setdefault("ETag", {"$ref": f"{HEADERS}ETag"})
     for parameter in operation.get("parameters", []):
-        if parameter["name"] == "Idempotency-Key":
-            parameter["schema"] = {**parameter.get("schema", {}), "pattern": IDEMPOTENCY_KEY_PATTERN}
+        pattern = HEADER_PATTERNS.get(parameter["name"]) if parameter["in"] == "header" else None
+        if pattern is not None:
+            parameter["schema"] = {**parameter.get("schema", {}), "pattern": pattern}
             parameter["schema"].pop("anyOf", None)
             parameter["schema"]["type"] = "string"
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from eenplan.api.http.deps import CallerDep, ContainerDep, caller_with, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
-from eenplan.api.http.schemas.reads import MAX_INT64, Day
+from eenplan.api.http.schemas.reads import DAY_SCHEMA, MAX_INT64, Day
 from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries, SuspectedDuplicates
 from eenplan.domain.commands import Id, TenantCode
 from eenplan.domain.context import Actor
@@ -117,8 +117,12 @@ def read_monitoring(
     caller: CallerDep,
     container: ContainerDep,
     tenant: Annotated[TenantCode, Query()],
-    start: Annotated[Day, Query(alias="from", description="first day; default: a year back")] = None,
-    end: Annotated[Day, Query(alias="to", description="last day, inclusive; default today")] = None,
+    start: Annotated[
+        Day, Query(alias="from", description="first day; default: a year back", json_schema_extra=DAY_SCHEMA)
+    ] = None,
+    end: Annotated[
+        Day, Query(alias="to", description="last day, inclusive; default today", json_schema_extra=DAY_SCHEMA)
+    ] = None,
     min_position: MinPosition = None,
 ) -> Monitoring:
     """Anonymised aggregates per team and area, rounded to multiples of 5 so totals add up and hide
