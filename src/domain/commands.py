@@ -47,15 +47,22 @@ def _no_control_characters(value: str) -> str:
 
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")]
+# What the schema says of free text, as the checks do: no control characters, and not only spaces
+# (text is stripped, then must not be empty). Stated for clients; the validators do the checking.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+TEXT_SCHEMA: dict[str, Any] = {"pattern": f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"}
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_no_control_characters),
+    Field(json_schema_extra=TEXT_SCHEMA),
 ]
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
     AfterValidator(_no_control_characters),
+    Field(json_schema_extra=TEXT_SCHEMA),
 ]
 # Nobody alive was born before this; an earlier date is a typo (1090 for 1990).
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
