@@ -142,10 +142,9 @@ class Answer:
     data: bytes
 
 
-def _check(spec: OpenAPI, response: httpx.Response) -> None:
-    request = response.request
+def _recorded(request: httpx.Request) -> Recorded:
     headers = Headers(list(request.headers.items()))
-    recorded = Recorded(
+    return Recorded(
         host_url=f"{request.url.scheme}://{request.url.netloc.decode()}",
         path=request.url.path,
         method=request.method.lower(),
@@ -155,26 +154,37 @@ def _check(spec: OpenAPI, response: httpx.Response) -> None:
             query=ImmutableMultiDict(list(request.url.params.multi_items())), header=headers
         ),
     )
+
+
+def _spec(document: dict[str, Any]) -> OpenAPI:
+    """openapi-core reads application/json itself; the +json types of this API are JSON too."""
+    json_types = (
+        PROBLEM,
+        "application/fhir+json",
+        "application/cloudevents+json",
+        "application/cloudevents-batch+json",
+    )
+    readers: dict[str, Any] = {
+        **dict.fromkeys(json_types, _json),
+        **dict.fromkeys(("text/plain", "application/openmetrics-text"), _text),
+    }
+    return OpenAPI.from_dict(document, config=Config(extra_media_type_deserializers=readers))
+
+
+def _check(spec: OpenAPI, response: httpx.Response) -> None:
     answer = Answer(
         response.status_code,
         response.headers.get("content-type", ""),
         Headers(list(response.headers.items())),
         response.content,
     )
-    spec.validate_response(recorded, answer)
+    spec.validate_response(_recorded(response.request), answer)
 
 
 def test_recorded_answers_of_several_routes_match_the_document(
     document: dict[str, Any], shared_client: httpx.Client, shared_token: TokenFactory
 ) -> None:
-    # openapi-core reads application/json itself; the +json types of this API are JSON too.
-    readers: dict[str, Any] = {
-        **{
-            media: _json for media in (PROBLEM, "application/fhir+json", "application/cloudevents-batch+json")
-        },
-        **{media: _text for media in ("text/plain", "application/openmetrics-text")},
-    }
-    spec = OpenAPI.from_dict(document, config=Config(extra_media_type_deserializers=readers))
+    spec = _spec(document)
     tenant: Tenant = setup_tenant(shared_client, shared_token)
     regisseur = tenant.pro("welfare")
     me = tenant.headers(regisseur)
@@ -251,3 +261,32 @@ def _household() -> dict[str, Any]:
     from tests.factories import household
 
     return household()
+
+
+def test_a_cloudevent_is_checked_against_its_types_data_and_one_the_server_runs_validates(
+    document: dict[str, Any], shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    spec = _spec(document)
+    tenant: Tenant = setup_tenant(shared_client, shared_token)
+    regisseur = tenant.pro("welfare")
+    me = {**tenant.headers(regisseur), "Content-Type": "application/cloudevents+json"}
+    plan_id = tenant.open_plan(regisseur)["plan_id"]
+    event = {
+        "specversion": "1.0",
+        "id": uid("e"),
+        "source": "urn:test",
+        "type": "nl.eenplan.note.added",
+        "subject": plan_id,
+        "data": {"category": "general", "text": "gesprek gehad"},
+    }
+    sent = shared_client.post("/events", content=json.dumps(event).encode(), headers=me)
+    assert sent.status_code == 200, sent.text
+    spec.validate_request(_recorded(sent.request))
+    _check(spec, sent)
+    # The same event without the fields its command needs breaks the schema, as the server says.
+    bare = {**event, "id": uid("e"), "data": {}}
+    refused = shared_client.post("/events", content=json.dumps(bare).encode(), headers=me)
+    assert refused.status_code == 422
+    with pytest.raises(Exception, match=r"(?i)invalid|validat"):
+        spec.validate_request(_recorded(refused.request))
+    _check(spec, refused)

@@ -17,6 +17,7 @@ generated document once, in this one place, so that a generated client can read 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -177,6 +178,38 @@ def event_schemas() -> dict[str, Any]:
     }
 
 
+def event_data_schemas(schemas: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Per event type, the schema of its `data`: the fields of the command it maps to, `type` optional.
+
+    Returns the new component schemas and the CloudEvent's variants (one per event type).
+    """
+    by_command = {
+        schema["properties"]["type"].get("const"): name
+        for name, schema in schemas.items()
+        if isinstance(schema.get("properties", {}).get("type"), dict)
+    }
+    components: dict[str, Any] = {}
+    variants = []
+    for event_type, command in sorted(cloudevents.TYPE_TO_COMMAND.items()):
+        name = by_command.get(command)
+        if name is None:
+            continue
+        data = copy.deepcopy(schemas[name])
+        data["required"] = [f for f in data.get("required", []) if f != "type"]
+        data["title"] = f"{name} (CloudEvent data)"
+        components[f"{name}EventData"] = data
+        variant: dict[str, Any] = {
+            "properties": {
+                "type": {"const": event_type},
+                "data": {"$ref": f"{REF}{name}EventData"},
+            }
+        }
+        if data["required"]:
+            variant["required"] = ["data"]
+        variants.append(variant)
+    return components, variants
+
+
 def _events_operation(operation: dict[str, Any]) -> None:
     content = operation["requestBody"]["content"]
     content[cloudevents.STRUCTURED] = {"schema": {"$ref": f"{REF}CloudEvent"}}
@@ -261,7 +294,11 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas.update(problem_schemas())
+    data_schemas, variants = event_data_schemas(schemas)
+    schemas.update(data_schemas)
     schemas.update(event_schemas())
+    # The data of each event type is its command's fields (api/http/formats/cloudevents.py).
+    schemas["CloudEvent"]["oneOf"] = variants
     components["headers"] = header_components()
     for path, operations in doc.get("paths", {}).items():
         for method, operation in operations.items():
