@@ -81,6 +81,8 @@ def test_rules_the_server_enforces_are_in_the_schemas(document: dict[str, Any]) 
     assert set(event["required"]) >= {"specversion", "id", "source", "type", "subject"}
     assert "nl.eenplan.member.added" in event["properties"]["type"]["enum"]
     assert schemas["CloudEventBatch"]["maxItems"] == 100
+    links = document["paths"]["/plans"]["post"]["responses"]["201"]["links"]
+    assert links["read_plan_plans__plan_id__get"]["parameters"] == {"plan_id": "$response.body#/plan_id"}
     caseload = document["paths"]["/caseload"]["get"]["description"]
     assert "at most one of `professional_id`, `team_id` and `organisation_id`" in caseload
 

@@ -280,6 +280,37 @@ def _document_operation(path: str, method: str, operation: dict[str, Any]) -> No
             parameter["schema"]["type"] = "string"
 
 
+# OpenAPI links: the id a created resource answers with, into the operations on it (clients and
+# stateful testers follow them).
+LINKS = {
+    ("post", "/plans", "201"): ("plan_id", "/plans/{plan_id}", ("get", "post"), "#/plan_id"),
+    ("post", "/help-requests", "201"): (
+        "request_id",
+        "/help-requests/{request_id}",
+        ("get", "post"),
+        "#/request_id",
+    ),
+}
+
+
+def _links(doc: dict[str, Any]) -> None:
+    paths = doc.get("paths", {})
+    for (method, path, status), (name, prefix, methods, pointer) in LINKS.items():
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        links = response.setdefault("links", {})
+        for target, operations in paths.items():
+            if not target.startswith(prefix) or f"{{{name}}}" not in target:
+                continue
+            for verb, operation in operations.items():
+                if verb in methods and "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {name: f"$response.body{pointer}"},
+                    }
+
+
 def document(app: FastAPI) -> dict[str, Any]:
     """The generated document, post-processed as the module docstring says."""
     doc = get_openapi(
@@ -305,6 +336,7 @@ def document(app: FastAPI) -> dict[str, Any]:
             if path == "/events" and method == "post":
                 _events_operation(operation)
             _document_operation(path, method, operation)
+    _links(doc)
     return doc
 
 
