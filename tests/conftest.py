@@ -100,7 +100,13 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The test's store: a fresh, empty one; with the `shared_store` marker, the run's shared store
+    (and in e2e its one server), for tests that make their own ids and count only what they made."""
+    if request.node.get_closest_marker("shared_store"):
+        shared: Settings = request.getfixturevalue("shared_settings")
+        return shared
+    database_url = request.getfixturevalue("database_url")
     return Settings(database_url=database_url, data_dir=tmp_path / "data", log_json=True)
 
 

@@ -8,8 +8,6 @@ Run: `ops/bench/run --quick --only reads`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import loadgen
 from bench import Bench, Row
@@ -34,7 +32,7 @@ def reads(bench: Bench) -> None:
             store.app.plans.execute(ctx, plan_id, command(**NOTE))
     head = store.app.recorder.max_notification_id() or 0
     ours, bare = store.serve(bench), floor(bench)
-    baseline = loadgen.run(bare, lambda h, n, i: h.get(f"/things/{n}"), 8, bench.seconds).per_second
+    baseline = loadgen.run(bare, loadgen.BARE_READ, 8, bench.seconds).per_second
     for figure, template in ROUTES.items():
         paths = [template.format(plan_id=p, head=head) for p in store.plans]
         first = _first(ours + paths[0], store.headers)
@@ -51,10 +49,7 @@ def reads(bench: Bench) -> None:
             )
             continue
 
-        def get(h: httpx.AsyncClient, n: int, i: int, ps: list[str] = paths) -> Any:
-            return h.get(ps[(n + i) % len(ps)], headers=store.headers)
-
-        r = loadgen.run(ours, get, 8, bench.seconds)
+        r = loadgen.run(ours, loadgen.Load(paths, headers=store.headers), 8, bench.seconds)
         note = f"{r.errors} error answers" if r.errors else ""
         bench.add(
             Row(

@@ -6,6 +6,7 @@ in one does not slow another.
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -84,11 +85,19 @@ def http_commands(bench: Bench) -> None:
     store = Eenplan1(bench, "http")
     ours, bare = store.serve(bench), floor(bench)
 
-    def note(http: httpx.AsyncClient, n: int, i: int) -> Any:
-        return http.post(f"/plans/{store.plans[n % 32]}/commands", json=NOTE, headers=store.headers)
-
-    def thing(http: httpx.AsyncClient, n: int, i: int) -> Any:
-        return http.post(f"/things/{n}/commands", json=NOTE)
+    note = loadgen.Load(
+        [f"/plans/{p}/commands" for p in store.plans[:32]],
+        "POST",
+        {**store.headers, "content-type": "application/json"},
+        json.dumps(NOTE),
+        fresh_keys=True,
+    )
+    thing = loadgen.Load(
+        [f"/things/{n}/commands" for n in range(32)],
+        "POST",
+        {"content-type": "application/json"},
+        json.dumps(NOTE),
+    )
 
     for clients in (1, 8, 32):
         e = loadgen.run(ours, note, clients, bench.seconds)
@@ -106,7 +115,7 @@ def http_commands(bench: Bench) -> None:
         )
         bench.add(Row(f"  p50 latency, {clients} clients", e.quantile(0.5), f.quantile(0.5), "ms", "floor"))
         bench.add(Row(f"  p99 latency, {clients} clients", e.quantile(0.99), f.quantile(0.99), "ms", "floor"))
-    bare_read = loadgen.run(bare, lambda h, n, i: h.get(f"/things/{n}"), 8, bench.seconds)
+    bare_read = loadgen.run(bare, loadgen.BARE_READ, 8, bench.seconds)
     for figure, path in READ_ROUTES.items():
         url = path.format(plan_id=store.plans[0])
         if httpx.get(ours + url, headers=store.headers).status_code == 404:
@@ -122,9 +131,7 @@ def http_commands(bench: Bench) -> None:
             )
             continue
         paths = [path.format(plan_id=p) for p in store.plans]
-        r = loadgen.run(
-            ours, lambda h, n, i, ps=paths: h.get(ps[n % 32], headers=store.headers), 8, bench.seconds
-        )
+        r = loadgen.run(ours, loadgen.Load(paths, headers=store.headers), 8, bench.seconds)
         bench.add(
             Row(
                 f"{figure} reads/s, 8 clients",
@@ -269,9 +276,13 @@ def volume(bench: Bench) -> None:
     full_url, empty_url = full.serve(bench), empty.serve(bench)
 
     def p99(store: Eenplan1, url: str) -> float:
-        def one(h: httpx.AsyncClient, n: int, i: int) -> Any:
-            return h.post(f"/plans/{store.plans[i % 32]}/commands", json=NOTE, headers=store.headers)
-
+        one = loadgen.Load(
+            [f"/plans/{p}/commands" for p in store.plans[:32]],
+            "POST",
+            {**store.headers, "content-type": "application/json"},
+            json.dumps(NOTE),
+            fresh_keys=True,
+        )
         return loadgen.run(url, one, 1, bench.seconds).quantile(0.99)
 
     p99(full, full_url)  # stores a note to copy

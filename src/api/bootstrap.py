@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,6 +19,7 @@ from eenplan.api.http.claims import CachedDirectory, ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.group_commit import GroupCommit
 from eenplan.api.store.housekeeping import JobRunner
 from eenplan.api.store.idempotency_keys import TABLE as IDEMPOTENCY_TABLE
 from eenplan.api.store.idempotency_keys import KeyStore, build_keystore
@@ -53,6 +55,8 @@ class Container:
     audit: Audit
     store_gate: StoreGate
     housekeeping: JobRunner
+    # Processing-log lines of concurrent requests, committed together (api/store/group_commit.py).
+    log_lines: GroupCommit[Any]
     plan_locks: AdvisoryPlanLocks | None = None
 
     def close(self) -> None:
@@ -96,6 +100,7 @@ def build_stack(settings: Settings, plan_guard: PlanGuard | None = None) -> tupl
                 "default": settings.retention_wmo_years,
             },
             erasure_wait_seconds=settings.erasure_wait_seconds,
+            public_url=settings.public_url,
         )
         privacy = Privacy.attach(eenplan, config)
         ports.write_policy = write_authority(privacy, settings.write_policy_file)
@@ -155,6 +160,7 @@ def build(settings: Settings | None = None) -> Container:
             policy_version=lambda moment: privacy.policy_at(moment).version,
         ),
         store_gate=store_gate,
+        log_lines=GroupCommit(privacy.log.write_all),
         housekeeping=housekeeping,
         plan_locks=plan_locks,
     )

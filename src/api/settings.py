@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     changes_poll_seconds: float = Field(default=0.5, gt=0, le=10)
     changes_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
+    # The address clients reach this server at: processing-log lines name their processing
+    # activity by a URI under it (`{public_url}/privacy/activities/{version}/{id}`).
+    public_url: str = Field(default="http://localhost:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     # Browser frontends on these origins may call the API (CORS), comma-separated, each
     # scheme://host[:port]; none by default, and no wildcard: an allow-list.
@@ -62,6 +66,9 @@ class Settings(BaseSettings):
     # Telemetry exporters, comma-separated: prometheus (text on GET /metrics), otlp (OTLP/HTTP
     # push of traces and metrics), console (stderr; for debugging). Empty: none.
     telemetry_exporters: str = "prometheus"
+    # A span per SQL statement (psycopg instrumentation): off by default, as it costs several
+    # percent of each command's CPU; command spans, HTTP spans and metrics are always on.
+    telemetry_sql_spans: bool = False
     # OTLP/HTTP base URL, e.g. http://collector:4318; unset: OTEL_EXPORTER_OTLP_* or the default.
     otlp_endpoint: str | None = None
 
@@ -97,6 +104,19 @@ class Settings(BaseSettings):
     # Test-only: sleep per applied event, so a test can kill a worker in the middle of a batch.
     projection_apply_delay_seconds: float = Field(default=0.0, ge=0, le=5)
     read_your_writes_timeout_seconds: float = Field(default=5.0, ge=0, le=60)
+
+    # The console at /console (api/http/console): signed in through the organisation's OpenID
+    # Connect provider (authorization code with PKCE). The issuer's discovery document is read at
+    # ISSUER/.well-known/openid-configuration; its id_tokens carry the API's claims (org, tenants,
+    # roles). Without an issuer only the development sign-in exists (development mode only).
+    console_oidc_issuer: str | None = None
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: SecretStr | None = None
+    # Where the provider sends the browser back; default: this server's /console/oidc/terug.
+    console_oidc_redirect_url: str | None = None
+    console_oidc_scopes: str = "openid profile"
+    # A console session lasts this long after sign-in, whatever the id_token's own expiry.
+    console_session_hours: float = Field(default=8.0, gt=0, le=24)
 
     @property
     def is_production(self) -> bool:
@@ -152,6 +172,14 @@ class Settings(BaseSettings):
             raise ValueError("production mode needs EENPLAN_MASTER_KEY (base64 of 32 random bytes)")
         if self.jwt_issuer == "eenplan-dev":
             raise ValueError("production mode needs a real EENPLAN_JWT_ISSUER")
+        return self
+
+    @model_validator(mode="after")
+    def _console_oidc_complete(self) -> Settings:
+        if self.console_oidc_issuer and not self.console_oidc_client_id:
+            raise ValueError("EENPLAN_CONSOLE_OIDC_ISSUER needs EENPLAN_CONSOLE_OIDC_CLIENT_ID")
+        if self.console_oidc_issuer and not self.console_oidc_issuer.startswith(("https://", "http://")):
+            raise ValueError("EENPLAN_CONSOLE_OIDC_ISSUER must be an http(s) URL")
         return self
 
     @model_validator(mode="after")

@@ -12,5 +12,9 @@ The public surface, for the API and for projections:
 - `privacy.reader.PlanReader`: the read path for plan views and histories.
 - `privacy.processing.note_processing`: a read path notes what it processed;
   the API's `LoggedRoute` writes the processing-log lines.
+- `privacy.ldv`: one processing-log line in the shape of LDV and its NEN 7513 extension (and
+  lines of the earlier shape converted on read); `privacy.register`: the versioned register of
+  processing activities the lines point into; `privacy.runs`: logging for work no request
+  carries (CLI commands, the server's jobs).
 - `privacy.rights`: export, erasure (crypto-shredding) and retention expiry.
 """

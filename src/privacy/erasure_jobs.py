@@ -120,6 +120,17 @@ def receipt(store: PrivacyStore, receipt_id: str) -> dict[str, Any] | None:
     return public(rows[0]) if rows else None
 
 
+def latest(store: PrivacyStore, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest receipts of every tenant, as `receipt` shows one; callers keep their tenants' own."""
+    rows = store.query(
+        f"SELECT {', '.join('e.' + c.strip() for c in RECEIPT_COLUMNS.split(','))}, "
+        "j.status, j.completed_at, j.records FROM privacy_erasures e "
+        "LEFT JOIN privacy_erasure_jobs j ON j.receipt_id = e.receipt_id ORDER BY e.erased_at DESC LIMIT ?",
+        (limit,),
+    )
+    return [public(row) for row in rows]
+
+
 def public(row: dict[str, Any]) -> dict[str, Any]:
     """A receipt as shown: no officer names (they are in the processing log), the job's state."""
     return {

@@ -1,20 +1,24 @@
 """The processing log (Logboek Dataverwerkingen, with the NEN 7513 extension).
 
-Every read or change of personal data writes one line per data subject: an
-OpenTelemetry-span-shaped record with the LDV core attributes
-(`dpl.core.processing_activity_id`, `dpl.core.data_subject_id` — a keyed hash,
-never the member id — and `dpl.core.data_subject_id_type`) and the NEN 7513
-user fields (`dpl.nen7513.users`: the requesting user, its organisation and
-roles, and for a system client the responsible professional). No sampling.
-Lines go to the append-only `processing_log` table before the response leaves.
+Every read or change of personal data writes one line per data subject, in the shape
+`privacy.ldv` gives it: LDV's fields, the core attributes (`dpl.core.processing_activity_id`, a URI
+into the versioned register `privacy.register`; `dpl.core.data_subject_id`, a keyed hash, never
+the member id), and the NEN 7513 extension's (`dpl.nen7513.users`, `participants`,
+`autorisatieProtocol`, `controles`). No sampling. Lines go to the append-only `processing_log`
+table before the response leaves.
 
 Read paths note what they processed with `note_processing`; the API's logging
-route collects the notes of one request and writes them (api/processing.py).
+route collects the notes of one request and writes them (api/http/processing.py), and the CLI
+does the same for its commands (api/cli/logged.py).
 
 Refused and failed attempts are logged too (NEN 7513 asks for unsuccessful
 attempts), with their outcome (`privacy.outcome`): a route names the plan it is
 about to act on (`note_attempt`) when its path does not, and the logging route
 writes the attempt's lines if the request is refused or fails.
+
+An idempotent repeat (the same Idempotency-Key, or the same CloudEvent source and id) gets the
+first answer again and changes nothing: the idempotency room says so (`replaying`), and the notes
+taken while it holds are logged as a replay (`<name>:replay`, a `replay` control), not as a change.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,18 +35,20 @@ from opentelemetry import metrics
 
 from eenplan.domain.context import Actor
 from eenplan.domain.errors import HouseholdHasPlanError
+from eenplan.privacy import ldv
 from eenplan.privacy.outcome import SUCCESS, Outcome
-from eenplan.privacy.policy import Policy, activities
+from eenplan.privacy.policy import Policy
+from eenplan.privacy.register import ActivityRegister
 from eenplan.privacy.store import PrivacyStore
 
-SUBJECT_ID_TYPE = "eenplan.member-pseudonym.hmac-sha256"
-# LDV `resource`, with the NEN 7513 source-system fields in the `nen7513` namespace.
-RESOURCE = {
-    "service.name": "eenplan",
-    "service.version": "1.0.0",
-    "nen7513.AuditSourceId": "eenplan",
-    "nen7513.AuditSourceTypeCode": "application-server",
-}
+SUBJECT_ID_TYPE = ldv.SUBJECT_ID_TYPE
+# An idempotent repeat is under way: notes taken now are of a replay (see the module docstring).
+_replaying: ContextVar[bool] = ContextVar("eenplan_processing_replaying", default=False)
+
+
+def replaying(repeat: bool) -> None:
+    """Say whether the command now answering is a repeat that replays a stored answer."""
+    _replaying.set(repeat)
 
 
 @dataclass
@@ -63,6 +68,11 @@ class Noted:
     outcome: Outcome | None = None
     # Named before acting: logged only if the request then fails (the attempt is what is logged).
     attempt: bool = False
+    # The stored answer of an earlier run was given again: nothing changed.
+    replay: bool = field(default_factory=_replaying.get)
+    # The other party's operation that caused this one, when it is not the request's traceparent
+    # (a CloudEvent: its `traceparent` and its `source` as the entity): trace_id, operation_id, entity.
+    foreign: dict[str, str] | None = None
 
 
 # The explicit "nothing personal was processed" note: it writes no line.
@@ -74,6 +84,7 @@ _noted: ContextVar[list[Noted] | None] = ContextVar("eenplan_processing_noted", 
 def begin() -> list[Noted]:
     notes: list[Noted] = []
     _noted.set(notes)
+    _replaying.set(False)
     return notes
 
 
@@ -106,18 +117,19 @@ def note_match(actor: Actor, found: HouseholdHasPlanError) -> None:
     with the refusal the caller got, whatever the caller was told of that plan."""
     if found.concerned is not None:
         tenant, plan_id, member_ids = found.concerned
-        note_processing(actor, plan_id, member_ids, tenant=tenant, operation="household_match")
+        note_processing(actor, plan_id, member_ids, tenant=tenant, operation="household_match", replay=False)
 
 
 def note_attempt(actor: Actor, plan_id: str, operation: str | None = None) -> None:
     """Name the plan a request is about to act on when its path does not: should the request be
     refused or fail, the attempt is logged for this plan's members."""
-    note_processing(actor, plan_id, operation=operation, attempt=True)
+    note_processing(actor, plan_id, operation=operation, attempt=True, replay=False)
 
 
 def note_refused(actor: Actor, plan_id: str, outcome: Outcome, operation: str | None = None) -> None:
     """Record a refusal inside a request that as a whole succeeds (one event of a batch)."""
-    note_processing(actor, plan_id, operation=operation, outcome=outcome)
+    # A refusal is never a replay, whatever the batch's event before it was.
+    note_processing(actor, plan_id, operation=operation, outcome=outcome, replay=False)
 
 
 @dataclass(frozen=True)
@@ -130,9 +142,14 @@ class Operation:
     activity_id: str
     started: datetime
     ended: datetime
-    foreign_operation: str | None = None
+    # The caller's W3C traceparent, or a foreign operation already split (`Noted.foreign`).
+    foreign_operation: str | dict[str, str] | None = None
     outcome: Outcome = SUCCESS
-    extra: dict[str, Any] = field(default_factory=dict)
+    relation: str | None = None  # "emergency": read under break the glass
+    replay: bool = False
+    source: str = "eenplan"  # NEN 7513 AuditSourceId: the API, or `eenplan-cli`
+    # Who ran a CLI command: the requesting user; the actor is then whom the command was recorded for.
+    operator: str | None = None
 
 
 # The same instrument as api.telemetry.metrics.processing_log_writes (one instrument per name and meter).
@@ -144,10 +161,14 @@ _WRITES = metrics.get_meter("eenplan").create_counter(
 
 
 class ProcessingLog:
-    def __init__(self, store: PrivacyStore, pseudonym_key: bytes, policy: Policy) -> None:
+    def __init__(
+        self, store: PrivacyStore, pseudonym_key: bytes, policy: Policy, register: ActivityRegister
+    ) -> None:
         self.store = store
         self._key = pseudonym_key
         self.policy = policy
+        self.register = register
+        self.context = ldv.Context(register.base, policy.version, policy.sha256)
 
     def subject_id(self, tenant: str, member_id: str) -> str:
         """Pseudonymous, stable per member: the same person links across lines, unnamed."""
@@ -161,10 +182,11 @@ class ProcessingLog:
         plans is one round trip, not fifty."""
         rows = []
         for op, actor, tenant, plan_id, member_ids in entries:
-            if op.activity_id not in activities():
+            if not self.register.knows(op.activity_id):
                 raise ValueError(f"unknown processing activity {op.activity_id}")
             rows += [
-                self._row(op, actor, plan_id, self.subject_id(tenant, m)) for m in sorted(set(member_ids))
+                self._row(op, actor, tenant, plan_id, self.subject_id(tenant, m))
+                for m in sorted(set(member_ids))
             ]
             _WRITES.add(len(set(member_ids)), {"activity": op.activity_id})  # a small fixed set of ids
         if not rows:
@@ -176,91 +198,70 @@ class ProcessingLog:
         )
         return len(rows)
 
-    def _row(self, op: Operation, actor: Actor, plan_id: str, subject: str) -> tuple[Any, ...]:
-        record = self.line(op, actor, plan_id, subject)
+    def _row(self, op: Operation, actor: Actor, tenant: str, plan_id: str, subject: str) -> tuple[Any, ...]:
+        record = self.line(op, actor, tenant, plan_id, subject)
         return (
             op.trace_id,
-            record["span_id"],
+            record["operation_id"],
             op.parent_span_id,
-            op.name,
+            record["name"],
             record["start_time"],
             record["end_time"],
-            op.outcome.ldv_status,
+            record["status_code"],
             plan_id,
             op.activity_id,
             subject,
             json.dumps(record, sort_keys=True),
         )
 
-    def line(self, op: Operation, actor: Actor, plan_id: str, subject: str) -> dict[str, Any]:
-        return {
+    def line(self, op: Operation, actor: Actor, tenant: str, plan_id: str, subject: str) -> dict[str, Any]:
+        """One LDV line (see `privacy.ldv`): optional fields that are unknown are left out."""
+        name = f"{op.name}:{ldv.REPLAY}" if op.replay else op.name
+        purpose = self.register.uri(op.activity_id)
+        line: dict[str, Any] = {
             "trace_id": op.trace_id,
-            "span_id": os.urandom(8).hex(),
-            "parent_span_id": op.parent_span_id,
-            "name": op.name,
-            "start_time": op.started.isoformat(),
-            "end_time": op.ended.isoformat(),
-            "status": op.outcome.status_record(),
-            "foreign_operation": _foreign(op.foreign_operation),
-            "resource": RESOURCE,
+            "operation_id": ldv.operation_id(),
+            "name": name,
+            "start_time": ldv.timestamp(op.started),
+            "end_time": ldv.timestamp(op.ended),
+            "status_code": op.outcome.ldv_status,
+            "resource": ldv.resource(op.source, tenant),
             "attributes": {
-                "dpl.core.processing_activity_id": op.activity_id,
+                "dpl.core.processing_activity_id": purpose,
                 "dpl.core.data_subject_id": subject,
                 "dpl.core.data_subject_id_type": SUBJECT_ID_TYPE,
-                "dpl.nen7513.eventTypeCode": op.name,
-                "dpl.nen7513.users": _users(actor, op.activity_id),
-                "eenplan.plan_id": plan_id,
-                "eenplan.policy_version": self.policy.version,
-                "eenplan.policy_sha256": self.policy.sha256,
-                **op.outcome.attributes(),
-                **op.extra,
+                "dpl.nen7513.eventTypeCode": name,
+                "dpl.nen7513.users": ldv.users(actor, purpose, op.operator),
+                "dpl.nen7513.participants": ldv.participants(subject, plan_id, self.context),
+                "dpl.nen7513.autorisatieProtocol": ldv.protocol(op.relation),
+                "dpl.nen7513.controles": ldv.controls(
+                    op.outcome.status, op.outcome.result, op.outcome.reason, op.replay
+                ),
             },
         }
+        if op.parent_span_id:
+            line["parent_operation_id"] = op.parent_span_id
+        found = ldv.foreign(op.foreign_operation, ldv.organisation_uri(self.register.base, actor.org))
+        if found:
+            line["foreign_operation"] = found
+        return line
 
     def for_plan(self, plan_id: str, limit: int = 1000, after: int = 0) -> list[dict[str, Any]]:
         rows = self.store.query(
             "SELECT id, record FROM processing_log WHERE plan_id = ? AND id > ? ORDER BY id LIMIT ?",
             (plan_id, after, limit),
         )
-        return [{"id": r["id"], **json.loads(r["record"])} for r in rows]
+        return [self._read(r) for r in rows]
 
     def for_subject(self, subject: str) -> list[dict[str, Any]]:
         rows = self.store.query(
             "SELECT id, record FROM processing_log WHERE data_subject_id = ? ORDER BY id", (subject,)
         )
-        return [{"id": r["id"], **json.loads(r["record"])} for r in rows]
+        return [self._read(r) for r in rows]
 
-
-def _users(actor: Actor, activity_id: str) -> list[dict[str, Any]]:
-    """NEN 7513 users: who asked (user, organisation, roles) and, for a system, who answers for it."""
-    requestor = {
-        # An unauthenticated attempt (401) has no user: null, not a made-up id.
-        "userID": actor.sub or None,
-        "organisationID": actor.org or None,
-        "roleIDCode": sorted(actor.roles),
-        "userIsRequestor": True,
-        "purposeOfUse": activity_id,
-    }
-    if actor.acting_for is None:
-        return [requestor]
-    responsible = {
-        "userID": actor.acting_for,
-        "organisationID": actor.org,
-        "roleIDCode": ["responsible_user"],
-        "userIsRequestor": False,
-        "purposeOfUse": activity_id,
-    }
-    return [requestor, responsible]
-
-
-def _foreign(traceparent: str | None) -> dict[str, str] | None:
-    """An incoming W3C traceparent: the caller's trace and operation (LDV foreign_operation)."""
-    if not traceparent:
-        return None
-    parts = traceparent.split("-")
-    if len(parts) < 4:
-        return None
-    return {"traceparent": traceparent, "trace_id": parts[1], "operation_id": parts[2]}
+    def _read(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A stored line in today's shape: lines written before it are converted, not rewritten."""
+        return {"id": row["id"], **ldv.upgrade(json.loads(row["record"]), self.register.uri, self.context)}
 
 
 def now() -> datetime:

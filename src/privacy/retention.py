@@ -60,6 +60,29 @@ def expire_everywhere(privacy: Privacy, today: date) -> RetentionRun:
     return run
 
 
+def overdue(privacy: Privacy, tenants: frozenset[str], today: date) -> list[dict[str, Any]]:
+    """The tenants' closed plans whose term has passed and that are not erased yet (the console):
+    the daily run erases them; listed here, they show a run that is late or skipped a plan."""
+    listed = []
+    for plan in _due_plans(privacy, today):
+        if plan.tenant not in tenants:
+            continue
+        terms = privacy.config.retention_years
+        years = terms.get(plan.legal_basis, terms["default"])
+        closed = datetime.fromisoformat(str(plan.closed_at)).date()
+        listed.append(
+            {
+                "plan_id": str(plan.id),
+                "tenant": plan.tenant,
+                "legal_basis": plan.legal_basis,
+                "closed_on": closed.isoformat(),
+                "term_years": years,
+                "due_on": _add_years(closed, years).isoformat(),
+            }
+        )
+    return listed
+
+
 def _erase(privacy: Privacy, ctx: CommandContext, plan: HouseholdPlan) -> dict[str, Any]:
     live = {k.split(":", 1)[1] for k in privacy.keyring.live_member_keys(str(plan.id))}
     members = sorted(set(plan.members) | live)  # removed members' data goes with the plan too

@@ -31,6 +31,7 @@ from eenplan.privacy.keys import Keyring, derive
 from eenplan.privacy.mapper import FieldCipherMapper
 from eenplan.privacy.policy import Policy, load_policy
 from eenplan.privacy.processing import ProcessingLog
+from eenplan.privacy.register import ActivityRegister
 from eenplan.privacy.scrub import Scrubber
 from eenplan.privacy.store import PrivacyStore
 from eenplan.privacy.views import plan_view
@@ -48,6 +49,8 @@ class PrivacyConfig:
     # How long an erasure waits for old row versions to leave the store's files before it
     # answers "pending" (housekeeping completes it later); see privacy.scrub.
     erasure_wait_seconds: float = 10.0
+    # Where this server is reached: processing-log lines point into its register of activities.
+    public_url: str = "http://localhost:8000"
 
 
 class Privacy:
@@ -58,7 +61,11 @@ class Privacy:
         self.store.create_tables()
         self.policy: Policy = load_policy(config.policy_file)
         self.keyring = Keyring(self.store, config.master_key)
-        self.log = ProcessingLog(self.store, derive(config.master_key, "pseudonyms"), self.policy)
+        self.register = ActivityRegister(self.store, config.public_url)
+        self.register.record()
+        self.log = ProcessingLog(
+            self.store, derive(config.master_key, "pseudonyms"), self.policy, self.register
+        )
         terms = EmergencyTerms(hours=config.emergency_hours, review_days=config.emergency_review_days)
         self.emergency = EmergencyAccess(eenplan, self.store, self.keyring, self.policy, terms)
         self.review_queue = ReviewQueue(self.store, self.keyring, terms.review_days)
@@ -100,6 +107,11 @@ class Privacy:
         return self.store.query(
             "SELECT version, sha256, first_loaded_at FROM privacy_policies ORDER BY first_loaded_at"
         )
+
+    def policy_source(self, sha256: str) -> str | None:
+        """The text of a recorded read policy version, for auditors comparing two."""
+        rows = self.store.query("SELECT source FROM privacy_policies WHERE sha256 = ?", (sha256,))
+        return str(rows[0]["source"]) if rows else None
 
     # --- the inputs of the filter ---------------------------------------------------------
 

@@ -104,6 +104,19 @@ def write_authority(privacy: Privacy, path: Path | None = None) -> WriteAuthorit
     return WriteAuthority(policy, sees)
 
 
+def recorded_write_policies(privacy: Privacy) -> list[dict[str, Any]]:
+    """Each write policy version with the moment it was first in force, oldest first."""
+    privacy.store.execute(_TABLE)
+    return privacy.store.query(
+        "SELECT version, sha256, first_loaded_at FROM privacy_write_policies ORDER BY first_loaded_at"
+    )
+
+
+def write_policy_source(privacy: Privacy, sha256: str) -> str | None:
+    rows = privacy.store.query("SELECT source FROM privacy_write_policies WHERE sha256 = ?", (sha256,))
+    return str(rows[0]["source"]) if rows else None
+
+
 class WriteAuthority:
     """The application's `WritePolicy` port: the policy file applied to one command on one plan.
 

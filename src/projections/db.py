@@ -13,6 +13,7 @@ import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import lru_cache
 from typing import Any, Protocol
 
 import psycopg
@@ -24,9 +25,21 @@ class Tx(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     def pipeline(self) -> AbstractContextManager[Any]: ...
+
+    def latest(self, sql: str, key: Any, params: Sequence[Any]) -> None:
+        """Run `sql`, or, while a batch of events is applied, only its last call per `key` when
+        the batch ends (e.g. a row's version, which each event of the row moves)."""
+        ...
+
+
+@lru_cache(maxsize=512)
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
 
 
 class _SQLiteTx:
@@ -36,11 +49,17 @@ class _SQLiteTx:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self.conn.execute(sql, tuple(params)).rowcount
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, [tuple(r) for r in rows])
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
 
     def pipeline(self) -> AbstractContextManager[Any]:
         return nullcontext()
+
+    def latest(self, sql: str, key: Any, params: Sequence[Any]) -> None:
+        self.execute(sql, params)
 
 
 class _PostgresTx:
@@ -48,16 +67,23 @@ class _PostgresTx:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
+        cursor = self.conn.execute(_pg(sql), tuple(params))
         return cursor.rowcount
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(_pg(sql), [tuple(r) for r in rows])
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
+        cursor = self.conn.execute(_pg(sql), tuple(params))
         return [tuple(r) for r in cursor.fetchall()]
 
     def pipeline(self) -> AbstractContextManager[Any]:
         """Send a batch's statements without a round trip each; errors surface at the end."""
         return self.conn.pipeline()
+
+    def latest(self, sql: str, key: Any, params: Sequence[Any]) -> None:
+        self.execute(sql, params)
 
 
 def lock_key(name: str) -> int:

@@ -114,9 +114,12 @@ def _touching(handler: Handler | None) -> Handler:
     """Every plan event moves the plan's version and last activity; some do more."""
 
     def apply(tx: Tx, t: Tables, event: Any, position: int) -> None:
-        tx.execute(
+        plan_id = str(event.originator_id)
+        # Only the batch's last event of the plan needs to set these (see tracking.BatchTx).
+        tx.latest(
             f"UPDATE {t.plans} SET version = ?, last_activity = ? WHERE plan_id = ?",
-            (event.originator_version, _at(event), str(event.originator_id)),
+            plan_id,
+            (event.originator_version, _at(event), plan_id),
         )
         if handler is not None:
             handler(tx, t, event, position)

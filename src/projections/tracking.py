@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -73,6 +74,41 @@ class Projection(ABC):
 
     def names(self, generation: int) -> Tables:
         return Tables(list(self.tables), generation)
+
+
+class BatchTx:
+    """The transaction a batch's handlers write through. Statements run at once, except `latest`
+    ones: of those only the last per key runs, once, when the batch's events are all applied
+    (a plan's version and last activity, which every event of the plan moves)."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.pending: dict[tuple[str, Any], Sequence[Any]] = {}
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.tx.execute(sql, params)
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.tx.execute_many(sql, rows)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.tx.rows(sql, params)
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        return self.tx.pipeline()
+
+    def latest(self, sql: str, key: Any, params: Sequence[Any]) -> None:
+        self.pending.pop((sql, key), None)  # keep the order of the last calls
+        self.pending[(sql, key)] = params
+
+    def flush(self) -> None:
+        """Run the pending `latest` statements, one `executemany` per statement."""
+        grouped: dict[str, list[Sequence[Any]]] = {}
+        for (sql, _key), params in self.pending.items():
+            grouped.setdefault(sql, []).append(params)
+        self.pending.clear()
+        for sql, rows in grouped.items():
+            self.tx.execute_many(sql, rows)
 
 
 @dataclass(frozen=True)
@@ -187,11 +223,13 @@ class Applier:
             if position(tx, self.projection.name, generation, for_update=self.db.is_postgres) != start:
                 return Batch(start, 0, False)  # another worker applied it first: nothing twice
             tables = self.projection.names(generation)
+            batch = BatchTx(tx)
             with tx.pipeline():
                 for notification_id, handler, event in events:
-                    handler(tx, tables, event, notification_id)
+                    handler(batch, tables, event, notification_id)
                     if self.apply_delay:
                         time.sleep(self.apply_delay)
+                batch.flush()
             rate = len(notifications) / max(time.monotonic() - began, 1e-6) if notifications else None
             self._track(tx, generation, end, rate)
             if swap_when_caught_up and caught_up:

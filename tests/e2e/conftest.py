@@ -103,7 +103,11 @@ class Server:
 
 
 @pytest.fixture
-def server(settings: Settings) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Server]:
+    """A server of the test's own on `settings`; with the `shared_store` marker, the shared one."""
+    if request.node.get_closest_marker("shared_store"):
+        yield request.getfixturevalue("shared_server")
+        return
     srv = Server(settings)
     try:
         yield srv
@@ -144,9 +148,10 @@ def client(server: Server) -> Iterator[httpx.Client]:
 
 # --- one server for the whole run ---------------------------------------------------------
 # Starting `eenplan serve` costs seconds of CPU; most e2e tests need a server, not an empty
-# store. Those opt in with the shared_* fixtures below. A test may use them when it makes
-# its own ids (tests.factories.uid), counts only what it made itself, never tampers with
-# the store and needs no server settings of its own; any other test keeps `server`/`client`.
+# store. Those opt in with the shared_* fixtures below, or keep `settings`/`server`/`client`/`token`
+# and take the `shared_store` marker, which points those at the shared ones. A test may do so when
+# it makes its own ids (tests.factories.uid), counts only what it made itself, never tampers with
+# the store and needs no server settings of its own; any other test gets a server of its own.
 
 
 # The tenants whose municipality the shared store has from the start. An administrator's token
@@ -184,9 +189,15 @@ def shared_client(shared_server: Server) -> Iterator[httpx.Client]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failing test on the shared server shows the end of that server's log."""
+    """A failing test shows the end of its server's log (its own, or the shared one)."""
     outcome = yield
     report = outcome.get_result()
-    srv = getattr(item, "funcargs", {}).get("shared_server")
-    if report.failed and isinstance(srv, Server):
-        report.sections.append(("Captured shared server log", srv.log.read_text(errors="replace")[-20_000:]))
+    if not report.failed:
+        return
+    args = getattr(item, "funcargs", {})
+    shown: set[Path] = set()
+    for name in ("server", "shared_server"):
+        srv = args.get(name)
+        if isinstance(srv, Server) and srv.log not in shown and srv.log.exists():
+            shown.add(srv.log)
+            report.sections.append((f"Captured {name} log", srv.log.read_text(errors="replace")[-20_000:]))

@@ -15,6 +15,9 @@ from tests.e2e.conftest import Server, TokenFactory, token_factory
 from tests.e2e.partner_world import auth, open_plan, seed
 from tests.factories import World
 
+# Makes its own ids and counts only what it made: the run's shared store and server will do.
+pytestmark = pytest.mark.shared_store
+
 HEARTBEAT = "heartbeat"
 FAST = {"EENPLAN_CHANGES_POLL_SECONDS": "0.1", "EENPLAN_CHANGES_HEARTBEAT_SECONDS": "0.5"}
 

@@ -15,6 +15,9 @@ from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, cloudevent, police_system_on_plan, seed
 from tests.factories import World
 
+# Makes its own ids and counts only what it made: the run's shared store and server will do.
+pytestmark = pytest.mark.shared_store
+
 NOTE = {"category": "justice", "text": "geen incidenten sinds de aangifte"}
 
 

@@ -13,6 +13,11 @@ from tests.factories import World
 NOTE = {"type": "add_note", "category": "general", "text": "gebeld met school"}
 
 
+# These tests make their own ids and plans: the run's shared server will do, which saves a server
+# start per test (tests/e2e/conftest.py).
+pytestmark = pytest.mark.shared_store
+
+
 @pytest.fixture
 def world(settings: Settings) -> World:
     return seed(settings)

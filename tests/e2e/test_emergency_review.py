@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from eenplan.api.settings import Settings
+from tests import ldv
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.directory_setup import municipality, register_municipality, register_people
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
@@ -88,11 +89,12 @@ def test_only_a_privacy_officer_of_the_tenant_reviews_and_each_review_is_in_the_
     assert "privacy_officer" in refusals[0].json()["detail"]
     assert [r.status_code for r in listing] == [403, 403]
     assert first.status_code == 200 and repeat.content == first.content and changed.status_code == 422
-    reviews = [e for e in log if e["attributes"]["dpl.core.processing_activity_id"] == "emergency_review"]
+    reviews = [e for e in log if ldv.activity(e) == "emergency_review"]
     assert {e["name"] for e in reviews} >= {"review_emergency_access:approved", "read_emergency_access_queue"}
-    assert [e["attributes"]["eenplan.relation"] for e in log if e["name"] == "break_the_glass"] == [
-        "emergency"
+    protocols = [
+        e["attributes"]["dpl.nen7513.autorisatieProtocol"] for e in log if e["name"] == "break_the_glass"
     ]
+    assert protocols == ["break_the_glass"]
 
 
 @pytest.fixture

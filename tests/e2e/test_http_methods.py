@@ -16,6 +16,11 @@ from tests.factories import World
 UNKNOWN_PLAN = "00000000-0000-0000-0000-000000000000"
 
 
+# These tests make their own ids and plans: the run's shared server will do, which saves a server
+# start per test (tests/e2e/conftest.py).
+pytestmark = pytest.mark.shared_store
+
+
 @pytest.fixture
 def world(settings: Settings) -> World:
     return seed(settings)

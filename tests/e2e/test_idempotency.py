@@ -10,6 +10,9 @@ from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_body, open_plan, seed
 from tests.factories import World
 
+# Makes its own ids and counts only what it made: the run's shared store and server will do.
+pytestmark = pytest.mark.shared_store
+
 
 @pytest.fixture
 def world(shared_settings: Settings) -> World:

@@ -11,6 +11,9 @@ import pytest
 from tests.e2e.conftest import TokenFactory
 from tests.e2e.privacy_world import HttpWorld, setup
 
+# Makes its own ids and counts only what it made: the run's shared store and server will do.
+pytestmark = pytest.mark.shared_store
+
 ADDRESS = {"street": "Lange Delft", "house_number": "12", "postal_code": "4331 AB", "city": "Middelburg"}
 
 

@@ -8,10 +8,12 @@ to the caller's traceparent, before the response arrives.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
+from tests import ldv
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.privacy_world import open_plan, setup
 
@@ -89,9 +91,12 @@ def test_reads_and_changes_write_one_line_per_data_subject_linked_to_the_callers
     assert len(read) == 2 and len({e["attributes"]["dpl.core.data_subject_id"] for e in read}) == 2
     assert read[0]["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert read[0]["foreign_operation"]["operation_id"] == "00f067aa0ba902b7"
-    assert read[0]["attributes"]["dpl.core.processing_activity_id"] == "plan_coordination"
+    assert ldv.activity(read[0]) == "plan_coordination"
     register = shared_client.get("/privacy/activities", headers=world.officer()).json()["activities"]
-    assert set(register) == ACTIVITIES and read[0]["resource"]["nen7513.AuditSourceId"] == "eenplan"
+    assert (
+        set(register) == ACTIVITIES
+        and read[0]["resource"]["attributes"]["nen7513.AuditSourceId"] == "eenplan"
+    )
     assert read[0]["attributes"]["dpl.nen7513.users"][0]["userID"] == world.pros["social_work"]
     assert opened["member_ids"][0] not in str(entries) and "Jansen" not in str(entries)
 
@@ -149,3 +154,25 @@ def test_export_and_erasure_over_http_give_the_subjects_data_then_a_receipt_with
     )
     logged = shared_server.log.read_text()
     assert "/subjects/{member_id}/export" in logged and member_id not in logged and "Jansen" not in logged
+
+
+def test_concurrent_reads_each_find_their_own_lines_logged_when_their_answer_arrives(
+    shared_client: httpx.Client, shared_token: TokenFactory
+) -> None:
+    """Lines of concurrent requests are committed together (api/store/group_commit.py), yet each
+    response comes only once its own lines are in the log."""
+    world = setup(shared_client, shared_token, "social_work")
+    plan_id = open_plan(world, "social_work")["plan_id"]
+    officer = world.officer("auditor")
+
+    def read_then_look(i: int) -> bool:
+        trace_id = f"{i + 1:032x}"
+        headers = {**world.auth("social_work"), "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}
+        with httpx.Client(base_url=str(shared_client.base_url), timeout=30) as client:
+            assert client.get(f"/plans/{plan_id}", headers=headers).status_code == 200
+            entries = client.get(f"/plans/{plan_id}/processing-log", headers=officer).json()["entries"]
+        return any(e["trace_id"] == trace_id and e["name"] == "read_plan" for e in entries)
+
+    with ThreadPoolExecutor(12) as pool:
+        found = list(pool.map(read_then_look, range(24)))
+    assert all(found), f"{found.count(False)} reads answered before their lines were in the log"

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from eenplan.api.settings import Settings
+from tests import ldv
 from tests.e2e.conftest import TokenFactory
 from tests.e2e.partner_world import open_plan as open_partner_plan
 from tests.e2e.partner_world import seed
@@ -33,14 +34,18 @@ def _log(world: HttpWorld, plan_id: str) -> list[dict[str, Any]]:
 
 
 def _refused(entries: list[dict[str, Any]], reason: str) -> list[dict[str, Any]]:
-    return [e for e in entries if e["attributes"].get("error.type") == reason]
+    return [e for e in entries if ldv.reason(e) == reason]
 
 
 def _assert_refusal(line: dict[str, Any], status: int, reason: str) -> None:
-    attributes = line["attributes"]
-    assert line["status"] == {"code": "UNSET", "message": f"refused: {status} {reason}"}
-    assert attributes["dpl.nen7513.eventOutcomeIndicator"] == "4"
-    assert attributes["http.response.status_code"] == status
+    assert line["status_code"] == "STATUS_CODE_ERROR"  # LDV: the processing did not happen
+    # NEN 7513's minor failure (EventOutcomeIndicator 4): refused, with the status and the reason.
+    assert ldv.control(line) == {
+        "controle": "response",
+        "result": "refused",
+        "status": status,
+        "reason": reason,
+    }
 
 
 def test_a_read_refused_to_an_outsider_is_logged_for_each_member_with_status_and_reason(
@@ -60,11 +65,12 @@ def test_a_read_refused_to_an_outsider_is_logged_for_each_member_with_status_and
     _assert_refusal(refused, 404, "plan-not-found")
     assert refused["name"] == "read_plan"
     assert refused["attributes"]["dpl.nen7513.users"][0]["userID"] == world.pros["housing"]
-    assert refused["attributes"]["dpl.nen7513.users"][0]["organisationID"] == world.orgs["housing"]
+    user = refused["attributes"]["dpl.nen7513.users"][0]
+    assert user["alternateUserID"] == f"{world.orgs['housing']}/{world.pros['housing']}"
     assert refused["trace_id"] == outsider.headers["traceparent"].split("-")[1]
     (read,) = [e for e in entries if e["name"] == "read_plan" and e is not refused]
-    assert read["status"] == {"code": "OK"} and "error.type" not in read["attributes"]
-    assert read["attributes"]["dpl.nen7513.eventOutcomeIndicator"] == "0"
+    assert read["status_code"] == "STATUS_CODE_OK" and ldv.reason(read) is None
+    assert ldv.control(read) == {"controle": "response", "result": "ok", "status": 200}
     subject = read["attributes"]["dpl.core.data_subject_id"]
     assert refused["attributes"]["dpl.core.data_subject_id"] == subject
     assert opened["member_ids"][0] not in str(entries), "lines hold pseudonyms, never member ids"
@@ -112,8 +118,10 @@ def test_refused_commands_are_logged_with_their_operation_and_reason(
         (line,) = _refused(entries, reason)
         _assert_refusal(line, status, reason)
         assert line["name"] == f"run_command:{body['type']}"
-    done = [e for e in entries if e["name"] == "run_command:set_goal" and e["status"]["code"] == "OK"]
-    assert len(done) == 1 and done[0]["attributes"]["http.response.status_code"] == 200
+    done = [
+        e for e in entries if e["name"] == "run_command:set_goal" and e["status_code"] == "STATUS_CODE_OK"
+    ]
+    assert len(done) == 1 and ldv.control(done[0])["status"] == 200
 
 
 def test_refused_attempts_are_in_the_art_15_export_of_the_person(
@@ -160,9 +168,7 @@ def test_refused_cloudevents_are_logged_alone_and_inside_a_batch(
         "Authorization": f"Bearer {shared_token(world.officer, world.municipality, 'privacy_officer')}"
     }
     entries = shared_client.get(f"/plans/{plan_id}/processing-log", headers=officer).json()["entries"]
-    refused = Counter(
-        (e["name"], e["attributes"]["error.type"]) for e in entries if "error.type" in e["attributes"]
-    )
+    refused = Counter((e["name"], ldv.reason(e)) for e in entries if ldv.reason(e))
     assert sorted(refused) == [
         ("receive_events:add_note", "plan-not-found"),
         ("receive_events:record_progress", "acting-for-required"),

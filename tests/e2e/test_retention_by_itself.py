@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from eenplan.api.bootstrap import build
 from eenplan.api.settings import Settings
 from eenplan.domain.plan.events import PlanClosed
+from tests import ldv
 from tests.e2e.conftest import Server, TokenFactory
 from tests.factories import World, make_world
 
@@ -56,7 +58,26 @@ def test_the_server_erases_a_plan_past_its_term_without_anyone_running_a_command
                 time.sleep(0.5)
             kept = client.get(f"/plans/{recent}", headers=headers).json()
             assert kept["members"][0]["given_name"] == "Alex" and kept["status"] == "closed"
+            erased = _erasure_lines(client, token(world.officer, world.municipality, "privacy_officer"), old)
     finally:
         server.stop()
+    # What the server erased by itself is in the processing log, one line per data subject.
+    assert erased and len({e["attributes"]["dpl.core.data_subject_id"] for e in erased}) == len(erased)
+    for line in erased:
+        assert ldv.activity(line) == "erasure" and line["status_code"] == "STATUS_CODE_OK"
+        assert line["resource"]["attributes"]["nen7513.AuditSourceId"] == "eenplan-housekeeping"
+        assert line["attributes"]["dpl.nen7513.users"][0]["userID"] == "housekeeping"
     log = server.log.read_text()
     assert "housekeeping_done" in log and '"plans_erased": 1' in log
+
+
+def _erasure_lines(client: httpx.Client, bearer: str, plan_id: str) -> list[dict[str, Any]]:
+    """The retention job's lines for the plan, once written (they follow the erasure itself)."""
+    deadline = time.monotonic() + 30
+    while True:
+        log = client.get(f"/plans/{plan_id}/processing-log", headers={"Authorization": f"Bearer {bearer}"})
+        assert log.status_code == 200, log.text
+        found = [e for e in log.json()["entries"] if e["name"] == "housekeeping:retention:erase"]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from eenplan.api.bootstrap import build_application
 from eenplan.api.settings import Settings
@@ -20,6 +21,9 @@ from tests.e2e.directory_setup import admin_headers, setup_tenant
 from tests.e2e.partner_world import seed
 from tests.e2e.privacy_world import HttpWorld, open_plan, setup
 from tests.factories import ctx_for, uid
+
+# Makes its own ids and counts only what it made: the run's shared store and server will do.
+pytestmark = pytest.mark.shared_store
 
 CLAIMS = "https://eenplan.nl/problems/token-claims-unmatched"
 

@@ -13,6 +13,9 @@ from tests.e2e.directory_setup import municipality, register_municipality, regis
 from tests.factories import household, uid
 from tests.processes import started, stop, until, worker
 
+# Makes its own ids and counts only what it made: the run's shared store and server will do.
+pytestmark = pytest.mark.shared_store
+
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}

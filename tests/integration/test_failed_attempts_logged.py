@@ -20,6 +20,7 @@ from eenplan.api.http.middleware import RequestContext
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.privacy.processing import note_processing
 from tests.factories import World, ctx_for
+from tests.ldv import control
 
 SECRET = "Jansen woont op de Lange Delft"
 
@@ -60,9 +61,13 @@ def test_a_request_that_fails_logs_each_member_with_error_status_and_no_detail(
     lines = container.privacy.log.for_plan(opened.plan_id)
     assert sorted(line["name"] for line in lines) == ["broken", "half"]
     for line in lines:
-        assert line["status"] == {"code": "ERROR", "message": "failed: 500 internal"}
-        assert line["attributes"]["dpl.nen7513.eventOutcomeIndicator"] == "8"
-        assert line["attributes"]["error.type"] == "internal"
+        assert line["status_code"] == "STATUS_CODE_ERROR"
+        assert control(line) == {
+            "controle": "response",
+            "result": "failed",
+            "status": 500,
+            "reason": "internal",
+        }
     assert SECRET not in str(lines)
     (half,) = [line for line in lines if line["name"] == "half"]
     assert half["attributes"]["dpl.nen7513.users"][0]["userID"] == "pro-x", "the note's actor is kept"

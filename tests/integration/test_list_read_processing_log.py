@@ -17,7 +17,7 @@ from typing import Any
 
 from eenplan.api.bootstrap import Container
 from eenplan.api.http.processing import _write
-from eenplan.api.http.routes.views import _page
+from eenplan.api.http.routes.views import listed_page
 from eenplan.domain.context import Actor
 from eenplan.privacy import processing
 from eenplan.projections.plans import PlansProjection
@@ -26,7 +26,7 @@ from tests.factories import World
 from tests.integration.projection_helpers import active, catch_up, regisseur
 
 CHILD = {"given_name": "Bo", "family_name": "Jansen", "birth_date": "2015-01-01", "role": "child"}
-VARYING = ("id", "span_id", "start_time", "end_time")
+VARYING = ("id", "operation_id", "start_time", "end_time")
 
 
 def write_lines(container: Container, notes: list[processing.Noted], plan_ids: list[str]) -> list[str]:
@@ -49,7 +49,7 @@ def logged_both_ways(container: Container, me: Actor) -> tuple[list[str], list[s
     page = caseload(container.projections.db, me, date.today(), Filters())
     plan_ids = [item["plan_id"] for item in page.items]
     from_view = processing.begin()
-    _page(me, page)
+    listed_page(me, page)
     loaded = processing.begin()
     for plan_id in plan_ids:  # what the route noted before the view kept members: the plan id alone
         processing.note_processing(me, plan_id)
@@ -103,7 +103,7 @@ def test_an_empty_caseload_notes_that_nothing_personal_was_read(container: Conta
     catch_up(container.projections)
     page = caseload(container.projections.db, world.ctx(regisseur(world)).actor, date.today(), Filters())
     notes = processing.begin()
-    _page(world.ctx(regisseur(world)).actor, page)
+    listed_page(world.ctx(regisseur(world)).actor, page)
     assert page.items == [] and notes == [processing.NOTHING]
 
 
@@ -129,7 +129,7 @@ def test_an_upgraded_server_logs_from_an_old_view_then_rebuilds_it_with_members(
     page = caseload(container.projections.db, me, date.today(), Filters())
     assert page.subjects is None  # the old view has no members: the log loads the plan instead
     notes = processing.begin()
-    _page(me, page)
+    listed_page(me, page)
     assert [(n.plan_id, n.member_ids) for n in notes] == [(plan_id, None)]
 
     catch_up(container.projections)  # the runner fills a replacement and swaps it in

@@ -42,7 +42,11 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 @pytest.fixture
-def app_world(settings: Settings) -> Iterator[tuple[TestClient, World, Settings]]:
+def app_world(
+    settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[tuple[TestClient, World, Settings]]:
+    """The app in process; `indirect` parametrisation turns SQL spans on (off by default)."""
+    settings = settings.model_copy(update={"telemetry_sql_spans": getattr(request, "param", False)})
     container = build(settings)
     world = make_world(container.eenplan)
     with TestClient(create_app(container)) as http:
@@ -59,6 +63,7 @@ def _by_trace(spans: InMemorySpanExporter) -> list[ReadableSpan]:
     return [s for s in spans.get_finished_spans() if s.context and f"{s.context.trace_id:032x}" == TRACE_ID]
 
 
+@pytest.mark.parametrize("app_world", [False, True], ids=["sql-spans-off", "sql-spans-on"], indirect=True)
 def test_a_command_request_is_one_trace_of_http_command_and_store_spans(
     app_world: tuple[TestClient, World, Settings], spans: InMemorySpanExporter
 ) -> None:
@@ -80,8 +85,9 @@ def test_a_command_request_is_one_trace_of_http_command_and_store_spans(
     assert response.headers["traceparent"] == f"00-{TRACE_ID}-{server.context.span_id:016x}-01"
     command_span = next(s for s in ours if s.name == "command add_note")
     assert command_span.parent is not None and command_span.parent.span_id == server.context.span_id
-    if STORE == "postgres":
-        assert any(s.attributes and s.attributes.get("db.system") == "postgresql" for s in ours), names
+    sql = [s for s in ours if s.attributes and s.attributes.get("db.system") == "postgresql"]
+    # SQL spans only when asked for (they cost CPU on every command); SQLite has no instrumentation.
+    assert bool(sql) == (STORE == "postgres" and settings.telemetry_sql_spans), names
 
 
 def test_metrics_show_commands_by_type_and_outcome_and_their_latency(

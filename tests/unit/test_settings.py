@@ -20,3 +20,12 @@ def test_known_telemetry_exporters_are_read_as_a_set_with_blanks_ignored() -> No
         "console",
     }
     assert Settings(telemetry_exporters="").exporters == set()
+
+
+def test_a_console_sign_in_provider_needs_a_client_id_and_an_http_issuer() -> None:
+    with pytest.raises(ValidationError, match="CLIENT_ID"):
+        Settings(console_oidc_issuer="https://idp.example.nl")
+    with pytest.raises(ValidationError, match="http"):
+        Settings(console_oidc_issuer="file:///etc/passwd", console_oidc_client_id="eenplan-console")
+    ok = Settings(console_oidc_issuer="https://idp.example.nl/realms/gemeente", console_oidc_client_id="c")
+    assert ok.console_oidc_scopes == "openid profile" and ok.console_session_hours == 8.0

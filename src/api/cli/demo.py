@@ -17,6 +17,7 @@ from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.directory import RegisterOrganisation, RegisterProfessional, RegisterTeam
 from eenplan.domain.plan import events as plan_events
 from eenplan.domain.values import OrganisationKind
+from eenplan.privacy.processing import note_processing
 
 TENANT = "GM0687"
 TEAM = "gebiedsteam-middelburg-noordwest"
@@ -85,9 +86,13 @@ def load(app: Eenplan) -> dict[str, str]:
                 capacity=12,
             ),
         )
-    # Tokens must match the directory: the auditor works for the municipality (in no team).
+    # Tokens must match the directory: the auditor and the privacy officer work for the
+    # municipality (in no team); both sign in to the console.
     app.directory.register_professional(
         admin, "gemeente-middelburg", RegisterProfessional(id="demo-auditor", name="Ilse Auditeur")
+    )
+    app.directory.register_professional(
+        admin, "gemeente-middelburg", RegisterProfessional(id="demo-privacy", name="Pim Privacy")
     )
     return {
         "Pietersen": _medium_risk(app),
@@ -112,13 +117,21 @@ def _open(app: Eenplan, ctx: CommandContext, household: dict[str, Any], reason: 
     body = c.OpenPlan.model_validate(
         {"tenant": TENANT, "team_id": TEAM, "household": household, "reason": reason, **extra}
     )
-    return app.plans.open_plan(ctx, body).plan_id
+    opened = app.plans.open_plan(ctx, body)
+    # Logged as `POST /plans` logs it (`eenplan demo` runs inside api/cli/logged.py's `logged`).
+    note_processing(
+        ctx.actor, opened.plan_id, opened.member_ids, tenant=TENANT, operation="open_plan", activity="intake"
+    )
+    return opened.plan_id
 
 
 def _run(app: Eenplan, ctx: CommandContext, plan_id: str, **command: Any) -> None:
     from pydantic import TypeAdapter
 
-    app.plans.execute(ctx, plan_id, TypeAdapter(c.PlanCommand).validate_python(command))
+    cmd = TypeAdapter(c.PlanCommand).validate_python(command)
+    app.plans.execute(ctx, plan_id, cmd)
+    subject = getattr(cmd, "member_id", None)
+    note_processing(ctx.actor, plan_id, operation=cmd.type, also=[subject] if subject else [])
 
 
 def _medium_risk(app: Eenplan) -> str:
@@ -207,5 +220,6 @@ TOKEN_USERS = [
     ("p-bram", "welzijn-walcheren", ["professional"], "proposed regisseur of the El Amrani plan"),
     ("p-floor", "intervence", ["professional", "team_lead"], "team lead"),
     ("demo-auditor", "gemeente-middelburg", ["auditor"], "auditor of the municipality"),
+    ("demo-privacy", "gemeente-middelburg", ["privacy_officer"], "privacy officer of the municipality"),
     ("demo-admin", "gemeente-middelburg", ["admin"], "administrator of the directory"),
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Annotated
 
+import structlog
 import typer
 
 from eenplan.api.cli.audit import audit_cli
@@ -29,6 +32,13 @@ def serve(
 
     settings = Settings()  # fail fast on bad settings, before forking workers
     configure_logging(settings)
+    if not projections_in_api(settings, workers, os.environ):
+        # Each API worker would run the projections too and contend for their locks, taking CPU
+        # from requests: the workers forked below read this and leave them to `eenplan project run`.
+        os.environ["EENPLAN_PROJECTIONS_IN_PROCESS"] = "false"
+        structlog.get_logger("eenplan.cli").info(
+            "projections_left_to_workers", workers=workers, run="eenplan project run"
+        )
     uvicorn.run(
         "eenplan.api.bootstrap:app_factory",
         factory=True,
@@ -41,6 +51,15 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+
+
+def projections_in_api(settings: Settings, workers: int, environ: Mapping[str, str]) -> bool:
+    """Whether `eenplan serve` runs the projections in its worker processes: as set, when set
+    (EENPLAN_PROJECTIONS_IN_PROCESS); else on SQLite or with one worker; with several workers on
+    PostgreSQL they are left to projection workers (`eenplan project run`, ops/README.md)."""
+    if "EENPLAN_PROJECTIONS_IN_PROCESS" in environ:
+        return settings.projections_in_process
+    return not (settings.is_postgres and workers > 1)
 
 
 @cli.command()
@@ -74,18 +93,20 @@ def demo(
     show: Annotated[bool, typer.Option(help="load nothing: print the demo's plans and fresh tokens")] = False,
 ) -> None:
     """Load the demo tenant, team, professionals and households, and print its plans and tokens to try."""
-    from eenplan.api.bootstrap import build_application
+    from eenplan.api.bootstrap import build_stack
     from eenplan.api.cli import demo as demo_data
+    from eenplan.api.cli.logged import logged
 
     settings = Settings()
-    app = build_application(settings)
+    app, privacy = build_stack(settings)
     try:
         if show or (if_empty and app.recorder.max_notification_id()):
             if not show:
                 typer.echo("The store already holds data; the demo was not loaded again.")
             plans = demo_data.find(app)
         else:
-            plans = demo_data.load(app)
+            with logged(app, privacy.log, "demo", "plan_coordination"):
+                plans = demo_data.load(app)
             typer.echo("Demo loaded.")
     finally:
         app.close()

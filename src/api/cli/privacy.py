@@ -39,12 +39,14 @@ def erase(
     pages is done: by the server, or by `eenplan privacy complete`.
     """
     from eenplan.api.bootstrap import build
+    from eenplan.api.cli.logged import logged
     from eenplan.privacy import rights
 
     container = build(Settings())
     try:
         ctx = _context(officer, org, tenant)
-        receipt = rights.erase_subject(container.privacy, ctx, member_id, legal_ground)
+        with logged(container.eenplan, container.privacy.log, "privacy_erase", "erasure"):
+            receipt = rights.erase_subject(container.privacy, ctx, member_id, legal_ground)
     finally:
         container.close()
     typer.echo(json.dumps(receipt, indent=2))
@@ -73,12 +75,14 @@ def expire(
 ) -> None:
     """Erase closed plans past their retention term (Jeugdwet 20 years, Wmo 15); report what was done."""
     from eenplan.api.bootstrap import build
+    from eenplan.api.cli.logged import logged
     from eenplan.privacy import rights
 
     container = build(Settings())
     day = date.fromisoformat(today) if today else date.today()
     try:
-        receipts = rights.expire(container.privacy, _context("retention", "eenplan", tenant), day)
+        with logged(container.eenplan, container.privacy.log, "privacy_expire", "erasure"):
+            receipts = rights.expire(container.privacy, _context("retention", "eenplan", tenant), day)
     finally:
         container.close()
     typer.echo(

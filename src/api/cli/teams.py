@@ -12,6 +12,9 @@ The file (the same shape as the endpoint's body)::
       - {from: vlissingen, into: [v-noordoost, v-middencentrumwest], default: v-noordoost}
     areas: {"4382": v-middencentrumwest}   # area (4-digit postal code or city) -> team
     regisseurs: {pro-old: pro-new}          # optional; otherwise regisseurs stay
+
+Each plan it moves changes that household's record: it is logged per member in the processing log
+(`cli:teams_reorganise:move_plan`, activity `plan_coordination`), as the CLI logs its writes.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ def reorganise(
     import yaml
     from pydantic import ValidationError
 
-    from eenplan.api.bootstrap import build_application
+    from eenplan.api.bootstrap import build_stack
+    from eenplan.api.cli.logged import logged
     from eenplan.api.settings import Settings
     from eenplan.domain.errors import DomainError
     from eenplan.domain.reorganisation import Reorganisation
@@ -46,9 +50,10 @@ def reorganise(
         raise typer.BadParameter(f"{file}: {error}") from None
     if spec.tenant is None:
         raise typer.BadParameter(f"{file}: name the tenant (e.g. tenant: GM0687)")
-    app = build_application(Settings())
+    app, privacy = build_stack(Settings())
     try:
-        summary = _run(app, spec, by)
+        with logged(app, privacy.log, "teams_reorganise", "plan_coordination"):
+            summary = _run(app, spec, by)
     except DomainError as error:
         typer.echo(f"refused: {error.detail}", err=True)
         raise typer.Exit(1) from None
@@ -59,6 +64,7 @@ def reorganise(
 
 def _run(app: Any, spec: Any, by: str) -> dict[str, Any]:
     from eenplan.domain.context import Actor, CommandContext
+    from eenplan.privacy.processing import note_processing
 
     actor = Actor(by, "cli", frozenset({"admin"}), frozenset({spec.tenant}))
     ctx = CommandContext(actor, command_id=f"{spec.key()}-cli")
@@ -67,4 +73,14 @@ def _run(app: Any, spec: Any, by: str) -> dict[str, Any]:
     if spec.dry_run:
         return dict(preview)
     with typer.progressbar(length=preview["would_move"], label="moving plans") as bar:
-        return dict(app.reorganisations.reorganise(ctx, spec, progress=bar.update))
+        # Each plan moved changes that household's record: logged for its members.
+        return dict(
+            app.reorganisations.reorganise(
+                ctx,
+                spec,
+                progress=bar.update,
+                moved_plan=lambda plan: note_processing(
+                    actor, str(plan.id), sorted(plan.members), tenant=plan.tenant, operation="move_plan"
+                ),
+            )
+        )

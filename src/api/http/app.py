@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from eenplan.api.http import openapi, problems
+from eenplan.api.http.console import mount as console
 from eenplan.api.http.housekeeping import keep_house
 from eenplan.api.http.idempotency import purge_periodically
 from eenplan.api.http.methods import MethodSemantics
@@ -127,5 +128,6 @@ def create_app(container: Services) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(audit.router)
+    console.install(app)  # the auditors' and privacy officers' console at /console (HTML)
     telemetry.instrument(app)  # HTTP server spans and GET /metrics
     return app

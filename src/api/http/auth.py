@@ -211,7 +211,7 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
             key = self._key_for(header.get("kid"))
-            if header.get("alg") != _algorithm_of(key):
+            if header.get("alg") != algorithm_of(key):
                 raise AuthError("the token's algorithm does not match its key")
             claims = jwt.decode(
                 token,
@@ -224,7 +224,7 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, TypeError, ValueError) as e:
             raise AuthError(f"the token does not verify: {e}") from None
-        return Session(_actor(claims), float(claims["exp"]) + self.settings.jwt_leeway_seconds)
+        return Session(actor_from_claims(claims), float(claims["exp"]) + self.settings.jwt_leeway_seconds)
 
     def _key_for(self, kid: str | None) -> Any:
         if kid in self.keys:
@@ -239,7 +239,7 @@ class TokenVerifier:
         raise AuthError("the token's key id is not known")
 
 
-def _algorithm_of(key: Any) -> str | None:
+def algorithm_of(key: Any) -> str | None:
     """The one algorithm a key signs with here: RS256 for RSA, ES256 for P-256."""
     if isinstance(key, rsa.RSAPublicKey):
         return "RS256"
@@ -257,7 +257,7 @@ def _refuse_dev_key(settings: Settings, keys: list[Any]) -> None:
         raise DevelopmentKeyInProductionError("production mode refuses the development signing key")
 
 
-def _actor(claims: dict[str, Any]) -> Actor:
+def actor_from_claims(claims: dict[str, Any]) -> Actor:
     org, tenants, roles = claims.get("org"), claims.get("tenants"), claims.get("roles")
     if not isinstance(org, str) or not org:
         raise AuthError("the token has no organisation (org)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
@@ -82,6 +82,13 @@ class Command:
     request: Request
     container: Services
     ctx: CommandContext
+    # What `execute` returned, when this request ran it (not a repeat answered from its key).
+    _ran: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    def result(self) -> Any | None:
+        """The result of `execute` when this request ran the command; None for a repeat, whose
+        answer is the stored reply (then read what is needed from the reply, `answered`)."""
+        return self._ran[-1] if self._ran else None
 
     def run(
         self,
@@ -95,8 +102,14 @@ class Command:
         `render` makes the stored reply, so a repeat answers byte for byte as the first did;
         `recovery` says how a claim left unanswered by a dead process is settled.
         """
+
+        def ran(ctx: CommandContext) -> T:
+            result = execute(ctx)
+            self._ran.append(result)
+            return result
+
         try:
-            return _once(self.request, self.container, self.ctx, body, execute, render, recovery)
+            return _once(self.request, self.container, self.ctx, body, ran, render, recovery)
         except HouseholdHasPlanError as found:
             note_match(self.ctx.actor, found)  # the match processed the other plan's members
             raise

@@ -5,7 +5,9 @@ once per interval across all processes and restarts. Retention is daily: closed 
 past their term and signals past theirs are erased (`privacy.retention`), as
 `eenplan privacy expire` would. Erasures left pending (a reader held the store's old
 pages, or a process died half-way) are completed every few minutes. A failure is
-logged and the job stays due; it never stops the server.
+logged and the job stays due; it never stops the server. What retention erases is in the
+processing log, one line per data subject (`housekeeping:retention:erase`, from
+`eenplan-housekeeping`), as `eenplan privacy expire` logs it.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from typing import Any
 import structlog
 from starlette.concurrency import run_in_threadpool
 
+from eenplan.api.http.problems import describe
 from eenplan.api.http.services import Services
 from eenplan.api.store.housekeeping import JobRunner
+from eenplan.privacy import runs
 from eenplan.privacy.erasure import finish_pending
 from eenplan.privacy.retention import expire_everywhere
 
 log = structlog.get_logger("eenplan.housekeeping")
 MAX_TICK_SECONDS = 60.0
+# The server's own jobs ask for what they process themselves: the requesting user of their lines.
+HOUSEKEEPING = runs.Runner("eenplan-housekeeping", "housekeeping", "housekeeping", describe)
 
 
 def jobs(container: Services) -> list[tuple[str, float, Callable[[], dict[str, Any]]]]:
@@ -32,7 +38,8 @@ def jobs(container: Services) -> list[tuple[str, float, Callable[[], dict[str, A
     settings, privacy = container.settings, container.privacy
 
     def retention() -> dict[str, Any]:
-        run = expire_everywhere(privacy, date.today())
+        with runs.logged(container.eenplan, privacy.log, HOUSEKEEPING, "retention", "erasure"):
+            run = expire_everywhere(privacy, date.today())
         pending = sum(r["status"] == "pending" for r in run.receipts)
         return {"plans_erased": len(run.receipts), "pending": pending, "signals_erased": run.signals_erased}
 

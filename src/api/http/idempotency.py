@@ -36,6 +36,7 @@ from eenplan.domain.app import Eenplan
 from eenplan.domain.app.effects import Recorded, plan_outcome, recorded_events
 from eenplan.domain.context import CommandContext
 from eenplan.domain.errors import DomainError
+from eenplan.privacy import processing
 
 log = structlog.get_logger("eenplan.idempotency")
 POLL_SECONDS = 0.05
@@ -85,6 +86,7 @@ class Idempotency:
         `earlier`: fingerprints an earlier release gave this same request, so that a key it stored
         still answers a repeat.
         """
+        processing.replaying(False)
         if not keyed:
             return render(execute())
         key, deadline = self._scoped(ctx), time.monotonic() + self.wait_seconds
@@ -92,6 +94,7 @@ class Idempotency:
         while not owned:
             reply = self._settled(claim, {print_, *earlier}, deadline)
             if reply is not None:
+                processing.replaying(True)  # the processing log says: a replay, not a new change
                 return reply
             taken = self._take_if_stale(claim)
             if taken is not None:

@@ -100,7 +100,7 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
             members = [*(note.member_ids if note.member_ids is not None else plan.members), *note.also]
             entries.append((op, note.actor, plan.tenant, note.plan_id, members))
     if entries:
-        container.privacy.log.write_all(entries)
+        container.log_lines.write_all(entries)  # with concurrent requests' lines; durable on return
 
 
 async def _log_attempt(
@@ -140,7 +140,7 @@ def _write_attempt(
             op = _operation(name, activity_id, guessed, trace, started, outcome)
             entries += _entries(op, actor, concerned, guessed)
     if entries:
-        container.privacy.log.write_all(entries)
+        container.log_lines.write_all(entries)  # with concurrent requests' lines; durable on return
 
 
 def _entries(op: Operation, actor: Actor, concerned: Concerned | None, note: Noted) -> list[Entry]:
@@ -201,7 +201,8 @@ def _operation(
         activity_id=note.activity or activity_id,
         started=started,
         ended=processing.now(),
-        foreign_operation=trace.get("foreign_operation"),
+        foreign_operation=note.foreign or trace.get("foreign_operation"),
         outcome=outcome,
-        extra={"eenplan.relation": note.relation} if note.relation else {},
+        relation=note.relation,
+        replay=note.replay,
     )

@@ -6,13 +6,14 @@ builds these services and hands them to `app.create_app`.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from eenplan.api.http.auth import TokenVerifier
 from eenplan.api.http.claims import ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store.gate import StoreGate
+from eenplan.api.store.group_commit import GroupCommit
 from eenplan.api.store.housekeeping import JobRunner
 from eenplan.api.store.idempotency_keys import KeyStore
 from eenplan.domain.app import Eenplan
@@ -35,5 +36,6 @@ class Services(Protocol):
     audit: Audit
     store_gate: StoreGate
     housekeeping: JobRunner
+    log_lines: GroupCommit[Any]
 
     def close(self) -> None: ...

@@ -20,12 +20,11 @@ _logging_configured = False
 
 
 def configure(settings: Settings) -> None:
-    """Logs and telemetry, once per process."""
+    """Logs and telemetry providers once per process; SQL spans as the latest settings say."""
     global _configured
-    if _configured:
-        return
-    _configured = True
-    configure_logging(settings)
+    if not _configured:
+        _configured = True
+        configure_logging(settings)
     telemetry.setup(settings)
 
 

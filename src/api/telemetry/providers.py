@@ -1,7 +1,8 @@
 """OpenTelemetry set-up: tracer and meter providers, exporters chosen by settings, instrumentation.
 
 Once per process (uvicorn workers are processes, each sets itself up):
-- traces: HTTP through the FastAPI instrumentation, SQL through the psycopg instrumentation,
+- traces: HTTP through the FastAPI instrumentation, SQL through the psycopg instrumentation
+  (opt-in: `telemetry_sql_spans`),
   a span per command (`api.telemetry.instrumented`); exported by OTLP/HTTP and/or the console;
 - metrics: the named instruments of `api.telemetry.metrics`, plus the HTTP server metrics of the
   FastAPI instrumentation; exported by OTLP/HTTP, the console, and/or as Prometheus text on
@@ -55,7 +56,7 @@ def setup(settings: Settings) -> None:
     if not isinstance(metrics.get_meter_provider(), MeterProvider):
         readers = _metric_readers(exporters, settings.otlp_endpoint)
         metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers, views=_views()))
-    _instrument_psycopg()
+    _instrument_psycopg(settings.telemetry_sql_spans)
 
 
 def _tracer_provider(resource: Resource, exporters: set[str], endpoint: str | None) -> TracerProvider:
@@ -99,15 +100,21 @@ def _views() -> list[View]:
     return [View(instrument_name="eenplan.command.duration", aggregation=seconds)]
 
 
-def _instrument_psycopg() -> None:
+def _instrument_psycopg(on: bool) -> None:
+    """SQL spans, when asked for (EENPLAN_TELEMETRY_SQL_SPANS): a span per statement costs several
+    percent of a command's CPU, so they are for looking into a problem, not for every day."""
     global _instrumented_psycopg
-    if _instrumented_psycopg:
+    if on == _instrumented_psycopg:
         return
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 
     # Wraps psycopg.Connection.connect, which the eventsourcing pool uses: one span per statement.
-    PsycopgInstrumentor().instrument(skip_dep_check=True)
-    _instrumented_psycopg = True
+    # Connections opened before the change keep what they had.
+    if on:
+        PsycopgInstrumentor().instrument(skip_dep_check=True)
+    else:
+        PsycopgInstrumentor().uninstrument()
+    _instrumented_psycopg = on
 
 
 def instrument(app: FastAPI) -> None:

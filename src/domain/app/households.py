@@ -10,6 +10,7 @@ each other on purpose (`domain.plan.matching` says what matches).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -89,11 +90,12 @@ class Households(Area):
         _, found = self.changes([Touched(plan, {})])
         return found
 
-    def index_existing(self) -> tuple[int, int]:
+    def index_existing(self, indexed_plan: Callable[[HouseholdPlan], None] | None = None) -> tuple[int, int]:
         """Claim the people of every open plan opened before matching existed (safe to re-run).
 
         Returns (plans indexed, plans that share a person with another open plan): those are the
         duplicates `GET /households/duplicates` reports, for their regisseurs to merge.
+        `indexed_plan` hears of each plan whose members were indexed (the CLI logs their processing).
         """
         indexed, duplicated = 0, 0
         for opened in self.scans.scan(ev.Opened):
@@ -102,6 +104,8 @@ class Households(Area):
                 continue
             duplicated += self.ports.writes.run(f"index:{plan.id}", partial(self._claim, plan))
             indexed += 1
+            if indexed_plan is not None:
+                indexed_plan(plan)
         return indexed, duplicated
 
     def _claim(self, plan: HouseholdPlan) -> bool:

@@ -44,6 +44,14 @@ class Outcome:
     position: int | None
     events: list[dict[str, Any]]
     member_ids: list[str] = field(default_factory=list)
+    # Whose data it processed: the plan's tenant and its members after the command, so that the
+    # processing log need not load the plan again.
+    tenant: str = ""
+    subjects: list[str] = field(default_factory=list)
+
+
+# The commands that write to a plan besides their own (see `Plans.other_plans_touched`).
+OTHER_PLAN_COMMANDS = frozenset({"propose_merge", "accept_merge", "decline_merge", "split_household"})
 
 
 class Matched(Exception):
@@ -307,6 +315,8 @@ class Plans(Area):
     def other_plans_touched(self, plan_id: str | UUID, cmds: list[Any]) -> list[str]:
         """The other plans these commands (now done) wrote to: a merge's other plan, a split's new
         one; their members' data was processed too, so the processing log names them."""
+        if not any(cmd.type in OTHER_PLAN_COMMANDS for cmd in cmds):
+            return []  # the common case: no need to load the plan
         plan: HouseholdPlan = self.repository.get(_uuid(plan_id))
         found: list[str] = []
         for cmd in cmds:
@@ -603,4 +613,6 @@ def _outcome(
             for r in plan_events
         ],
         member_ids=member_ids or [],
+        tenant=plan.tenant,
+        subjects=list(plan.members),
     )

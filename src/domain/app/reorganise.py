@@ -23,11 +23,16 @@ class Reorganisations(Area):
     """A tenant's teams merged, split and re-areaed, and the plans moved with them."""
 
     def reorganise(
-        self, ctx: CommandContext, spec: ro.Reorganisation, progress: Progress | None = None
+        self,
+        ctx: CommandContext,
+        spec: ro.Reorganisation,
+        progress: Progress | None = None,
+        moved_plan: Callable[[HouseholdPlan], None] | None = None,
     ) -> dict[str, Any]:
         """Merge, split and re-area teams; move each affected plan with one recorded event.
 
-        Safe to re-run: plans this reorganisation already moved are skipped.
+        Safe to re-run: plans this reorganisation already moved are skipped. `moved_plan` hears
+        of each plan this run moved, as saved (the processing log is written for its members).
         """
         tenant = self._reorganisation_tenant(ctx, spec)
         teams = {t.key: t for t in self.directory.list_entries("team") if t.tenant == tenant}
@@ -50,7 +55,7 @@ class Reorganisations(Area):
         if spec.dry_run:
             return {**summary, "moved": 0, "would_move": len(moves)}
         self._apply_directory(ctx, spec, tenant, teams, after)
-        moved = sum(self._move(ctx, spec.key(), move, progress) for move in moves)
+        moved = sum(self._move(ctx, spec.key(), move, progress, moved_plan) for move in moves)
         return {**summary, "moved": moved, "would_move": len(moves)}
 
     def _reorganisation_tenant(self, ctx: CommandContext, spec: ro.Reorganisation) -> str:
@@ -99,7 +104,12 @@ class Reorganisations(Area):
         self.ports.writes.run(f"team:{key}", attempt)
 
     def _move(
-        self, ctx: CommandContext, reorganisation_id: str, move: ro.Move, progress: Progress | None
+        self,
+        ctx: CommandContext,
+        reorganisation_id: str,
+        move: ro.Move,
+        progress: Progress | None,
+        moved_plan: Callable[[HouseholdPlan], None] | None,
     ) -> int:
         """Move one plan; 0 when it is already where it should be (a concurrent or earlier run)."""
         new_regisseur = self.directory.professional_ref(move.regisseur_to) if move.regisseur_to else None
@@ -113,6 +123,8 @@ class Reorganisations(Area):
                 self.store.save(plan)
             except IntegrityError:
                 raise Conflict(f"plan {move.plan_id} kept changing; run the reorganisation again") from None
+            if moved_plan is not None:
+                moved_plan(plan)
             return 1
 
         done = self.ports.plan_writes.run(f"plan:{move.plan_id}", attempt)

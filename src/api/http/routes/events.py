@@ -19,6 +19,7 @@ from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.context import Actor, CommandContext
 from eenplan.domain.errors import DomainError, HouseholdHasPlanError
+from eenplan.privacy import ldv
 from eenplan.privacy.processing import note_attempt, note_match, note_nothing, note_processing, note_refused
 
 router = APIRouter(tags=["events"], route_class=LoggedRoute)
@@ -88,11 +89,23 @@ def _run(request: Request, container: Services, caller: Actor, event: cloudevent
         note_match(actor, found)  # a member.added event matched another plan's members
         raise
     subject = getattr(event.command, "member_id", None)
-    operation = event.command.type
-    note_processing(actor, event.plan_id, operation=operation, also=[subject] if subject else [])
+    operation, cause = event.command.type, _cause(request, event)
+    note_processing(
+        actor, event.plan_id, operation=operation, also=[subject] if subject else [], foreign=cause
+    )
     for other in container.eenplan.plans.other_plans_touched(event.plan_id, [event.command]):
-        note_processing(actor, other, operation=operation)  # a merge's or a split's other plan
+        note_processing(actor, other, operation=operation, foreign=cause)  # a merge's or a split's other plan
     return reply
+
+
+def _cause(request: Request, event: cloudevents.InboundEvent) -> dict[str, str] | None:
+    """LDV `foreign_operation`: the partner's operation that sent the event, from its Distributed
+    Tracing `traceparent` (structured: an attribute; binary: `ce-traceparent`), else the request's,
+    with the event's `source` as the entity. No trace context: none (its ids would be made up)."""
+    traceparent = (event.document or {}).get("traceparent") or request.headers.get(
+        "ce-traceparent", request.headers.get("traceparent")
+    )
+    return ldv.foreign(traceparent if isinstance(traceparent, str) else None, event.source)
 
 
 def _result(

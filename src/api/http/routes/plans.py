@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Set
+from operator import itemgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
-from eenplan.api.http.commanding import PlanCommandDep, command_reply, etag, opened_reply
+from eenplan.api.http.commanding import Command, PlanCommandDep, answered, command_reply, etag, opened_reply
 from eenplan.api.http.conditions import expected_versions, none_match
 from eenplan.api.http.deps import CallerDep, ContainerDep, known_query
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.public import CommandResult, PlanHistory, PlanOpened, PlanPublic
 from eenplan.api.http.schemas.reads import AsOf, AsSeenBy, Version
+from eenplan.domain.app import Outcome
 from eenplan.domain.commands import CommandBatch, OpenPlan, PlanCommand
-from eenplan.domain.context import CommandContext
 from eenplan.privacy.processing import note_processing
 
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=LoggedRoute)
@@ -29,8 +29,13 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 def create_plan(body: OpenPlan, call: PlanCommandDep, container: ContainerDep) -> Response:
     """Open a household plan; the caller and the regisseur join its care team."""
     response = call.run(body, lambda c: container.eenplan.plans.open_plan(c, body), opened_reply)
-    opened = json.loads(bytes(response.body))
-    note_processing(call.ctx.actor, opened["plan_id"], opened["member_ids"])
+    opened: Outcome | None = call.result()
+    plan_id, member_ids = (
+        (opened.plan_id, opened.member_ids)
+        if opened
+        else itemgetter("plan_id", "member_ids")(answered(response))
+    )
+    note_processing(call.ctx.actor, plan_id, member_ids, tenant=body.tenant)
     return response
 
 
@@ -48,7 +53,7 @@ def run_command(
         lambda c: container.eenplan.plans.execute(c, plan_id, command, expected),
         command_reply,
     )
-    _note_commands(call.ctx, container, plan_id, [command])
+    _note_commands(call, container, plan_id, [command])
     return response
 
 
@@ -71,16 +76,23 @@ def run_batch(
         lambda c: container.eenplan.plans.execute_batch(c, plan_id, list(batch.commands), expected),
         command_reply,
     )
-    _note_commands(call.ctx, container, plan_id, list(batch.commands))
+    _note_commands(call, container, plan_id, list(batch.commands))
     return response
 
 
-def _note_commands(ctx: CommandContext, container: ContainerDep, plan_id: str, commands: list[Any]) -> None:
+def _note_commands(call: Command, container: ContainerDep, plan_id: str, commands: list[Any]) -> None:
     """Log the processing, also for a repeat: the caller received the plan's data again."""
+    ctx = call.ctx
     # A removed member is no longer in the plan, yet the command processed their data.
     subjects = [m for m in (getattr(c, "member_id", None) for c in commands) if m]
     operation = commands[0].type if len(commands) == 1 else "batch"
-    note_processing(ctx.actor, plan_id, operation=operation, also=subjects)
+    done: Outcome | None = call.result()
+    if done is not None:  # the outcome names the tenant and members: no second load of the plan
+        note_processing(
+            ctx.actor, plan_id, done.subjects, tenant=done.tenant, operation=operation, also=subjects
+        )
+    else:  # a repeat: the processing log looks the plan up
+        note_processing(ctx.actor, plan_id, operation=operation, also=subjects)
     # A merge or a split wrote to another plan too: its members are logged under it.
     for other in container.eenplan.plans.other_plans_touched(plan_id, commands):
         note_processing(ctx.actor, other, operation=operation)

@@ -17,15 +17,18 @@ from eenplan.api.http.deps import (
 )
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.privacy import (
+    ActivityRegister,
+    ActivityRegisterVersion,
     ErasureReceipt,
     PolicyVersions,
+    ProcessingActivity,
     ProcessingLogPage,
     SubjectExport,
 )
+from eenplan.api.http.services import Services
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.errors import NotFoundError
 from eenplan.privacy import erasure_jobs, rights
-from eenplan.privacy.policy import activities
 from eenplan.privacy.processing import note_nothing, note_processing
 
 router = APIRouter(tags=["privacy"], route_class=LoggedRoute)
@@ -112,7 +115,39 @@ def read_policies(caller: PrivacyReaderDep, container: ContainerDep) -> PolicyVe
     return PolicyVersions.model_validate({"current": current, "policies": container.privacy.policies()})
 
 
-@router.get("/privacy/activities")
-def read_activities(caller: CallerDep) -> dict[str, Any]:
-    """The register of processing activities that `dpl.core.processing_activity_id` points into."""
-    return {"activities": activities()}
+@router.get("/privacy/activities", response_model=ActivityRegister)
+def read_activities(caller: CallerDep, container: ContainerDep) -> ActivityRegister:
+    """The register of processing activities that `dpl.core.processing_activity_id` points into:
+    the current version (each activity with its URI), and every version recorded."""
+    register = container.privacy.register
+    current = register.describe(register.current)
+    return ActivityRegister.model_validate(
+        {**current, "current": register.current.version, "versions": register.versions()}
+    )
+
+
+@router.get("/privacy/activities/{version}", response_model=ActivityRegisterVersion)
+def read_activity_register(
+    version: str, caller: CallerDep, container: ContainerDep
+) -> ActivityRegisterVersion:
+    """One version of the register, as it was recorded; it never changes."""
+    return ActivityRegisterVersion.model_validate(_register_version(container, version))
+
+
+@router.get("/privacy/activities/{version}/{activity_id}", response_model=ProcessingActivity)
+def read_activity(
+    version: str, activity_id: str, caller: CallerDep, container: ContainerDep
+) -> ProcessingActivity:
+    """One processing activity as a version of the register describes it: what a log line names."""
+    described = _register_version(container, version)["activities"].get(activity_id)
+    if described is None:
+        raise NotFoundError(f"no processing activity {activity_id} in version {version} of the register")
+    return ProcessingActivity.model_validate({**described, "version": version})
+
+
+def _register_version(container: Services, version: str) -> dict[str, Any]:
+    register = container.privacy.register
+    found = register.at(version)
+    if found is None:
+        raise NotFoundError(f"no version {version} of the register of processing activities")
+    return register.describe(found)

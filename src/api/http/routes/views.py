@@ -32,7 +32,7 @@ MinPosition = Annotated[
 Cursor = Annotated[str | None, Query(max_length=500)]
 
 
-def _page(caller: Actor, page: Page) -> PlanSummaries:
+def listed_page(caller: Actor, page: Page) -> PlanSummaries:
     """The page, with one processing-log note per listed plan: a summary is data about a household.
 
     The view gives each plan's tenant and members, so the log needs no event-store load per plan.
@@ -69,7 +69,7 @@ def list_plans(
 ) -> PlanSummaries:
     """Plans the caller works on (auditors and admins: all of their tenants'), in a stable order."""
     filters = Filters(team_id=team_id, status=status, risk_level=risk_level, overdue=overdue)
-    return _page(caller, container.projections.plans(caller, filters, cursor, limit, min_position))
+    return listed_page(caller, container.projections.plans(caller, filters, cursor, limit, min_position))
 
 
 @router.get("/caseload", response_model=PlanSummaries, openapi_extra=activity("plan_coordination"))
@@ -99,7 +99,7 @@ def read_caseload(
         risk_level=risk_level,
         overdue=overdue,
     )
-    return _page(caller, container.projections.caseload(caller, filters, cursor, limit, min_position))
+    return listed_page(caller, container.projections.caseload(caller, filters, cursor, limit, min_position))
 
 
 @router.get("/teams/{team_id}/dashboard", response_model=Dashboard, openapi_extra=activity("monitoring"))

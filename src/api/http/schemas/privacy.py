@@ -4,12 +4,53 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import ConfigDict
+
 from eenplan.api.http.schemas.public import HistoryEntry, Public
 
 
 class ProcessingLogPage(Public):
     plan_id: str
     entries: list[dict[str, Any]]
+
+
+class ProcessingActivity(Public):
+    """One activity of the register, as a version describes it: what a log line's URI resolves to.
+
+    A register version may describe more than these fields; they are passed on as written.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    uri: str
+    version: str | None = None
+    name: str
+    purpose: str
+    legal_bases: list[str]
+
+
+class RegisterVersionRef(Public):
+    version: str
+    sha256: str
+    first_loaded_at: str
+    uri: str
+
+
+class ActivityRegisterVersion(Public):
+    """One version of the register of processing activities; a recorded version never changes."""
+
+    version: str
+    sha256: str
+    uri: str
+    activities: dict[str, ProcessingActivity]
+
+
+class ActivityRegister(ActivityRegisterVersion):
+    """The current version, and every version the server has recorded."""
+
+    current: str
+    versions: list[RegisterVersionRef]
 
 
 class ErasureReceipt(Public):
