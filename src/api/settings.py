@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -55,6 +56,11 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://localhost:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    # Browser frontends on these origins may call the API (CORS), comma-separated, each
+    # scheme://host[:port]; none by default, and no wildcard: an allow-list.
+    cors_origins: str = ""
+    # Answers at least this large are gzipped when the client sends `Accept-Encoding: gzip`.
+    gzip_minimum_bytes: int = Field(default=1_000, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
     # Telemetry exporters, comma-separated: prometheus (text on GET /metrics), otlp (OTLP/HTTP
@@ -135,6 +141,20 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown telemetry exporters {sorted(unknown)}; use prometheus, otlp, console")
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(
+                    f"a CORS origin is scheme://host[:port], without a path or wildcard: {origin!r}"
+                )
+        return value
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def exporters(self) -> set[str]:

@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -46,15 +47,22 @@ def _no_control_characters(value: str) -> str:
 
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")]
+# What the schema says of free text, as the checks do: no control characters, and not only spaces
+# (text is stripped, then must not be empty). Stated for clients; the validators do the checking.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+TEXT_SCHEMA: dict[str, Any] = {"pattern": f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"}
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_no_control_characters),
+    Field(json_schema_extra=TEXT_SCHEMA),
 ]
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
     AfterValidator(_no_control_characters),
+    Field(json_schema_extra=TEXT_SCHEMA),
 ]
 # Nobody alive was born before this; an earlier date is a typo (1090 for 1990).
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -82,7 +90,15 @@ def _not_in_future(value: date) -> date:
 
 
 Bsn = Annotated[str, AfterValidator(_check_bsn)]
-PostalCode = Annotated[str, AfterValidator(_check_postal_code)]
+# The schema states the rule the validator checks (clients see it in the OpenAPI document); the
+# validator also takes lower case and trims spaces, and stores the normal form "1234 AB".
+POSTAL_CODE_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[1-9][0-9]{3} ?(?![Ss][AaDdSs])[A-Za-z]{2}$",
+    "description": "a Dutch postal code, e.g. 1234 AB (not SA, SD or SS)",
+    "examples": ["1234 AB"],
+}
+PostalCode = Annotated[str, AfterValidator(_check_postal_code), WithJsonSchema(POSTAL_CODE_SCHEMA)]
 BirthDate = Annotated[date, AfterValidator(_not_in_future)]
 
 

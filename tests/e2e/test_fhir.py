@@ -68,7 +68,7 @@ def test_the_fhir_bundle_validates_as_r4b_with_careplan_careteam_and_goals(
 
     response = shared_client.get(f"/plans/{plan_id}/fhir", headers=auth(bearer))
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/fhir+json"
+    assert response.headers["content-type"] == "application/fhir+json; fhirVersion=4.3"
     bundle = Bundle.model_validate(response.json())
     resources = {}
     for entry in bundle.entry or []:
@@ -92,6 +92,45 @@ def test_the_fhir_bundle_validates_as_r4b_with_careplan_careteam_and_goals(
     assert [(a.detail.status, a.detail.description) for a in care_plan.activity] == [
         ("not-started", "post openen")
     ]
+    # Who does the agreement, and for which goal; who wrote the plan; everyone by name.
+    goals = {g.identifier[0].value: url for url, g in resources["Goal"]}
+    practitioners = {p.identifier[0].value: (url, p) for url, p in resources["Practitioner"]}
+    by_org = {o.identifier[0].value: (url, o) for url, o in resources["Organization"]}
+    (activity,) = care_plan.activity
+    assert [g.reference for g in activity.detail.goal] == [goals["geld"]]
+    assert [p.reference for p in activity.detail.performer] == [by_org[welfare][0]]
+    assert care_plan.author.reference == practitioners[regisseur][0]
+    for _, practitioner in practitioners.values():
+        assert practitioner.name and practitioner.name[0].text, practitioner
+    for _, organisation in by_org.values():
+        assert organisation.name, organisation
+    directory = shared_client.get(f"/professionals/{regisseur}", headers=auth(bearer)).json()
+    assert practitioners[regisseur][1].name[0].text == directory["name"]
+    orgs = {o["id"]: o["name"] for o in shared_client.get("/organisations", headers=auth(bearer)).json()}
+    assert by_org[welfare][1].name == orgs[welfare]
+
+
+def test_fhir_xml_and_other_fhir_versions_are_406_and_fhir_json_of_4_3_is_served(
+    shared_server: Server, shared_client: httpx.Client, world: World, shared_token: TokenFactory
+) -> None:
+    welfare = world.orgs["welfare"]
+    bearer = shared_token(world.pros[welfare][0], welfare)
+    plan_id = open_plan(shared_client, world, bearer)
+    path = f"/plans/{plan_id}/fhir"
+    for accept in ("application/fhir+xml", "application/xml", "application/fhir+json; fhirVersion=4.0"):
+        refused = shared_client.get(path, headers=auth(bearer, Accept=accept))
+        assert refused.status_code == 406, accept
+        assert refused.headers["content-type"] == "application/problem+json"
+    for accept in (
+        "application/fhir+json",
+        "application/fhir+json; fhirVersion=4.3",
+        "application/json",
+        "application/fhir+xml;q=0.9, application/fhir+json;q=0.5",
+        "*/*",
+    ):
+        served = shared_client.get(path, headers=auth(bearer, Accept=accept))
+        assert served.status_code == 200, (accept, served.text)
+        assert served.headers["content-type"] == "application/fhir+json; fhirVersion=4.3"
 
 
 def test_the_fhir_bundle_is_only_for_callers_who_see_the_plan(

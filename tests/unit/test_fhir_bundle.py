@@ -53,3 +53,38 @@ def test_a_goal_of_our_bundle_without_its_required_description_does_not_validate
         get_fhir_model_class("Goal").model_validate(goal)
     with pytest.raises(ValidationError):
         Bundle.model_validate(bundle)
+
+
+def test_every_performer_goal_and_author_reference_resolves_inside_the_bundle_and_names_are_carried() -> None:
+    view = regisseur_view()
+    member = view["members"][0]["member_id"]
+    pro = view["regisseur_id"]
+    org = view["care_team"][0]["organisation_id"]
+    view["agreements"][0]["goal_id"] = "geld"
+    view["agreements"] += [
+        {"responsible": {"member_id": member}, "action": "zelf bellen", "status": "open", "goal_id": "gone"},
+        {
+            "responsible": {"organisation_id": org, "professional_id": pro},
+            "action": "huisbezoek",
+            "status": "open",
+        },
+        {"responsible": {"member_id": "not-shown"}, "action": "x", "status": "open"},
+    ]
+    names = {f"professional:{pro}": "Anna de Vries", f"organisation:{org}": "Wijkteam Noord"}
+    bundle = fhir.bundle(view, names)
+    Bundle.model_validate(bundle)
+    urls = {e["fullUrl"] for e in bundle["entry"]}
+    (care_plan,) = resources(bundle, "CarePlan")
+    references = [care_plan["author"]["reference"]] + [
+        r["reference"]
+        for a in care_plan["activity"]
+        for r in [*a["detail"].get("performer", []), *a["detail"].get("goal", [])]
+    ]
+    assert references and set(references) <= urls  # nothing dangles
+    performers = [[p["type"] for p in a["detail"].get("performer", [])] for a in care_plan["activity"]]
+    assert performers == [["Organization"], ["Patient"], ["Practitioner", "Organization"], []]
+    goals = [len(a["detail"].get("goal", [])) for a in care_plan["activity"]]
+    assert goals == [1, 0, 0, 0]  # "gone" is no goal the caller sees: no reference to it
+    (practitioner,) = resources(bundle, "Practitioner")
+    assert practitioner["name"] == [{"text": "Anna de Vries"}]
+    assert [o.get("name") for o in resources(bundle, "Organization")] == ["Wijkteam Noord"]

@@ -26,6 +26,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricReader,
     PeriodicExportingMetricReader,
 )
+from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
@@ -38,6 +39,10 @@ _instrumented_psycopg = False
 
 def setup(settings: Settings) -> None:
     """Install the global tracer and meter providers (first call in a process wins)."""
+    # The stable HTTP semantic conventions: `http.server.request.duration` in seconds, with seconds
+    # buckets, instead of the old `http.server.duration` in milliseconds, which Prometheus' naming
+    # rules (promtool check metrics) refuse. Read once, when the first instrumentation starts.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
     resource = Resource.create(
         {
             "service.name": "eenplan",
@@ -50,7 +55,7 @@ def setup(settings: Settings) -> None:
         trace.set_tracer_provider(_tracer_provider(resource, exporters, settings.otlp_endpoint))
     if not isinstance(metrics.get_meter_provider(), MeterProvider):
         readers = _metric_readers(exporters, settings.otlp_endpoint)
-        metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+        metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers, views=_views()))
     _instrument_psycopg(settings.telemetry_sql_spans)
 
 
@@ -82,6 +87,17 @@ def _metric_readers(exporters: set[str], endpoint: str | None) -> list[MetricRea
     if "console" in exporters:
         readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter(out=sys.stderr)))
     return readers
+
+
+# Durations are in seconds, the base unit Prometheus names them by; the SDK's default buckets
+# (0 to 10,000) are made for milliseconds.
+SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+def _views() -> list[View]:
+    """Seconds buckets for the command duration histogram."""
+    seconds = ExplicitBucketHistogramAggregation(boundaries=SECONDS_BUCKETS)
+    return [View(instrument_name="eenplan.command.duration", aggregation=seconds)]
 
 
 def _instrument_psycopg(on: bool) -> None:

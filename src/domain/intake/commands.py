@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from eenplan.domain.commands import (
     BirthDate,
@@ -79,6 +79,16 @@ class ResolveSimple(TriageCommand):
 
 
 class Refer(TriageCommand):
+    # Exactly one of the two, as the validator below checks; said in the schema for clients.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["activity_id"], "properties": {"activity_id": {"type": "string"}}},
+                {"required": ["organisation_id"], "properties": {"organisation_id": {"type": "string"}}},
+            ]
+        }
+    )
+
     type: Literal["refer"]
     activity_id: Id | None = None
     organisation_id: Id | None = None

@@ -9,15 +9,24 @@ a briefadres. A household without a fixed address has no Patient address but
 an Observation of its housing status (LOINC 71802-3: homeless). Goals carry their ZRM score as
 `achievementStatus`: closed goals as achieved or not-achieved, open goals by
 their latest score (1-2 no-progress, 3 in-progress, 4-5 improving).
+
+The CarePlan's `author` is the regisseur. Each agreement is an activity whose `detail.performer`
+is who does it (the professional and their organisation, or a household member's Patient) and
+whose `detail.goal` is the goal it serves. Practitioners and Organizations carry the names the
+directory has for them (`names`, looked up by the route: this module reads no store).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 BASE = "https://eenplan.nl/fhir"
+# R4B is FHIR 4.3.0; the media type's fhirVersion parameter names major.minor (FHIR http.html#version).
+FHIR_VERSION = "4.3"
+MEDIA_TYPE = f"application/fhir+json; fhirVersion={FHIR_VERSION}"
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 LIFECYCLE = {"open": "active", "achieved": "completed", "dropped": "cancelled"}
@@ -41,17 +50,33 @@ def _resource(kind: str, key: str, **fields: Any) -> dict[str, Any]:
     return {"fullUrl": url, "resource": {"resourceType": kind, "id": url.removeprefix("urn:uuid:"), **fields}}
 
 
-def bundle(view: dict[str, Any]) -> dict[str, Any]:
+def people(view: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The professionals and organisations the bundle names: care team, regisseur, agreements."""
+    pros = {p["professional_id"] for p in view.get("care_team", [])}
+    orgs = {p["organisation_id"] for p in view.get("care_team", [])}
+    if view.get("regisseur_id"):
+        pros.add(view["regisseur_id"])
+    for agreement in view.get("agreements", []):
+        responsible = agreement.get("responsible") or {}
+        if responsible.get("professional_id"):
+            pros.add(responsible["professional_id"])
+        if responsible.get("organisation_id"):
+            orgs.add(responsible["organisation_id"])
+    return pros, orgs
+
+
+def bundle(view: dict[str, Any], names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A Bundle (type collection): CarePlan, Group, Patients, CareTeam, Practitioners,
-    Organizations and Goals."""
+    Organizations and Goals. `names`: directory names by `professional:ID` and `organisation:ID`."""
     plan_id = view["plan_id"]
+    pros, orgs = people(view)
     entries = [
         _care_plan(view),
         _group(view),
         *(_patient(m, _address(view.get("address"))) for m in view.get("members", [])),
         *_housing(view),
         _care_team(view),
-        *_directory(view.get("care_team", [])),
+        *_directory(pros, orgs, names or {}),
         *(_goal(plan_id, g) for g in view.get("goals", [])),
     ]
     return {
@@ -67,6 +92,13 @@ def bundle(view: dict[str, Any]) -> dict[str, Any]:
 def _care_plan(view: dict[str, Any]) -> dict[str, Any]:
     plan_id = view["plan_id"]
     period = {"start": view["opened_at"], **({"end": view["closed_at"]} if view.get("closed_at") else {})}
+    goals = {g["goal_id"] for g in view.get("goals", [])}
+    members = {m["member_id"] for m in view.get("members", [])}
+    author = (
+        {"author": {"reference": ref("Practitioner", view["regisseur_id"]), "type": "Practitioner"}}
+        if view.get("regisseur_id")
+        else {}
+    )
     return _resource(
         "CarePlan",
         plan_id,
@@ -76,19 +108,42 @@ def _care_plan(view: dict[str, Any]) -> dict[str, Any]:
         title="Gezinsplan",
         subject={"reference": ref("Group", plan_id), "type": "Group"},
         period=period,
+        **author,
         careTeam=[{"reference": ref("CareTeam", plan_id)}],
         goal=[{"reference": ref("Goal", f"{plan_id}/{g['goal_id']}")} for g in view.get("goals", [])],
-        activity=[_activity(a) for a in view.get("agreements", [])],
+        activity=[_activity(plan_id, a, goals, members) for a in view.get("agreements", [])],
     )
 
 
-def _activity(agreement: dict[str, Any]) -> dict[str, Any]:
+def _activity(plan_id: str, agreement: dict[str, Any], goals: set[str], members: set[str]) -> dict[str, Any]:
     detail: dict[str, Any] = {"status": ACTIVITY_STATUS.get(agreement.get("status", ""), "unknown")}
     if agreement.get("action"):
         detail["description"] = agreement["action"]
     if agreement.get("due_date"):
         detail["scheduledPeriod"] = {"end": agreement["due_date"]}
+    # The goal it serves, when the caller sees that goal: no reference to a resource left out.
+    if agreement.get("goal_id") in goals:
+        detail["goal"] = [{"reference": ref("Goal", f"{plan_id}/{agreement['goal_id']}")}]
+    performers = _performers(agreement.get("responsible") or {}, members)
+    if performers:
+        detail["performer"] = performers
     return {"detail": detail}
+
+
+def _performers(responsible: dict[str, Any], members: set[str]) -> list[dict[str, Any]]:
+    """Who does the agreement: the professional and their organisation, or a household member."""
+    found = []
+    if responsible.get("professional_id"):
+        found.append(
+            {"reference": ref("Practitioner", responsible["professional_id"]), "type": "Practitioner"}
+        )
+    if responsible.get("organisation_id"):
+        found.append(
+            {"reference": ref("Organization", responsible["organisation_id"]), "type": "Organization"}
+        )
+    if responsible.get("member_id") in members:  # a member the caller sees has a Patient here
+        found.append({"reference": ref("Patient", responsible["member_id"]), "type": "Patient"})
+    return found
 
 
 def _group(view: dict[str, Any]) -> dict[str, Any]:
@@ -185,13 +240,26 @@ def _team_role(participant: dict[str, Any], regisseur_id: str | None) -> str:
     return str(participant.get("role", "member"))
 
 
-def _directory(care_team: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    pros = {p["professional_id"] for p in care_team}
-    orgs = {p["organisation_id"] for p in care_team}
-    return [
-        *(_resource("Practitioner", k, identifier=_identifier("professional", k)) for k in sorted(pros)),
-        *(_resource("Organization", k, identifier=_identifier("organisation", k)) for k in sorted(orgs)),
-    ]
+def _directory(pros: set[str], orgs: set[str], names: Mapping[str, str]) -> list[dict[str, Any]]:
+    def practitioner(key: str) -> dict[str, Any]:
+        name = names.get(f"professional:{key}")
+        return _resource(
+            "Practitioner",
+            key,
+            identifier=_identifier("professional", key),
+            **({"name": [{"text": name}]} if name else {}),
+        )
+
+    def organization(key: str) -> dict[str, Any]:
+        name = names.get(f"organisation:{key}")
+        return _resource(
+            "Organization",
+            key,
+            identifier=_identifier("organisation", key),
+            **({"name": name} if name else {}),
+        )
+
+    return [*(practitioner(k) for k in sorted(pros)), *(organization(k) for k in sorted(orgs))]
 
 
 def _goal(plan_id: str, goal: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from eenplan.api.http.deps import ContainerDep
-from eenplan.api.http.problems import STORE_OUTAGES, problem
+from eenplan.api.http.problems import PROBLEM, STORE_OUTAGES, problem
 from eenplan.api.http.schemas.public import Health, Ready
 from eenplan.api.http.services import Services
 from eenplan.api.telemetry.providers import prometheus_enabled
@@ -45,11 +45,30 @@ def postgres_driver(container: Services) -> str | None:
     return str(psycopg.pq.__impl__)
 
 
-@router.get("/metrics", include_in_schema=False)
-def prometheus_text() -> Response:
-    """Metrics in the Prometheus text format (when the prometheus exporter is configured)."""
+METRICS_TYPES = ("text/plain", "application/openmetrics-text")
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the Prometheus text format (0.0.4), or OpenMetrics 1.0 when Accept asks for it",
+            "content": {media: {"schema": {"type": "string"}} for media in METRICS_TYPES},
+        },
+        404: {
+            "description": "the prometheus exporter is not configured",
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
+    },
+)
+def prometheus_text(request: Request) -> Response:
+    """Metrics in the format `Accept` asks for: `application/openmetrics-text` gets OpenMetrics,
+    anything else the Prometheus text format (when the prometheus exporter is configured)."""
     if not prometheus_enabled():
         return problem(404, "the prometheus exporter is not configured (EENPLAN_TELEMETRY_EXPORTERS)")
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+    from prometheus_client import REGISTRY
+    from prometheus_client.exposition import choose_encoder
 
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    encode, content_type = choose_encoder(request.headers.get("accept", ""))
+    return Response(encode(REGISTRY), headers={"Content-Type": content_type})

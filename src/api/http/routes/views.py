@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from eenplan.api.http.deps import CallerDep, ContainerDep, caller_with, raise_validation
 from eenplan.api.http.processing import LoggedRoute, activity
-from eenplan.api.http.schemas.reads import MAX_INT64, Day
+from eenplan.api.http.schemas.reads import DAY_SCHEMA, MAX_INT64, Day
 from eenplan.api.http.schemas.views import Dashboard, Monitoring, PlanSummaries, SuspectedDuplicates
 from eenplan.domain.commands import Id, TenantCode
 from eenplan.domain.context import Actor
@@ -85,7 +85,11 @@ def read_caseload(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     min_position: MinPosition = None,
 ) -> PlanSummaries:
-    """Active plans of a professional (default: the caller), a team or an organisation."""
+    """Active plans of a professional (default: the caller), a team or an organisation.
+
+    Give at most one of `professional_id`, `team_id` and `organisation_id` (else 422): OpenAPI
+    cannot state a rule across query parameters, so it is stated here.
+    """
     if sum(x is not None for x in (professional_id, team_id, organisation_id)) > 1:
         raise_validation("query", "give at most one of professional_id, team_id, organisation_id", "query")
     filters = Filters(
@@ -113,8 +117,12 @@ def read_monitoring(
     caller: CallerDep,
     container: ContainerDep,
     tenant: Annotated[TenantCode, Query()],
-    start: Annotated[Day, Query(alias="from", description="first day; default: a year back")] = None,
-    end: Annotated[Day, Query(alias="to", description="last day, inclusive; default today")] = None,
+    start: Annotated[
+        Day, Query(alias="from", description="first day; default: a year back", json_schema_extra=DAY_SCHEMA)
+    ] = None,
+    end: Annotated[
+        Day, Query(alias="to", description="last day, inclusive; default today", json_schema_extra=DAY_SCHEMA)
+    ] = None,
     min_position: MinPosition = None,
 ) -> Monitoring:
     """Anonymised aggregates per team and area, rounded to multiples of 5 so totals add up and hide

@@ -34,6 +34,8 @@ def _plausible(value: date | None) -> date | None:
 
 
 Day = Annotated[date | None, AfterValidator(_plausible)]
+# What the schema says of a Day: years 1900 to 2999, as `_plausible` checks.
+DAY_SCHEMA = {"pattern": r"^(19[0-9]{2}|2[0-9]{3})-"}
 Version = Annotated[int | None, Query(ge=1, le=MAX_INT64, description="replay to this version")]
 AsOf = Annotated[
     AwareDatetime | None,
