@@ -53,13 +53,25 @@ class Eenplan1:
         )
         self.headers = {"Authorization": f"Bearer {token}"}
 
-    def serve(self, bench: Bench) -> str:
+    def serve(self, bench: Bench, **settings: str) -> str:
+        """`eenplan serve` on this store; `settings` are more EENPLAN_* variables (name: value)."""
         env = {
             "EENPLAN_DATABASE_URL": self.url,
             "EENPLAN_DATA_DIR": str(self.settings.data_dir),
             "EENPLAN_LOG_LEVEL": "WARNING",
+            **{f"EENPLAN_{name.upper()}": value for name, value in settings.items()},
         }
         return bench.start([EENPLAN, "serve", "--port", "{port}"], env, "/health")
+
+    def note_load(self) -> loadgen.Load:
+        """add_note to its 32 plans in turn, each with an Idempotency-Key of its own."""
+        return loadgen.Load(
+            [f"/plans/{p}/commands" for p in self.plans[:32]],
+            "POST",
+            {**self.headers, "content-type": "application/json"},
+            json.dumps(NOTE),
+            fresh_keys=True,
+        )
 
 
 def floor(bench: Bench) -> str:
@@ -85,13 +97,7 @@ def http_commands(bench: Bench) -> None:
     store = Eenplan1(bench, "http")
     ours, bare = store.serve(bench), floor(bench)
 
-    note = loadgen.Load(
-        [f"/plans/{p}/commands" for p in store.plans[:32]],
-        "POST",
-        {**store.headers, "content-type": "application/json"},
-        json.dumps(NOTE),
-        fresh_keys=True,
-    )
+    note = store.note_load()
     thing = loadgen.Load(
         [f"/things/{n}/commands" for n in range(32)],
         "POST",
@@ -143,6 +149,26 @@ def http_commands(bench: Bench) -> None:
             )
         )
     store.app.close()
+
+
+def telemetry(bench: Bench) -> None:
+    """What telemetry costs: commands/s (8 clients) with SQL spans on, and with no exporters."""
+    store = Eenplan1(bench, "telemetry")
+    load = store.note_load()
+
+    def rate(**settings: str) -> float:
+        url = store.serve(bench, **settings)
+        loadgen.run(url, load, 8, 1)  # warm the caches
+        per_second = loadgen.run(url, load, 8, bench.seconds).per_second
+        bench.stop_all()
+        return per_second
+
+    default = rate()  # command and HTTP spans and metrics (Prometheus), no SQL spans
+    for figure, settings in (
+        ("commands/s, SQL spans on", {"telemetry_sql_spans": "true"}),
+        ("commands/s, no exporters (spans made, metrics not read)", {"telemetry_exporters": ""}),
+    ):
+        bench.add(Row(figure, rate(**settings), default, "cmd/s", "default telemetry, same store"))
 
 
 def in_process(bench: Bench) -> None:
@@ -276,14 +302,7 @@ def volume(bench: Bench) -> None:
     full_url, empty_url = full.serve(bench), empty.serve(bench)
 
     def p99(store: Eenplan1, url: str) -> float:
-        one = loadgen.Load(
-            [f"/plans/{p}/commands" for p in store.plans[:32]],
-            "POST",
-            {**store.headers, "content-type": "application/json"},
-            json.dumps(NOTE),
-            fresh_keys=True,
-        )
-        return loadgen.run(url, one, 1, bench.seconds).quantile(0.99)
+        return loadgen.run(url, store.note_load(), 1, bench.seconds).quantile(0.99)
 
     p99(full, full_url)  # stores a note to copy
     for size in sizes:
@@ -338,4 +357,4 @@ def _any_plan(app: Eenplan) -> UUID:
     raise RuntimeError("no note in the store to copy")
 
 
-ALL = [http_commands, in_process, long_plan, volume]
+ALL = [http_commands, telemetry, in_process, long_plan, volume]
