@@ -19,11 +19,12 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from eenplan.api.http.auth import mint_dev_token
 from eenplan.api.settings import Settings
+from tests.conftest import full_size
 from tests.e2e.conftest import Server
 from tests.e2e.faultkit import Household, household
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow, pytest.mark.timeout(600)]
-EXAMPLES = 20
+EXAMPLES = full_size(ci=20, dev=8)  # per operation
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.e2e.conftest import EENPLAN, ROOT, Server, TokenFactory
 from tests.factories import ctx_for, household, open_plan_body
 
 TENANT = "GM0687"
-PLANS_PER_TEAM = full_size(ci=200, dev=60)  # even: team-8 splits its plans half and half
+PLANS_PER_TEAM = full_size(ci=200, dev=30)  # even: team-8 splits its plans half and half
 PLANS = 10 * PLANS_PER_TEAM
 OLD = [f"team-{i}" for i in range(10)]
 NEW = ["mnw-veere", "m-zuidoost", "v-noordoost", "v-middencentrumwest"]

@@ -20,7 +20,7 @@ from tests.conftest import full_size
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.partner_world import auth, open_plan, seed
 
-COMMANDS, COPIES, PLANS, THREADS = full_size(ci=2000, dev=600), 3, 20, 36
+COMMANDS, COPIES, PLANS, THREADS = full_size(ci=2000, dev=300), 3, 20, 36
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ pytestmark = [
 ]
 # 5,000 in CI (the "ci" hypothesis profile), 1,600 in a developer run: the same 16 clients, two
 # per plan, so the same contention across the two workers; EENPLAN_E2E_COMMANDS sets any count.
-COMMANDS = int(os.environ.get("EENPLAN_E2E_COMMANDS") or full_size(ci=5000, dev=1600))
+COMMANDS = int(os.environ.get("EENPLAN_E2E_COMMANDS") or full_size(ci=5000, dev=800))
 CLIENTS = 16
 RACES_LOST: list[str] = []  # 409 "kept changing" answers seen by the clients
 
