@@ -16,6 +16,7 @@ import pytest
 from eenplan.api.http.auth import mint_dev_token
 from eenplan.api.settings import Settings
 from tests.e2e.directory_setup import municipality, register_in_store
+from tests.e2e.partner_world import open_plan, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 EENPLAN = Path(sys.executable).parent / "eenplan"
@@ -116,6 +117,19 @@ def server(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Serve
 
 
 TokenFactory = Callable[..., str]
+
+
+@pytest.fixture
+def regisseur_plan(
+    server: Server, client: httpx.Client, settings: Settings, token: TokenFactory
+) -> tuple[str, str]:
+    """A plan opened over HTTP in a partner world of its own (tests.e2e.partner_world), and the
+    token of its regisseur."""
+
+    world = seed(settings)
+    org = world.orgs["welfare"]
+    bearer = token(world.pros[org][0], org)
+    return open_plan(client, world, bearer), bearer
 
 
 def token_factory(settings: Settings) -> TokenFactory:

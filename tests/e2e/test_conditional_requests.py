@@ -5,10 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from eenplan.api.settings import Settings
-from tests.e2e.conftest import Server, TokenFactory
-from tests.e2e.partner_world import auth, open_plan, seed
-from tests.factories import World
+from tests.e2e.partner_world import auth
 
 NOTE = {"type": "add_note", "category": "general", "text": "gebeld met school"}
 
@@ -16,19 +13,6 @@ NOTE = {"type": "add_note", "category": "general", "text": "gebeld met school"}
 # These tests make their own ids and plans: the run's shared server will do, which saves a server
 # start per test (tests/e2e/conftest.py).
 pytestmark = pytest.mark.shared_store
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed(settings)
-
-
-@pytest.fixture
-def plan(server: Server, client: httpx.Client, world: World, token: TokenFactory) -> tuple[str, str]:
-    """A plan and its regisseur's token."""
-    org = world.orgs["welfare"]
-    bearer = token(world.pros[org][0], org)
-    return open_plan(client, world, bearer), bearer
 
 
 def _current(client: httpx.Client, plan_id: str, bearer: str) -> tuple[str, int]:
@@ -43,9 +27,9 @@ def _refused(response: httpx.Response, status: int) -> None:
 
 
 def test_a_read_whose_if_none_match_names_the_current_version_gets_304_with_the_etag_and_no_body(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     etag, version = _current(client, plan_id, bearer)
     assert etag == f'"{version}"'
     for held in (etag, f"W/{etag}", "*", f'"0", {etag}', f'W/"0",,{etag}'):
@@ -56,9 +40,9 @@ def test_a_read_whose_if_none_match_names_the_current_version_gets_304_with_the_
 
 
 def test_a_read_whose_if_none_match_is_stale_gets_the_plan_and_a_malformed_one_gets_422(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     etag, version = _current(client, plan_id, bearer)
     stale = client.get(f"/plans/{plan_id}", headers=auth(bearer, **{"If-None-Match": f'"{version - 1}"'}))
     assert (stale.status_code, stale.headers["etag"], stale.json()["version"]) == (200, etag, version)
@@ -71,9 +55,9 @@ def test_a_read_whose_if_none_match_is_stale_gets_the_plan_and_a_malformed_one_g
 
 
 def test_if_match_compares_strongly_so_a_weak_etag_of_the_current_version_gets_412(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     etag, version = _current(client, plan_id, bearer)
     for tags in (f"W/{etag}", f'"0{version}"', '"abc"', f'"{version + 1}"'):
         response = client.post(
@@ -84,9 +68,9 @@ def test_if_match_compares_strongly_so_a_weak_etag_of_the_current_version_gets_4
 
 
 def test_if_match_with_a_list_or_a_star_runs_when_one_tag_is_current(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     _, version = _current(client, plan_id, bearer)
     commands = f"/plans/{plan_id}/commands"
     listed = client.post(commands, json=NOTE, headers=auth(bearer, **{"If-Match": f'"1", "{version}"'}))
@@ -103,9 +87,9 @@ def test_if_match_with_a_list_or_a_star_runs_when_one_tag_is_current(
 
 
 def test_a_malformed_if_match_is_refused_with_422_and_runs_nothing(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     before = _current(client, plan_id, bearer)
     for malformed in (str(before[1]), f"W/{before[1]}", '"1" "2"', '*, "1"', "", ",", '"a"b"'):
         headers = auth(bearer, **{"If-Match": malformed})

@@ -8,10 +8,7 @@ import time
 import httpx
 import pytest
 
-from eenplan.api.settings import Settings
-from tests.e2e.conftest import Server, TokenFactory
-from tests.e2e.partner_world import auth, open_plan, seed
-from tests.factories import World
+from tests.e2e.partner_world import auth
 
 UNKNOWN_PLAN = "00000000-0000-0000-0000-000000000000"
 
@@ -19,19 +16,6 @@ UNKNOWN_PLAN = "00000000-0000-0000-0000-000000000000"
 # These tests make their own ids and plans: the run's shared server will do, which saves a server
 # start per test (tests/e2e/conftest.py).
 pytestmark = pytest.mark.shared_store
-
-
-@pytest.fixture
-def world(settings: Settings) -> World:
-    return seed(settings)
-
-
-@pytest.fixture
-def plan(server: Server, client: httpx.Client, world: World, token: TokenFactory) -> tuple[str, str]:
-    """A plan and its regisseur's token."""
-    org = world.orgs["welfare"]
-    bearer = token(world.pros[org][0], org)
-    return open_plan(client, world, bearer), bearer
 
 
 def _documented(client: httpx.Client, plan_id: str) -> dict[str, set[str]]:
@@ -45,9 +29,9 @@ def _documented(client: httpx.Client, plan_id: str) -> dict[str, set[str]]:
 
 
 def test_options_names_every_method_of_every_route_on_the_path_without_a_token(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, _ = plan
+    plan_id, _ = regisseur_plan
     documented = _documented(client, plan_id)
     assert documented["/plans"] == {"GET", "POST"}  # two routes, in two routers
     for path, methods in documented.items():
@@ -63,9 +47,9 @@ def test_options_names_every_method_of_every_route_on_the_path_without_a_token(
 
 
 def test_head_answers_wherever_get_does_with_its_status_and_headers_and_no_body(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     gets = [path for path, methods in _documented(client, plan_id).items() if "GET" in methods]
     assert len(gets) > 10
     for path in (p for p in gets if p != "/changes"):
@@ -90,9 +74,9 @@ def test_head_answers_wherever_get_does_with_its_status_and_headers_and_no_body(
 
 
 def test_head_of_the_change_feed_answers_its_headers_at_once_instead_of_streaming(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    _, bearer = plan
+    _, bearer = regisseur_plan
     started = time.monotonic()
     response = client.head("/changes", headers=auth(bearer))
     assert response.status_code == 200
@@ -101,9 +85,9 @@ def test_head_of_the_change_feed_answers_its_headers_at_once_instead_of_streamin
 
 
 def test_a_method_the_path_does_not_take_is_405_naming_every_method_it_does(
-    client: httpx.Client, plan: tuple[str, str]
+    client: httpx.Client, regisseur_plan: tuple[str, str]
 ) -> None:
-    plan_id, bearer = plan
+    plan_id, bearer = regisseur_plan
     for method, path, allow in (
         ("DELETE", "/plans", "GET, HEAD, OPTIONS, POST"),
         ("PUT", f"/plans/{plan_id}", "GET, HEAD, OPTIONS"),
