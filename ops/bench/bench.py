@@ -59,6 +59,10 @@ class Bench:
         self.rows.append(row)
         print(f"  {_line(row)}", file=sys.stderr, flush=True)
 
+    def database_url(self, name: str) -> str:
+        """The URL of a database made by `database` (without making it again)."""
+        return f"{self.pg_url.rpartition('/')[0]}/{name}"
+
     def database(self, name: str) -> str:
         with psycopg.connect(self.pg_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import httpx
 import loadgen
+import psycopg
 from bench import Bench, Row
 from eventsourcing.persistence import InfrastructureFactory, StoredEvent
 from eventsourcing.utils import Environment
@@ -31,6 +32,13 @@ from eenplan.domain.app import Eenplan
 
 EENPLAN = str(Path(sys.executable).parent / "eenplan")
 NOTE = {"type": "add_note", "category": "general", "text": "Huisbezoek afgelegd, afspraken gemaakt."}
+# The floor's command: the same body, one INSERT per POST (ops/bench/floor.py).
+FLOOR_COMMAND = loadgen.Load(
+    [f"/things/{n}/commands" for n in range(32)],
+    "POST",
+    {"content-type": "application/json"},
+    json.dumps(NOTE),
+)
 READ_ROUTES = {  # figure -> path of eenplan, tried in order; a 404 skips the figure with a note
     "GET /plans/{id}": "/plans/{plan_id}",
     "GET /caseload": "/caseload",
@@ -98,12 +106,7 @@ def http_commands(bench: Bench) -> None:
     ours, bare = store.serve(bench), floor(bench)
 
     note = store.note_load()
-    thing = loadgen.Load(
-        [f"/things/{n}/commands" for n in range(32)],
-        "POST",
-        {"content-type": "application/json"},
-        json.dumps(NOTE),
-    )
+    thing = FLOOR_COMMAND
 
     for clients in (1, 8, 32):
         e = loadgen.run(ours, note, clients, bench.seconds)
@@ -149,6 +152,62 @@ def http_commands(bench: Bench) -> None:
             )
         )
     store.app.close()
+
+
+def _statements(bench: Bench, database_url: str, run: Callable[[], loadgen.Stats]) -> float | None:
+    """SQL statements per answered request in `database_url`'s database while `run` runs, from
+    pg_stat_statements (None when the cluster does not load it). Everything the server does in
+    that time counts: the command, the processing log, the projections it applies in process."""
+    name = database_url.rpartition("/")[2]
+    with psycopg.connect(bench.pg_url, autocommit=True) as conn:
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            conn.execute("SELECT pg_stat_statements_reset()")
+        except psycopg.Error:
+            return None
+        stats = run()
+        row = conn.execute(
+            "SELECT COALESCE(sum(s.calls), 0) FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s",
+            (name,),
+        ).fetchone()
+    return float(row[0]) / stats.requests if row and stats.requests else None
+
+
+def writes(bench: Bench) -> None:
+    """Bulk import through commands:batch (100 commands a batch); SQL statements per command."""
+    store = Eenplan1(bench, "writes")
+    ours, bare = store.serve(bench), floor(bench)
+    headers = {**store.headers, "content-type": "application/json"}
+    batch = loadgen.Load(
+        [f"/plans/{p}/commands:batch" for p in store.plans],
+        "POST",
+        headers,
+        json.dumps({"commands": [NOTE] * 100}),
+        fresh_keys=True,
+    )
+    thing = FLOOR_COMMAND
+    loadgen.run(ours, batch, 8, 1)  # warm the caches
+    imported = loadgen.run(ours, batch, 8, bench.seconds)
+    rows = loadgen.run(bare, thing, 8, bench.seconds)
+    bench.add(
+        Row(
+            "bulk import events/s, commands:batch of 100, 8 clients",
+            imported.per_second * 100,
+            rows.per_second,
+            "events/s",
+            "floor: rows/s, 1 INSERT per POST",
+            f"{imported.errors} eenplan errors" if imported.errors else "",
+        )
+    )
+    ours_per = _statements(bench, store.url, lambda: loadgen.run(ours, store.note_load(), 1, bench.seconds))
+    floor_per = _statements(
+        bench, bench.database_url("floor"), lambda: loadgen.run(bare, thing, 1, bench.seconds)
+    )
+    note = "" if ours_per is not None else "skipped: the cluster has no pg_stat_statements"
+    bench.add(
+        Row("SQL statements per add_note, 1 client", ours_per, floor_per, "stmts", "floor: 1 INSERT", note)
+    )
 
 
 def telemetry(bench: Bench) -> None:
@@ -357,4 +416,4 @@ def _any_plan(app: Eenplan) -> UUID:
     raise RuntimeError("no note in the store to copy")
 
 
-ALL = [http_commands, telemetry, in_process, long_plan, volume]
+ALL = [http_commands, writes, telemetry, in_process, long_plan, volume]
