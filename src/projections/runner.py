@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,9 @@ from eenplan.projections.tracking import Applier, Projection
 log = structlog.get_logger("eenplan.projections")
 LISTEN_APPLICATION_NAME = "eenplan-projections-listen"
 LOCK_APPLICATION_NAME = "eenplan-projections-lock"
+# How often the lock session is checked for life (a round trip), at most: a batch applied on a
+# lock that died meanwhile is still exactly-once (the position's compare-and-set), only not alone.
+LIVENESS_SECONDS = 1.0
 
 
 class _Locks:
@@ -40,6 +44,7 @@ class _Locks:
         self.db = db
         self.conn: psycopg.Connection[Any] | None = None
         self.held: set[str] = set()
+        self.checked = 0.0  # when the lock session was last seen alive
 
     def holds(self, name: str) -> bool:
         if not self.db.is_postgres:
@@ -54,8 +59,9 @@ class _Locks:
                 if row and row[0]:
                     self.held.add(name)
                     log.info("projection_lock_taken", projection=name)
-            else:
+            elif time.monotonic() - self.checked > LIVENESS_SECONDS:
                 self.conn.execute("SELECT 1")  # a dead session means the lock is gone
+                self.checked = time.monotonic()
         except psycopg.Error:
             self.close()
         return name in self.held

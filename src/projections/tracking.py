@@ -201,9 +201,14 @@ class Applier:
 
     RETRIES: ClassVar[int] = 3
 
-    def next_batch(self, generation: int, *, swap_when_caught_up: bool = False) -> Batch:
-        with self.db.read() as tx:
-            start = position(tx, self.projection.name, generation)
+    def next_batch(
+        self, generation: int, *, swap_when_caught_up: bool = False, start: int | None = None
+    ) -> Batch:
+        """One batch after `start` (the generation's position, read here when not given; the
+        write below checks it is still the position, so a stale one applies nothing)."""
+        if start is None:
+            with self.db.read() as tx:
+                start = position(tx, self.projection.name, generation)
         began = time.monotonic()
         notifications = self.app.recorder.select_notifications(
             start + 1, self.batch_size, inclusive_of_start=True
@@ -250,15 +255,18 @@ class Applier:
         """One batch into the generation that currently serves reads; while that one is of an older
         version, also one into its replacement, which is swapped in once it has caught up."""
         name = self.projection.name
-        with self.db.read() as tx:
+        start: int | None = None
+        with self.db.read() as tx:  # one snapshot: the serving generation, its version and position
             generation = active_generation(tx, name)
             stale = (
                 generation is not None and generation_version(tx, name, generation) < self.projection.version
             )
+            if generation is not None:
+                start = position(tx, name, generation)
         if generation is None:
             ensure_schema(self.db, self.projection)
             generation = 1
-        batch = self.next_batch(generation)
+        batch = self.next_batch(generation, start=start)
         if not stale:
             return batch
         upgrade = self.next_batch(upgrade_generation(self.db, self.projection), swap_when_caught_up=True)

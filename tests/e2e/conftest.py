@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from eenplan.api.http.auth import mint_dev_token
 from eenplan.api.settings import Settings
+from eenplan.domain.errors import AlreadyExistsError
 from tests.e2e.directory_setup import municipality, register_in_store
 from tests.e2e.partner_world import open_plan, seed
 
@@ -178,7 +180,9 @@ SHARED_TENANTS = ("GM0687", "GM0363")
 def shared_server(shared_settings: Settings) -> Iterator[Server]:
     """One `eenplan serve` on `shared_settings`, for every test of the run that opts in."""
     for code in SHARED_TENANTS:
-        register_in_store(shared_settings, municipality(code), tenant=code)
+        # A `shared_store` test with a server of its own (other settings) may have registered it.
+        with contextlib.suppress(AlreadyExistsError):
+            register_in_store(shared_settings, municipality(code), tenant=code)
     srv = Server(shared_settings)
     try:
         yield srv
