@@ -150,6 +150,8 @@ def test_who_looked_at_this_file_lists_the_auditor_and_offers_the_export(
     follow(browser, browser.find_element(By.ID, "zoek-persoon"))
     table = browser.find_element(By.ID, "verwerkingen").text
     assert world.auditor in table and world.tenant.pro("welfare") in table and "audit" in table
+    # Each line says for which organisation and how it ended, read from its LDV fields.
+    assert world.org in table and "gelukt" in table
     assert_accessible(browser)
     link = browser.find_element(By.ID, "export").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in browser.get_cookies()}

@@ -25,7 +25,7 @@ from eenplan.api.http.routes.emergency import EmergencyReviewRequest
 from eenplan.api.http.schemas.privacy import EmergencyReviewed, SubjectExport
 from eenplan.domain import errors
 from eenplan.domain.context import CommandContext
-from eenplan.privacy import erasure_jobs, retention, rights
+from eenplan.privacy import erasure_jobs, ldv, retention, rights
 from eenplan.privacy.emergency_queue import QueueFilter
 from eenplan.privacy.processing import note_nothing, note_processing
 from eenplan.privacy.write_policy import recorded_write_policies, write_policy_source
@@ -61,18 +61,23 @@ def processing_log(visit: VisitDep, member_id: IdQuery = None, plan_id: IdQuery 
 
 
 def _line(entry: dict[str, Any]) -> dict[str, Any]:
+    """One processing-log line (LDV, with the NEN 7513 attributes: privacy/ldv.py) as a table row."""
     attributes = entry.get("attributes", {})
     users = attributes.get("dpl.nen7513.users") or [{}]
+    requestor = users[0]
+    response = next(
+        (c for c in attributes.get("dpl.nen7513.controles", []) if c.get("controle") == "response"), {}
+    )
     return {
-        "who": users[0].get("userID") or "(niet aangemeld)",
-        "organisation": users[0].get("organisationID") or "—",
+        "who": requestor.get("userID") or "(niet aangemeld)",
+        # `alternateUserID` is `org/sub` (`cli/operator` for the CLI): the organisation comes first.
+        "organisation": str(requestor.get("alternateUserID") or "—").split("/", 1)[0],
         "responsible": next((u.get("userID") for u in users if not u.get("userIsRequestor")), None),
         "when": entry.get("start_time", ""),
         "activity": attributes.get("dpl.core.processing_activity_id", ""),
         "operation": entry.get("name", ""),
-        "outcome": "gelukt" if entry.get("status", {}).get("code") == "OK" else "geweigerd of mislukt",
-        "detail": entry.get("status", {}).get("message", ""),
-        "plan_id": attributes.get("eenplan.plan_id", ""),
+        "outcome": "gelukt" if entry.get("status_code") == ldv.STATUS["OK"] else "geweigerd of mislukt",
+        "detail": response.get("reason", ""),
     }
 
 
