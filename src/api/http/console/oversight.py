@@ -65,9 +65,8 @@ def _line(entry: dict[str, Any]) -> dict[str, Any]:
     attributes = entry.get("attributes", {})
     users = attributes.get("dpl.nen7513.users") or [{}]
     requestor = users[0]
-    response = next(
-        (c for c in attributes.get("dpl.nen7513.controles", []) if c.get("controle") == "response"), {}
-    )
+    controls = attributes.get("dpl.nen7513.controles", [])
+    response: dict[str, Any] = next((c for c in controls if c.get("controle") == "response"), {})
     return {
         "who": requestor.get("userID") or "(niet aangemeld)",
         # `alternateUserID` is `org/sub` (`cli/operator` for the CLI): the organisation comes first.
