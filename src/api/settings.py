@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://localhost:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    # An idle keep-alive connection is closed after this long. Longer than a load balancer's or a
+    # partner's connection pool's idle time (often 60 s), so the server is never the side that
+    # closes a connection just as a client sends on it: that client would get no answer at all.
+    keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     # Browser frontends on these origins may call the API (CORS), comma-separated, each
     # scheme://host[:port]; none by default, and no wildcard: an allow-list.
     cors_origins: str = ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -165,6 +167,41 @@ def test_the_server_log_says_where_it_listens_in_the_log_format(shared_server: S
     running = [line for line in lines if line["event"].startswith("Uvicorn running on")]
     assert running and f"http://127.0.0.1:{shared_server.port}" in running[0]["event"]
     assert running[0]["logger"] == "uvicorn.error" and running[0]["level"] == "info"
+
+
+def _health_on(sock: socket.socket) -> bytes:
+    """One whole answer to GET /health on an open connection, its status line first."""
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: eenplan\r\n\r\n")
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(65536)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += sock.recv(65536)
+    return answer
+
+
+def test_an_idle_keep_alive_connection_stays_open_past_uvicorns_five_seconds_and_as_long_as_set(
+    settings: Settings, shared_server: Server
+) -> None:
+    """A client that sends on a connection just as the server closes it gets no answer at all
+    (httpx: "Server disconnected"), so the server must not close before the client's pool does."""
+    short = Server(settings, extra_env={"EENPLAN_KEEP_ALIVE_SECONDS": "1"})
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", shared_server.port), timeout=10) as default,
+            socket.create_connection(("127.0.0.1", short.port), timeout=10) as closing,
+        ):
+            assert _health_on(default).startswith(b"HTTP/1.1 200")
+            assert _health_on(closing).startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            assert closing.recv(1) == b"", "closed by the server once idle for the set second"
+            assert time.monotonic() - started < 5
+            time.sleep(max(0.0, 6.0 - (time.monotonic() - started)))
+            assert _health_on(default).startswith(b"HTTP/1.1 200"), "idle for 6 s and still open"
+    finally:
+        short.stop()
 
 
 def test_demo_show_on_a_store_without_the_demo_says_how_to_load_it(settings: Settings) -> None:

@@ -50,6 +50,7 @@ def serve(
         log_config=None,
         log_level=settings.log_level.lower(),
         access_log=False,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
 
 
