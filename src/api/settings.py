@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     # Test-only: sleep per applied event, so a test can kill a worker in the middle of a batch.
     projection_apply_delay_seconds: float = Field(default=0.0, ge=0, le=5)
     read_your_writes_timeout_seconds: float = Field(default=5.0, ge=0, le=60)
+    # PostgreSQL only: a streaming replica of DATABASE_URL that serves the projection reads (GET
+    # /plans, /caseload, dashboards, monitoring) and their `?min_position=` waits, on read-only
+    # sessions. Writes, the event store and everything else stay on DATABASE_URL. Unset: all on it.
+    read_database_url: str | None = None
 
     # The console at /console (api/http/console): signed in through the organisation's OpenID
     # Connect provider (authorization code with PKCE). The issuer's discovery document is read at
@@ -184,6 +188,23 @@ class Settings(BaseSettings):
             raise ValueError("EENPLAN_CONSOLE_OIDC_ISSUER needs EENPLAN_CONSOLE_OIDC_CLIENT_ID")
         if self.console_oidc_issuer and not self.console_oidc_issuer.startswith(("https://", "http://")):
             raise ValueError("EENPLAN_CONSOLE_OIDC_ISSUER must be an http(s) URL")
+        return self
+
+    @model_validator(mode="after")
+    def _read_replica_of_postgres(self) -> Settings:
+        # The URL may carry a password: the messages never repeat it.
+        if not self.read_database_url:
+            return self
+        if not self.is_postgres:
+            raise ValueError(
+                "EENPLAN_READ_DATABASE_URL needs EENPLAN_DATABASE_URL on PostgreSQL: it names a streaming "
+                "replica of that database, and a SQLite store has none; unset it"
+            )
+        if urlsplit(self.read_database_url).scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                "EENPLAN_READ_DATABASE_URL must be a postgresql:// URL of a streaming replica of "
+                "EENPLAN_DATABASE_URL"
+            )
         return self
 
     @model_validator(mode="after")

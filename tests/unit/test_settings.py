@@ -29,3 +29,15 @@ def test_a_console_sign_in_provider_needs_a_client_id_and_an_http_issuer() -> No
         Settings(console_oidc_issuer="file:///etc/passwd", console_oidc_client_id="eenplan-console")
     ok = Settings(console_oidc_issuer="https://idp.example.nl/realms/gemeente", console_oidc_client_id="c")
     assert ok.console_oidc_scopes == "openid profile" and ok.console_session_hours == 8.0
+
+
+def test_a_read_replica_needs_postgresql_on_both_urls_and_the_refusal_repeats_neither() -> None:
+    primary = "postgresql://eenplan:secret@db.internal/eenplan"
+    with pytest.raises(ValidationError, match="needs EENPLAN_DATABASE_URL on PostgreSQL") as sqlite:
+        Settings(database_url="sqlite:///./var/x.db", read_database_url=primary)
+    with pytest.raises(ValidationError, match="must be a postgresql:// URL") as other:
+        Settings(database_url=primary, read_database_url="mysql://reader:secret@replica.internal/eenplan")
+    for refused in (sqlite.value, other.value):
+        assert "secret" not in str(refused.errors(include_input=False))
+    ok = Settings(database_url=primary, read_database_url="postgres://reader@replica.internal/eenplan")
+    assert ok.read_database_url and Settings(database_url=primary).read_database_url is None

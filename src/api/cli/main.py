@@ -30,7 +30,7 @@ def serve(
 
     from eenplan.api.telemetry.logs import configure_logging
 
-    settings = Settings()  # fail fast on bad settings, before forking workers
+    settings = settings_or_exit()  # fail fast on bad settings, before forking workers
     configure_logging(settings)
     if not projections_in_api(settings, workers, os.environ):
         # Each API worker would run the projections too and contend for their locks, taking CPU
@@ -52,6 +52,22 @@ def serve(
         access_log=False,
         timeout_keep_alive=settings.keep_alive_seconds,
     )
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or exit with what is wrong in them: the messages only, never the values read
+    (a database URL may hold a password), and no traceback to search through."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        for e in error.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in e["loc"])
+            name = f"EENPLAN_{where.upper()}: " if where else ""
+            message = str(e["msg"]).removeprefix("Value error, ")
+            typer.echo(f"eenplan: refusing to start: {name}{message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def projections_in_api(settings: Settings, workers: int, environ: Mapping[str, str]) -> bool:
