@@ -37,6 +37,7 @@ from eenplan.privacy.erasure import shred_one
 from eenplan.privacy.reader import PlanReader
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
 from eenplan.privacy.write_policy import write_authority
+from eenplan.projections.db import ReplicaViewDB
 from eenplan.projections.service import ProjectionConfig, Projections
 from eenplan.projections.status import publish_metrics
 
@@ -116,7 +117,19 @@ def build_projections(settings: Settings, eenplan: Eenplan) -> Projections:
         apply_delay=settings.projection_apply_delay_seconds,
         read_timeout=settings.read_your_writes_timeout_seconds,
     )
-    projections = Projections(eenplan, settings.store_env(), config, eenplan.households.key())
+    # Projection reads on a streaming replica, when one is set (projections/service.py says why
+    # `min_position` still gives read-your-writes there); the runner writes on the primary.
+    replica = (
+        ReplicaViewDB(
+            settings.read_database_url,
+            pool_size=settings.pool_size + settings.pool_max_overflow,
+            connect_timeout=settings.connect_timeout_seconds,
+            pool_timeout=settings.pool_timeout_seconds,
+        )
+        if settings.read_database_url
+        else None
+    )
+    projections = Projections(eenplan, settings.store_env(), config, eenplan.households.key(), replica)
     projections.ensure_schema()
     publish_metrics(projections.status)
     # Allocation reads regisseur load from the caseload view when it is current, else scans the log.

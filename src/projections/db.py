@@ -4,6 +4,9 @@ Projections write plain SQL with `?` placeholders; `ViewDB` runs it on either
 store (PostgreSQL gets `%s`). A write is one transaction: the view rows and the
 tracking position commit together or not at all. Reads run in one snapshot, so
 a query never mixes two generations of a view during a blue-green swap.
+
+`ReplicaViewDB` reads the same tables on a streaming replica of that database
+(`EENPLAN_READ_DATABASE_URL`), in read-only sessions; it takes no writes.
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ class ViewDB:
         else:
             self.path = store_env["SQLITE_DBNAME"]
             self.lock_timeout = int(store_env.get("SQLITE_LOCK_TIMEOUT", "5") or 5)
+        self.pool_timeout: float = self.lock_timeout + 5
 
     def _pg_pool(self) -> ConnectionPool[Any]:
         with self._pool_lock:
@@ -124,7 +128,7 @@ class ViewDB:
                     self.conninfo,
                     min_size=1,
                     max_size=self.pool_size,
-                    timeout=self.lock_timeout + 5,
+                    timeout=self.pool_timeout,
                     check=ConnectionPool.check_connection,
                     open=True,
                 )
@@ -159,13 +163,15 @@ class ViewDB:
             yield _PostgresTx(conn)
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
-        """One read snapshot (SQLite WAL read transaction; PostgreSQL REPEATABLE READ)."""
+    def read(self, timeout: float | None = None) -> Iterator[Tx]:
+        """One read snapshot (SQLite WAL read transaction; PostgreSQL REPEATABLE READ).
+
+        `timeout`: how long to wait for a pooled connection (PostgreSQL), if not the pool's own."""
         if not self.is_postgres:
             with self._sqlite("BEGIN") as tx:
                 yield tx
             return
-        with self._pg_pool().connection() as conn:
+        with self._pg_pool().connection(timeout=timeout) as conn:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             try:
                 with conn.transaction():
@@ -178,3 +184,48 @@ class ViewDB:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+class ReadReplicaUnavailableError(Exception):
+    """The read replica did not answer, or broke off a read: the API answers 503, and only the
+    reads it serves fail (the event store's breaker is not tripped; commands go on)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(
+            "the read replica (EENPLAN_READ_DATABASE_URL) did not answer or broke off the read; retry shortly"
+        )
+        self.detail = str(self)
+        self.error_type = type(error).__name__
+
+
+class ReplicaViewDB(ViewDB):
+    """Read-only sessions on a streaming replica of the store's database, for projection reads.
+
+    Sessions start with `default_transaction_read_only = on`, so even a URL that names a primary
+    by mistake cannot be written through (the runner writes through the primary's `ViewDB`).
+    A connection failure, or a read the replica breaks off (e.g. cancelled to replay a
+    conflicting change from the primary), is a `ReadReplicaUnavailableError`, never a store
+    outage.
+    """
+
+    def __init__(self, url: str, *, pool_size: int, connect_timeout: int, pool_timeout: float) -> None:
+        self.is_postgres = True
+        self._pool = None
+        self._pool_lock = threading.Lock()
+        self.pool_size = pool_size
+        self.pool_timeout = pool_timeout
+        self.lock_timeout = connect_timeout
+        self.conninfo = psycopg.conninfo.make_conninfo(
+            url,
+            connect_timeout=connect_timeout,
+            application_name="eenplan-replica-reads",
+            options="-c default_transaction_read_only=on",
+        )
+
+    @contextmanager
+    def read(self, timeout: float | None = None) -> Iterator[Tx]:
+        try:
+            with super().read(timeout) as tx:
+                yield tx
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:  # PoolTimeout among them
+            raise ReadReplicaUnavailableError(error) from error

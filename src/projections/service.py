@@ -2,6 +2,24 @@
 
 Every read takes `min_position`: it first waits (bounded) until the views it
 reads have applied that notification id, for read-your-writes after a command.
+
+With a read replica (`reads`, EENPLAN_READ_DATABASE_URL) the API's view reads and
+their waits go to the replica; the runner, rebuilds and allocation's regisseur
+load use the primary (`db`). Why `min_position` still means read-your-writes:
+
+1. The runner commits a batch's view rows and its tracking position in ONE
+   transaction on the primary (tracking.Applier.next_batch).
+2. Streaming replication replays the primary's WAL in order, and a hot standby
+   makes each replayed commit visible atomically, in the primary's commit order.
+   So a replica snapshot that shows a tracking position of at least N also shows
+   every view row written up to N: the rows came with that position or before it.
+3. The wait (`wait_for`) and the read that follows are two snapshots on the same
+   server, the read's taken later; replay only moves forward, so the read sees at
+   least what the wait saw. This needs the URL to name ONE replica: behind a
+   balancer over several, the read could land on a replica further behind.
+
+While replay lags (or is paused), a read with `min_position` waits for the
+replica as it would for the runner, and answers 503 after the same timeout.
 """
 
 from __future__ import annotations
@@ -15,13 +33,20 @@ from eventsourcing.application import Application
 from eenplan.domain.app.ports import RegisseurLoad
 from eenplan.domain.context import Actor
 from eenplan.projections import aggregates, monitoring, queries
-from eenplan.projections.db import ViewDB
+from eenplan.projections.db import ReplicaViewDB, ViewDB
 from eenplan.projections.directory import DirectoryProjection
 from eenplan.projections.households import HouseholdsProjection, suspected_duplicates
 from eenplan.projections.plans import PlansProjection
 from eenplan.projections.rebuild import Progress, rebuild
 from eenplan.projections.runner import Runner
-from eenplan.projections.status import ProjectionLagError, ProjectionStatus, statuses, wait_for
+from eenplan.projections.status import (
+    ProjectionLagError,
+    ProjectionStatus,
+    ReplicaStatus,
+    replica_status,
+    statuses,
+    wait_for,
+)
 from eenplan.projections.tracking import Projection, ensure_schema
 
 
@@ -31,6 +56,8 @@ class ProjectionConfig:
     batch_size: int = 500
     apply_delay: float = 0.0  # test-only
     read_timeout: float = 5.0
+    # How long /ready waits for a connection to the read replica before calling it unavailable.
+    replica_status_timeout: float = 1.0
 
 
 class Projections:
@@ -40,10 +67,14 @@ class Projections:
         store_env: dict[str, str],
         config: ProjectionConfig,
         pseudonym_key: bytes,
+        replica: ReplicaViewDB | None = None,
     ) -> None:
         self.app = app
         self.config = config
         self.db = ViewDB(store_env)
+        self.replica = replica
+        # Where the API's view reads and their `min_position` waits go (see the module's note).
+        self.reads: ViewDB = replica or self.db
         views = (PlansProjection(), DirectoryProjection(), HouseholdsProjection(pseudonym_key))
         self.all: dict[str, Projection] = {p.name: p for p in views}
 
@@ -74,9 +105,16 @@ class Projections:
     def status(self) -> list[ProjectionStatus]:
         return statuses(self.app, self.db, list(self.all))
 
+    def replica_status(self) -> ReplicaStatus | None:
+        """The read replica's replay state and projection positions; None without a replica."""
+        if self.replica is None:
+            return None
+        return replica_status(self.app, self.replica, list(self.all), self.config.replica_status_timeout)
+
     def wait(self, min_position: int | None) -> None:
+        """Wait until the views that will serve the read (the replica's, if any) applied `min_position`."""
         if min_position:
-            wait_for(self.db, list(self.all), min_position, self.config.read_timeout)
+            wait_for(self.reads, list(self.all), min_position, self.config.read_timeout)
 
     # --- reads --------------------------------------------------------------------------
 
@@ -89,7 +127,7 @@ class Projections:
         min_position: int | None = None,
     ) -> queries.Page:
         self.wait(min_position)
-        return queries.list_plans(self.db, actor, date.today(), f, cursor, limit)
+        return queries.list_plans(self.reads, actor, date.today(), f, cursor, limit)
 
     def caseload(
         self,
@@ -100,28 +138,28 @@ class Projections:
         min_position: int | None = None,
     ) -> queries.Page:
         self.wait(min_position)
-        return queries.caseload(self.db, actor, date.today(), f, cursor, limit)
+        return queries.caseload(self.reads, actor, date.today(), f, cursor, limit)
 
     def dashboard(self, actor: Actor, team_id: str, min_position: int | None = None) -> dict[str, Any]:
         self.wait(min_position)
-        return aggregates.dashboard(self.db, actor, team_id, date.today())
+        return aggregates.dashboard(self.reads, actor, team_id, date.today())
 
     def monitoring(
         self, actor: Actor, tenant: str, start: date, end: date, min_position: int | None = None
     ) -> dict[str, Any]:
         self.wait(min_position)
-        return monitoring.monitoring(self.db, actor, tenant, start, end)
+        return monitoring.monitoring(self.reads, actor, tenant, start, end)
 
     def suspected_duplicates(self, tenant: str, min_position: int | None = None) -> list[dict[str, Any]]:
         """Pairs of open plans of the tenant that hold the same person (the `households` view)."""
         self.wait(min_position)
-        with self.db.read() as tx:
+        with self.reads.read() as tx:
             rows = tx.rows("SELECT generation FROM eenplan_projections WHERE name = 'households'")
         tables = self.all["households"].names(int(rows[0][0]))
-        return suspected_duplicates(self.db, tables, tenant)
+        return suspected_duplicates(self.reads, tables, tenant)
 
     def regisseur_load(self, tenant: str) -> dict[str, int]:
-        """Open plans per regisseur in the tenant."""
+        """Open plans per regisseur in the tenant (on the primary: allocation is part of a command)."""
         return queries.regisseur_load(self.db, tenant)
 
     def current_regisseur_load(self, fallback: RegisseurLoad, wait: float = 0.2) -> RegisseurLoad:
@@ -142,3 +180,5 @@ class Projections:
 
     def close(self) -> None:
         self.db.close()
+        if self.replica is not None:
+            self.replica.close()

@@ -3,6 +3,10 @@
 Lag in seconds is how long the oldest event not yet applied has been waiting
 (zero when caught up). Events per second is the processing rate of the last
 batch, stored with the tracking row so any process can report it.
+
+With a read replica, `replica_status` reports the same per projection as the
+replica sees it (its tracking rows, against the primary's head), plus whether
+WAL replay is paused and how old the last replayed change is.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from eventsourcing.application import Application
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
-from eenplan.projections.db import ViewDB
+from eenplan.projections.db import ReadReplicaUnavailableError, ViewDB
 
 
 class ProjectionLagError(Exception):
@@ -40,6 +44,46 @@ class ProjectionStatus:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    status: str  # "ready", or "unavailable" (reads it serves answer 503)
+    detail: str | None = None
+    replay_paused: bool | None = None
+    # How old the last change the replica replayed is, while it has received WAL it has not
+    # replayed yet; 0 when it has replayed all it received (also when the primary is idle).
+    replay_lag_seconds: float | None = None
+    projections: list[ProjectionStatus] | None = None  # as the replica sees them
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+REPLICATION_SQL = (
+    "SELECT CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,"
+    " CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+)
+
+
+def replica_status(
+    app: Application[Any], replica: ViewDB, names: Sequence[str], timeout: float
+) -> ReplicaStatus:
+    """The replica's replay state and projection positions; "unavailable" if it does not answer
+    within `timeout` seconds (a pooled connection's wait)."""
+    try:
+        with replica.read(timeout) as tx:
+            ((paused, lag),) = tx.rows(REPLICATION_SQL)
+        found = statuses(app, replica, names)
+    except ReadReplicaUnavailableError as error:
+        return ReplicaStatus(status="unavailable", detail=error.detail)
+    return ReplicaStatus(
+        status="ready",
+        replay_paused=paused,
+        replay_lag_seconds=None if lag is None else round(float(lag), 3),
+        projections=found,
+    )
 
 
 def positions(db: ViewDB, names: Sequence[str]) -> dict[str, tuple[int, int, float | None]]:

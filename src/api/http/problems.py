@@ -28,6 +28,7 @@ from eenplan.api.http.middleware import BodyTooLargeError
 from eenplan.api.store.gate import StoreUnavailableError
 from eenplan.domain import errors as d
 from eenplan.privacy.outcome import Outcome
+from eenplan.projections.db import ReadReplicaUnavailableError
 from eenplan.projections.queries import InvalidCursorError
 from eenplan.projections.status import ProjectionLagError
 
@@ -132,6 +133,8 @@ def describe(error: Exception) -> Outcome:
         return Outcome(503, "store-unavailable")
     if isinstance(error, ProjectionLagError):
         return Outcome(503, "projection-lagging")
+    if isinstance(error, ReadReplicaUnavailableError):
+        return Outcome(503, "read-replica-unavailable")
     return Outcome(500, "internal")
 
 
@@ -229,6 +232,13 @@ async def _projection_lag(request: Request, error: Exception) -> JSONResponse:
     return problem(503, error.detail, kind="projection-lagging", headers={"Retry-After": "1"})
 
 
+async def _replica_down(request: Request, error: Exception) -> JSONResponse:
+    # Only the projection reads fail: the event store's breaker stays open for everything else.
+    assert isinstance(error, ReadReplicaUnavailableError)
+    log.warning("read_replica_unavailable", error_type=error.error_type)
+    return problem(503, error.detail, kind="read-replica-unavailable", headers={"Retry-After": "2"})
+
+
 async def _bug(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_type=type(error).__name__)
     return problem(500, "an internal error occurred; it has been logged", kind="internal")
@@ -248,5 +258,6 @@ def install(app: FastAPI) -> None:
     for outage in STORE_OUTAGES:
         app.add_exception_handler(outage, _store_outage)
     app.add_exception_handler(ProjectionLagError, _projection_lag)
+    app.add_exception_handler(ReadReplicaUnavailableError, _replica_down)
     app.add_exception_handler(InvalidCursorError, _bad_cursor)
     app.add_exception_handler(Exception, _bug)

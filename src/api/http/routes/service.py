@@ -21,7 +21,8 @@ def health() -> Health:
 
 @router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
 def ready(container: ContainerDep, response: Response) -> Ready:
-    """The store answers; reports the head of the notification log."""
+    """The store answers; reports the head of the notification log, projection lag, and the read
+    replica's state when one is set."""
     try:
         position = container.eenplan.recorder.max_notification_id()
     except STORE_OUTAGES:
@@ -29,10 +30,15 @@ def ready(container: ContainerDep, response: Response) -> Ready:
         return Ready(status="unavailable", detail="the event store does not answer")
     try:
         lags = container.projections.status()
+        replica = container.projections.replica_status()
     except STORE_OUTAGES:
-        lags = None
+        lags, replica = None, None
     return Ready(
-        status="ready", position=position, projections=lags, postgres_driver=postgres_driver(container)
+        status="ready",
+        position=position,
+        projections=lags,
+        read_replica=replica,
+        postgres_driver=postgres_driver(container),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from eenplan.projections.status import ProjectionStatus
+from eenplan.projections.status import ProjectionStatus, ReplicaStatus
 
 
 class Public(BaseModel):
@@ -150,6 +150,10 @@ class Ready(Public):
     position: int | None = None
     detail: str | None = None
     projections: list[ProjectionStatus] | None = None  # the status dataclass itself, not a copy
+    # With EENPLAN_READ_DATABASE_URL: whether the replica answers, its replay lag, and the
+    # projections as it sees them. An unavailable replica does not make the server unready:
+    # commands and plan reads go on; only the projection reads answer 503.
+    read_replica: ReplicaStatus | None = None
     # On PostgreSQL, which psycopg implementation runs: "binary" or "c" (compiled), "python".
     postgres_driver: str | None = None
 
