@@ -158,12 +158,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
     args = parser.parse_args()
+    import plan_cache
     import reads
     import scenarios
 
     bench = Bench(args.pg_url, args.quick)
     try:
-        for scenario in [*scenarios.ALL, reads.reads]:
+        for scenario in [*scenarios.ALL, reads.reads, plan_cache.plan_cache]:
             if args.only and scenario.__name__ not in args.only:
                 continue
             print(f"== {scenario.__doc__}", file=sys.stderr, flush=True)

@@ -102,6 +102,7 @@ def build_stack(settings: Settings, plan_guard: PlanGuard | None = None) -> tupl
             },
             erasure_wait_seconds=settings.erasure_wait_seconds,
             public_url=settings.public_url,
+            key_cache_size=settings.key_cache_size,
         )
         privacy = Privacy.attach(eenplan, config)
         ports.write_policy = write_authority(privacy, settings.write_policy_file)

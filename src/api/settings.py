@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # hold them), then answers 202 "pending"; pending erasures are retried this often.
     erasure_wait_seconds: float = Field(default=10.0, ge=0, le=120)
     erasure_retry_seconds: float = Field(default=60.0, gt=0)
+    # Unwrapped data keys each process keeps (LRU); each request checks them against the store's
+    # key generation once, so an erasure in any process is honoured by the next request.
+    key_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
 
     # Projections (src/projections): run in `eenplan serve`, or in `eenplan project run` workers.
     projections_in_process: bool = True

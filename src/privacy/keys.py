@@ -16,6 +16,13 @@ or a category changed in the database no longer opens. Envelopes written before
 A value that does not open is never shown as erased: that is an integrity failure
 (`RecordIntegrityError`), counted in the metric `eenplan.privacy.integrity_failures`.
 Only a destroyed key reads as erased.
+
+Unwrapped keys are cached per process (LRU, `cache_size` of them), and trusted only while the
+key generation in the store (`privacy_key_generation`, one more with every destruction, in
+its transaction) is what the process last read. A unit of work (`fresh_keys()`: a request, or
+one event encoded or decoded) reads the generation once, at its first use of a cached key; when
+it moved, the process drops what it cached. So once an erasure has answered, no unit that
+begins afterwards, in any process, opens a value with a key it destroyed.
 """
 
 from __future__ import annotations
@@ -26,8 +33,11 @@ import hmac
 import json
 import os
 import threading
-import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,10 +52,6 @@ from eenplan.privacy.store import PrivacyStore
 ENVELOPE = "$enc"
 VERSION = 2
 CACHE_SIZE = 10_000
-# How long a process trusts a cached key before asking the table again. Erasure in
-# another process is honoured at once anyway (the PersonalDataErased event blanks
-# the values); this bounds how long such a process could still decrypt at all.
-CACHE_SECONDS = 60.0
 Binding = dict[str, Any]
 log = structlog.get_logger("eenplan.privacy")
 INTEGRITY_FAILURES = metrics.get_meter("eenplan").create_counter(
@@ -72,13 +78,39 @@ def associated_data(envelope: dict[str, Any], key_id: str, binding: Binding) -> 
     return b"eenplan.envelope.v2\n" + context.encode()
 
 
+@dataclass
+class _Unit:
+    """One unit of work: the key generation it read, once (None until its first cached key)."""
+
+    generation: int | None = None
+
+
+_unit: ContextVar[_Unit | None] = ContextVar("eenplan_keys_unit", default=None)
+
+
+@contextmanager
+def fresh_keys() -> Iterator[None]:
+    """A unit of work that reads the key generation at most once; inside another, that one."""
+    if _unit.get() is not None:
+        yield
+        return
+    token = _unit.set(_Unit())
+    try:
+        yield
+    finally:
+        _unit.reset(token)
+
+
 class Keyring:
-    def __init__(self, store: PrivacyStore, master_key: bytes) -> None:
+    def __init__(self, store: PrivacyStore, master_key: bytes, cache_size: int = CACHE_SIZE) -> None:
         if len(master_key) < 32:
             raise ValueError("the master key needs at least 32 bytes")
         self.store = store
         self._wrapping = AESGCM(derive(master_key, "key-wrapping"))
-        self._cache: OrderedDict[str, tuple[float, bytes | None]] = OrderedDict()
+        self.cache_size = cache_size
+        # key id -> (the generation it was read under, the key or None when destroyed)
+        self._cache: OrderedDict[str, tuple[int, bytes | None]] = OrderedDict()
+        self._generation = -1  # the highest this process has read; its cache holds nothing older
         self._lock = threading.Lock()
 
     # --- values -----------------------------------------------------------------------
@@ -123,7 +155,8 @@ class Keyring:
 
     def opening_key(self, key_id: str) -> bytes | None:
         """The key to open a stored value: None when destroyed; a missing row is an integrity failure."""
-        cached = self._cached(key_id)
+        generation = self._unit_generation()
+        cached = self._cached(key_id, generation)
         if cached is not None:
             return cached[1]
         rows = self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
@@ -134,11 +167,12 @@ class Keyring:
             raise self.integrity_failure(
                 key_id, "its data key is missing from privacy_keys: the key table was altered"
             )
-        return self._remembered(key_id, rows[0]["wrapped"])
+        return self._remembered(key_id, rows[0]["wrapped"], generation)
 
     def key(self, key_id: str, *, create: bool) -> bytes | None:
         """The live key (created when asked and absent), or None when destroyed or never made."""
-        cached = self._cached(key_id)
+        generation = self._unit_generation()
+        cached = self._cached(key_id, generation)
         if cached is not None:
             return cached[1]
         rows = self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
@@ -146,12 +180,35 @@ class Keyring:
             rows = self._create(key_id)
         if not rows:
             return None  # never created: nothing was ever encrypted under it
-        return self._remembered(key_id, rows[0]["wrapped"])
+        return self._remembered(key_id, rows[0]["wrapped"], generation)
 
-    def _cached(self, key_id: str) -> tuple[float, bytes | None] | None:
+    def _unit_generation(self) -> int:
+        """The key generation this unit of work goes by: read once per unit, or per use outside one."""
+        unit = _unit.get()
+        if unit is None:
+            return self._read_generation()
+        if unit.generation is None:
+            unit.generation = self._read_generation()
+        return unit.generation
+
+    def _read_generation(self) -> int:
+        rows = self.store.query("SELECT generation FROM privacy_key_generation WHERE id = 1")
+        generation = int(rows[0]["generation"]) if rows else 0
+        self._advance(generation)
+        return generation
+
+    def _advance(self, generation: int) -> None:
+        """Keys were destroyed since this process last looked: forget every key it cached."""
+        with self._lock:
+            if generation > self._generation:
+                self._cache.clear()
+                self._generation = generation
+
+    def _cached(self, key_id: str, generation: int) -> tuple[int, bytes | None] | None:
+        """A key cached under this generation or a later one; older ones may since be destroyed."""
         with self._lock:
             cached = self._cache.get(key_id)
-            if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            if cached is not None and cached[0] >= generation:
                 self._cache.move_to_end(key_id)
                 return cached
         return None
@@ -167,14 +224,20 @@ class Keyring:
         # Another process may have won the race; its key is the key.
         return self.store.query("SELECT wrapped FROM privacy_keys WHERE key_id = ?", (key_id,))
 
-    def _remembered(self, key_id: str, wrapped: str | None) -> bytes | None:
+    def _remembered(self, key_id: str, wrapped: str | None, generation: int) -> bytes | None:
+        """Unwrap a key read under `generation`, and cache it unless the process has seen a later one."""
         key = self._unwrap(key_id, wrapped)
-        with self._lock:
-            self._cache[key_id] = (time.monotonic(), key)
-            self._cache.move_to_end(key_id)
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+        self._remember(key_id, key, generation)
         return key
+
+    def _remember(self, key_id: str, key: bytes | None, generation: int) -> None:
+        with self._lock:
+            if generation < self._generation or self.cache_size <= 0:
+                return
+            self._cache[key_id] = (generation, key)
+            self._cache.move_to_end(key_id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     def _unwrap(self, key_id: str, wrapped: str | None) -> bytes | None:
         if wrapped is None:
@@ -188,7 +251,8 @@ class Keyring:
             ) from None
 
     def destroy(self, key_ids: list[str]) -> str | None:
-        """Crypto-shred: replace each key by a tombstone, in one transaction, in this process's cache too.
+        """Crypto-shred: replace each key by a tombstone, and move the key generation on, in one
+        transaction; every process's next unit of work then drops the keys it cached.
 
         Returns the PostgreSQL transaction id that did it (None on SQLite). The old row
         versions stay in the store's files until `privacy.scrub` removes them; on PostgreSQL
@@ -202,11 +266,16 @@ class Keyring:
                 "destroyed_at = COALESCE(privacy_keys.destroyed_at, excluded.destroyed_at)",
                 [(key_id, now, now) for key_id in key_ids],
             )
+            moved = tx.query(
+                "UPDATE privacy_key_generation SET generation = generation + 1 WHERE id = 1 "
+                "RETURNING generation"
+            )
             postgres = self.store.dialect == "postgres"
             xid = tx.query("SELECT pg_current_xact_id()::text AS xid") if postgres else []
-        with self._lock:
-            for key_id in key_ids:
-                self._cache[key_id] = (time.monotonic(), None)
+        generation = int(moved[0]["generation"])
+        self._advance(generation)
+        for key_id in key_ids:
+            self._remember(key_id, None, generation)
         return str(xid[0]["xid"]) if xid else None
 
     def live_member_keys(self, plan_id: str) -> list[str]:

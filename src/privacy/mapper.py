@@ -32,7 +32,7 @@ from eenplan.domain.plan import HouseholdPlan, matching
 from eenplan.domain.plan import events as plan_events
 from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
 from eenplan.domain.plan.personal import ERASED, PersonalValue, personal_values
-from eenplan.privacy.keys import ENVELOPE, VERSION, Keyring
+from eenplan.privacy.keys import ENVELOPE, VERSION, Keyring, fresh_keys
 
 
 def key_id(plan_id: Any, subject: str | None) -> str:
@@ -81,9 +81,10 @@ class FieldCipherMapper(Mapper[Any]):
         state = copy.deepcopy(dict(vars(domain_event)))
         record, version = state["originator_id"], state["originator_version"]
         topic = get_topic(type(domain_event))
-        for found in list(personal_values(state, paths)):
-            bound = binding(topic, record, version, found)
-            found.holder[found.key] = keyring.encrypt(key_id(record, found.subject), found.value, bound)
+        with fresh_keys():  # one read of the key generation for the record, inside a request none
+            for found in list(personal_values(state, paths)):
+                bound = binding(topic, record, version, found)
+                found.holder[found.key] = keyring.encrypt(key_id(record, found.subject), found.value, bound)
         sealed = object.__new__(type(domain_event))
         object.__setattr__(sealed, "__dict__", state)
         return super().to_stored_event(sealed)
@@ -92,7 +93,8 @@ class FieldCipherMapper(Mapper[Any]):
         domain_event = super().to_domain_event(stored_event)
         paths = personal_paths(domain_event)
         if paths:
-            self.open_values(domain_event, paths, stored_event.topic)
+            with fresh_keys():
+                self.open_values(domain_event, paths, stored_event.topic)
         return domain_event
 
     def open_values(self, domain_event: Any, paths: dict[str, str], topic: str) -> None:

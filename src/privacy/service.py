@@ -27,7 +27,7 @@ from eenplan.privacy import erasure_jobs
 from eenplan.privacy.emergency import EmergencyAccess, EmergencyTerms
 from eenplan.privacy.emergency_queue import ReviewQueue
 from eenplan.privacy.filter import Caller
-from eenplan.privacy.keys import Keyring, derive
+from eenplan.privacy.keys import CACHE_SIZE, Keyring, derive
 from eenplan.privacy.mapper import FieldCipherMapper
 from eenplan.privacy.policy import Policy, load_policy
 from eenplan.privacy.processing import ProcessingLog
@@ -51,6 +51,8 @@ class PrivacyConfig:
     erasure_wait_seconds: float = 10.0
     # Where this server is reached: processing-log lines point into its register of activities.
     public_url: str = "http://localhost:8000"
+    # Unwrapped data keys cached per process (privacy.keys); 0 caches none.
+    key_cache_size: int = CACHE_SIZE
 
 
 class Privacy:
@@ -60,7 +62,7 @@ class Privacy:
         self.store = PrivacyStore.for_recorder(eenplan.recorder)
         self.store.create_tables()
         self.policy: Policy = load_policy(config.policy_file)
-        self.keyring = Keyring(self.store, config.master_key)
+        self.keyring = Keyring(self.store, config.master_key, config.key_cache_size)
         self.register = ActivityRegister(self.store, config.public_url)
         self.register.record()
         self.log = ProcessingLog(

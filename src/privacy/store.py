@@ -21,6 +21,11 @@ SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgres": "BIGSERIAL 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS privacy_keys (
         key_id TEXT PRIMARY KEY, wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)""",
+    # One row: how many times keys were destroyed. A process trusts the keys it has cached only
+    # while this is what it last read (privacy.keys); a destruction adds one in its transaction.
+    """CREATE TABLE IF NOT EXISTS privacy_key_generation (
+        id INTEGER PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL)""",
+    "INSERT INTO privacy_key_generation (id, generation) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
     """CREATE TABLE IF NOT EXISTS privacy_policies (
         sha256 TEXT PRIMARY KEY, version TEXT NOT NULL, first_loaded_at TEXT NOT NULL,
         source TEXT NOT NULL)""",

@@ -12,6 +12,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from eenplan.api.telemetry.logs import tracer
+from eenplan.privacy.keys import fresh_keys
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger("eenplan.http")
@@ -81,7 +82,9 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, self._limited(receive, headers), send_with_context)
+            # One read of the key generation for the whole request (privacy.keys), not one per value.
+            with fresh_keys():
+                await self.app(scope, self._limited(receive, headers), send_with_context)
         finally:
             if own_span:  # the instrumentation records status on its own span
                 span.set_attribute("http.response.status_code", status)

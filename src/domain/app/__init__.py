@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Repository
 from eventsourcing.utils import EnvType
 
 from eenplan.domain.app.directory import Directory
@@ -21,6 +21,7 @@ from eenplan.domain.app.intake import Intake
 from eenplan.domain.app.plans import Outcome, Plans
 from eenplan.domain.app.ports import Ports
 from eenplan.domain.app.reorganise import Reorganisations
+from eenplan.domain.app.repository import OwningRepository
 from eenplan.domain.app.scan import LogScans
 from eenplan.domain.app.signals import Signals
 from eenplan.domain.plan import HouseholdPlan
@@ -47,3 +48,16 @@ class Eenplan(Application[UUID]):
         self.signals = Signals(self, self.directory, self.scans, self.ports)
         self.intake = Intake(self, self.directory, self.scans, self.ports, self.plans)
         self.reorganisations = Reorganisations(self, self.directory, self.scans, self.ports)
+
+    def construct_repository(self) -> Repository[UUID]:
+        """eventsourcing's repository, as configured, from which a plan command takes its plan."""
+        plain = super().construct_repository()
+        repository = OwningRepository(
+            event_store=plain.event_store,
+            snapshot_store=plain.snapshot_store,
+            fastforward=plain.fastforward,
+            fastforward_skipping=plain.fastforward_skipping,
+            deepcopy_from_cache=plain.deepcopy_from_cache,
+        )
+        repository.cache = plain.cache
+        return repository

@@ -6,7 +6,8 @@ to try again (the store adapter serialises a plan's writers and retries).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterator, Set
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ from eenplan.domain.app.area import Area
 from eenplan.domain.app.directory import Directory
 from eenplan.domain.app.households import Households, Touched
 from eenplan.domain.app.ports import Conflict, Ports
+from eenplan.domain.app.repository import OwningRepository
 from eenplan.domain.app.scan import LogScans
 from eenplan.domain.audit import replay as audit_replay
 from eenplan.domain.context import Actor, CommandContext
@@ -76,6 +78,9 @@ class Plans(Area):
     ) -> None:
         super().__init__(store, directory, scans, ports)
         self.households = households  # one household, one plan: the index changes with the plans
+        if not isinstance(store.repository, OwningRepository):
+            raise TypeError("plan commands take their plan from an OwningRepository (Eenplan's)")
+        self.owning = store.repository
 
     # --- queries -----------------------------------------------------------------------
 
@@ -88,6 +93,30 @@ class Plans(Area):
         if not isinstance(plan, HouseholdPlan) or not actor.serves(plan.tenant):
             raise errors.PlanNotFoundError(plan_id)
         return plan
+
+    @contextmanager
+    def _taken(self, actor: Actor, plan_id: str | UUID) -> Iterator[HouseholdPlan]:
+        """The cached plan itself, not a copy, for one command attempt to change (see `repository`).
+
+        It goes back to the cache when the attempt saved it, or failed before changing it; a plan
+        changed and not saved (a rule broken mid-batch, a conflict, a store outage) is left out,
+        and the next load comes from the store.
+        """
+        try:
+            plan = self.owning.take(_uuid(plan_id))
+        except AggregateNotFoundError:
+            raise errors.PlanNotFoundError(plan_id) from None
+        if not isinstance(plan, HouseholdPlan) or not actor.serves(plan.tenant):
+            self.owning.give_back(plan)
+            raise errors.PlanNotFoundError(plan_id)
+        taken_at = plan.version
+        saved = False
+        try:
+            yield plan
+            saved = True
+        finally:
+            if saved or plan.version == taken_at:
+                self.owning.give_back(plan)
 
     def plan_events(
         self,
@@ -286,26 +315,26 @@ class Plans(Area):
         expected = {if_match} if isinstance(if_match, int) else if_match
 
         def attempt() -> Outcome:
-            plan = self.plan(ctx.actor, plan_id)
-            # Who may not see the plan learns nothing from its version: judge them first.
-            self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
-            if expected is not None and plan.version not in expected:
-                raise errors.VersionMismatchError(expected, plan.version)
-            before = self.households.touched(plan)
-            others = self._decide_all(plan, ctx, cmds, numbered)
-            touched = [before, *(o for o in others if isinstance(o, Touched))]
-            indexes, matches = self.households.changes(touched)
-            if matches:
-                raise Matched(matches)
-            saved = [o.plan if isinstance(o, Touched) else o for o in others]
-            try:
-                recordings = self.store.save(plan, *saved, *indexes)
-            except IntegrityError:
-                self._raise_if_member_taken(saved)
-                if expected is not None:
-                    raise errors.VersionMismatchError(expected, plan.version) from None
-                raise Conflict(f"plan {plan_id} kept changing; try again") from None
-            return _outcome(plan, recordings)
+            with self._taken(ctx.actor, plan_id) as plan:
+                # Who may not see the plan learns nothing from its version: judge them first.
+                self._decide_all(plan, ctx, cmds[:1], numbered=False, authorise_only=True)
+                if expected is not None and plan.version not in expected:
+                    raise errors.VersionMismatchError(expected, plan.version)
+                before = self.households.touched(plan)
+                others = self._decide_all(plan, ctx, cmds, numbered)
+                touched = [before, *(o for o in others if isinstance(o, Touched))]
+                indexes, matches = self.households.changes(touched)
+                if matches:
+                    raise Matched(matches)
+                saved = [o.plan if isinstance(o, Touched) else o for o in others]
+                try:
+                    recordings = self.store.save(plan, *saved, *indexes)
+                except IntegrityError:
+                    self._raise_if_member_taken(saved)
+                    if expected is not None:
+                        raise errors.VersionMismatchError(expected, plan.version) from None
+                    raise Conflict(f"plan {plan_id} kept changing; try again") from None
+                return _outcome(plan, recordings)
 
         try:
             return self.ports.plan_writes.run(f"plan:{_uuid(plan_id)}", attempt)

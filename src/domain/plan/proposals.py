@@ -24,8 +24,12 @@ class ProposalCommands(PlanState):
 
     @property
     def proposals(self) -> dict[str, dict[str, Any]]:
-        """Proposals by id; plans from before proposals existed start with none."""
-        found: dict[str, dict[str, Any]] = self.__dict__.setdefault("proposals", {})
+        """Proposals by id; plans from before proposals existed start with none.
+
+        Read only: reading leaves the plan as it was (the events add the dict when they need it),
+        so a plan a command read and did not change still equals the plan as stored.
+        """
+        found: dict[str, dict[str, Any]] = self.__dict__.get("proposals", {})
         return found
 
     def directs(self, ctx: CommandContext, organisation_id: str, professional_id: str | None) -> bool:
