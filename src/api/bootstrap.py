@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -18,6 +20,7 @@ from eenplan.api.http.auth import TokenVerifier
 from eenplan.api.http.claims import CachedDirectory, ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
+from eenplan.api.store import unit as units
 from eenplan.api.store.gate import StoreGate
 from eenplan.api.store.group_commit import GroupCommit
 from eenplan.api.store.housekeeping import JobRunner
@@ -148,6 +151,8 @@ def build(settings: Settings | None = None) -> Container:
     # One breaker per process: requests and the store's own retries give up at once in an outage.
     store_gate = StoreGate.for_settings(settings)
     store_gate.guard(getattr(eenplan.factory, "datastore", None))
+    # A plan command commits its claim, events, chain links, reply and log lines together.
+    units.join(cast(Any, eenplan.factory).datastore, before_rollback=[evict_from_cache(eenplan)])
     keys = build_keystore(settings)
     # An erasure blanks the stored answers of the commands that wrote the erased records.
     privacy.erasure_hooks.append(keys.erase_answers)
@@ -178,6 +183,20 @@ def build(settings: Settings | None = None) -> Container:
         housekeeping=housekeeping,
         plan_locks=plan_locks,
     )
+
+
+def evict_from_cache(eenplan: Eenplan) -> Callable[[Iterable[Any]], None]:
+    """Take aggregates out of the application's cache (saved by a unit that is rolling back)."""
+
+    def evict(ids: Iterable[Any]) -> None:
+        cache = eenplan.repository.cache
+        if cache is None:
+            return
+        for aggregate_id in ids:
+            with contextlib.suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+    return evict
 
 
 def app_factory() -> FastAPI:

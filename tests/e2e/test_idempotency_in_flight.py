@@ -89,6 +89,11 @@ def test_duplicates_in_flight_wait_for_the_first_answer_and_the_command_runs_onc
     assert _version(srv.url, plan_id, bearer) == before + 100  # run once
 
 
+@pytest.mark.skipif(
+    STORE == "sqlite",
+    reason="SQLite has one writer: a plan command holds the write lock from claim to commit, and a "
+    "duplicate waits for that commit (docs/partner-integration.md), so none is in flight past the wait",
+)
 def test_duplicates_in_flight_past_the_wait_get_409_problem_and_the_command_still_runs_once(
     impatient: tuple[Server, str, str],
 ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from eenplan.api.http.deps import (
 from eenplan.api.http.idempotency import PLAN_RECOVERY, Recovery, fingerprint
 from eenplan.api.http.schemas.public import CommandResult, PlanOpened
 from eenplan.api.http.services import Services
+from eenplan.api.store import unit as units
 from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.app import Outcome
 from eenplan.domain.context import CommandContext
@@ -115,16 +116,23 @@ class Command:
             raise
 
 
-def command_by(*roles: Role, acting_for: bool = True) -> Any:
+def command_by(*roles: Role, acting_for: bool = True, one_transaction: bool = False) -> Any:
     """A dependency: the route's `Command`, for a caller with one of `roles` (any role when none).
 
     With `acting_for`, a partner system must name the professional it acts for (work on a plan,
     intake); without it, an organisation acts as itself (a signal, break-the-glass).
+    With `one_transaction`, the request's unit of work (opened by its `LoggedRoute`) is activated:
+    the key's claim and reply, the events and chain links, and the processing-log lines commit
+    together (api/store/unit.py). Only for commands that record nothing when they refuse.
     """
 
     def checked(request: Request, container: Services, ctx: CommandContext) -> Command:
         if roles:
             require_role(ctx.actor, *roles)
+        if one_transaction:
+            unit = units.opened()
+            if unit is not None:
+                unit.activate(cast(Any, container.eenplan.factory).datastore)
         return Command(request, container, ctx)
 
     def for_professional(request: Request, container: ContainerDep, ctx: CommandContextDep) -> Command:
@@ -136,8 +144,11 @@ def command_by(*roles: Role, acting_for: bool = True) -> Any:
     return Depends(for_professional if acting_for else for_organisation)
 
 
-# Work on a plan: who may do what is the write policy's to say, per command.
-PlanCommandDep = Annotated[Command, command_by()]
+# Work on a plan: who may do what is the write policy's to say, per command. A plan's commands
+# commit in one transaction; opening a plan may record a join request on the household's
+# existing plan and still answer 409, so it keeps its own commits.
+PlanCommandDep = Annotated[Command, command_by(one_transaction=True)]
+OpenPlanCommand = Annotated[Command, command_by()]
 AdminCommand = Annotated[Command, command_by(Role.ADMIN)]
 IntakeCommand = Annotated[Command, command_by(*INTAKE_ROLES)]
 PrivacyOfficerCommand = Annotated[Command, command_by(Role.PRIVACY_OFFICER)]

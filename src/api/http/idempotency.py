@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from eenplan.api.http.auth import AuthError
 from eenplan.api.http.problems import ProblemError
 from eenplan.api.settings import Settings
-from eenplan.api.store.idempotency_keys import ERASED, Claim, KeyStore, Reply, scoped_key
+from eenplan.api.store.idempotency_keys import ERASED, Claim, KeyBusyError, KeyStore, Reply, scoped_key
 from eenplan.domain.app import Eenplan
 from eenplan.domain.app.effects import Recorded, plan_outcome, recorded_events
 from eenplan.domain.context import CommandContext
@@ -90,7 +90,7 @@ class Idempotency:
         if not keyed:
             return render(execute())
         key, deadline = self._scoped(ctx), time.monotonic() + self.wait_seconds
-        owned, claim = self.store.claim(key, print_, self._position())
+        owned, claim = self._claim(key, print_, deadline)
         while not owned:
             reply = self._settled(claim, {print_, *earlier}, deadline)
             if reply is not None:
@@ -101,8 +101,18 @@ class Idempotency:
                 return self._recover(taken, ctx, execute, render, recovery)
             time.sleep(POLL_SECONDS)
             found = self.store.get(key)
-            owned, claim = (False, found) if found else self.store.claim(key, print_, self._position())
+            owned, claim = (False, found) if found else self._claim(key, print_, deadline)
         return self._execute(claim, execute, render)
+
+    def _claim(self, key: str, print_: str, deadline: float) -> tuple[bool, Claim]:
+        """Claim the key. In a unit of work a duplicate still in progress holds the key's row
+        until it commits, and the claim waits for it there (up to the lock timeout)."""
+        while True:
+            try:
+                return self.store.claim(key, print_, self._position())
+            except KeyBusyError:
+                if time.monotonic() > deadline:
+                    raise _in_progress() from None
 
     def _scoped(self, ctx: CommandContext) -> str:
         return scoped_key(ctx.actor.org, ctx.actor.sub, ctx.command_id)
@@ -122,11 +132,7 @@ class Idempotency:
         if claim.reply is not None:
             return claim.reply
         if time.monotonic() > deadline:
-            raise ProblemError(
-                409,
-                "idempotency-in-progress",
-                "a request with this Idempotency-Key is still in progress; retry later with the same key",
-            )
+            raise _in_progress()
         return None
 
     def _take_if_stale(self, claim: Claim) -> Claim | None:
@@ -167,6 +173,14 @@ class Idempotency:
         reply = render(result)
         self.store.answer(claim, reply)
         return reply
+
+
+def _in_progress() -> ProblemError:
+    return ProblemError(
+        409,
+        "idempotency-in-progress",
+        "a request with this Idempotency-Key is still in progress; retry later with the same key",
+    )
 
 
 def _outcome_unknown() -> ProblemError:

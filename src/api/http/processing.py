@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from eenplan.api.http.problems import describe
+from eenplan.api.store import unit as units
 from eenplan.domain.context import Actor
 from eenplan.privacy import attempts, processing
 from eenplan.privacy.attempts import Concerned
@@ -62,14 +63,20 @@ class LoggedRoute(APIRoute):
         async def logged(request: Request) -> Response:
             started = processing.now()
             notes = processing.begin()
-            try:
-                response = await handler(request)
-                if response.status_code < 400:
-                    await run_in_threadpool(_write, request, activity_id, name, notes, started)
-                    return response
-            except Exception as error:
-                await _log_attempt(request, activity_id, name, notes, started, describe(error))
-                raise
+            # A command that activates it commits its lines with its changes (api/store/unit.py).
+            with units.open_unit() as unit:
+                try:
+                    response = await handler(request)
+                    if response.status_code < 400:
+                        await run_in_threadpool(_write, request, activity_id, name, notes, started)
+                        if unit.active:
+                            await run_in_threadpool(unit.commit)
+                        return response
+                except Exception as error:
+                    await run_in_threadpool(unit.rollback)  # before the attempt's line is written
+                    await _log_attempt(request, activity_id, name, notes, started, describe(error))
+                    raise
+                await run_in_threadpool(unit.rollback)
             await _log_attempt(request, activity_id, name, notes, started, _answered(response))
             return response
 
@@ -99,7 +106,11 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
             plan = container.eenplan.plans.plan(note.actor, note.plan_id)
             members = [*(note.member_ids if note.member_ids is not None else plan.members), *note.also]
             entries.append((op, note.actor, plan.tenant, note.plan_id, members))
-    if entries:
+    if not entries:
+        return
+    if units.current() is not None:
+        container.privacy.log.write_all(entries)  # in the command's own transaction
+    else:
         container.log_lines.write_all(entries)  # with concurrent requests' lines; durable on return
 
 

@@ -17,6 +17,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+from eenplan.api.store import unit as units
 from eenplan.domain.audit.chain import GENESIS, ChainRow, StoredRecord, canonical_id, next_links
 from eenplan.domain.errors import RuleViolationError
 
@@ -47,6 +48,9 @@ class ChainSQL:
 
     def _write_links(self, curs: Any, stored: Sequence[StoredEvent], ids: Sequence[int]) -> None:
         """Append one chain row per inserted event; the caller's transaction holds the write lock."""
+        unit = units.current()
+        if unit is not None and unit.datastore is self.datastore:
+            unit.saved.update(s.originator_id for s in stored)  # cached from the save on
         curs.execute(
             self._sql(f"SELECT position, chain_hash FROM {self.chain} ORDER BY position DESC LIMIT 1")
         )

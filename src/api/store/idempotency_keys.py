@@ -33,6 +33,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from eenplan.api.settings import Settings
+from eenplan.api.store import unit as units
 from eenplan.api.store.schemalock import schema_lock
 
 TABLE = "eenplan_idempotency_keys"
@@ -53,6 +54,14 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 
 ERASED = "erased"  # the fingerprint of a claim whose answer was erased with its records
 PAGE = 500
+
+
+IDEMPOTENCY_KEYS = 0x65696B  # the advisory lock class for keys in flight ("eik")
+
+
+def key_lock(key: str) -> int:
+    """A signed 32-bit lock key for an idempotency key; a rare collision only makes a request wait."""
+    return int.from_bytes(bytes.fromhex(key[:8]), "big", signed=True)
 
 
 def scoped_key(org: str, sub: str, command_id: str) -> str:
@@ -96,6 +105,10 @@ class Claim:
     reply: Reply | None
 
 
+class KeyBusyError(Exception):
+    """The key is held by a request still in progress, in a transaction not yet committed."""
+
+
 class KeyStore(ABC):
     """Claim, answer, release and purge keys. `sql` uses `?` placeholders."""
 
@@ -109,10 +122,17 @@ class KeyStore(ABC):
         """A cursor in a transaction on this store's database (SQLite or PostgreSQL)."""
 
     def _run(self, sql: str, *params: Any) -> tuple[int, list[tuple[Any, ...]]]:
-        with self._cursor() as cursor:
-            cursor.execute(self._dialect(sql), params)
+        unit = units.current()
+        # In a command's unit of work the key is claimed and answered in the command's own
+        # transaction (the table is in the same database): all of it commits, or none.
+        with unit.datastore.transaction(commit=True) if unit else self._cursor() as cursor:
+            try:
+                cursor.execute(self._dialect(sql), params)
+            except psycopg.errors.LockNotAvailable:
+                # A duplicate of a command whose unit has not committed yet holds the key's row.
+                raise KeyBusyError(sql) from None
             rows = cursor.fetchall() if cursor.description else []
-            return cursor.rowcount, rows
+            return cursor.rowcount, [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
 
     def _dialect(self, sql: str) -> str:
         return sql
@@ -121,7 +141,17 @@ class KeyStore(ABC):
         self._run(SCHEMA.format(blob=self.blob))
 
     def claim(self, key: str, fingerprint: str, position: int) -> tuple[bool, Claim]:
-        """Claim the key; True when this call owns it, else the existing claim."""
+        """Claim the key; True when this call owns it, else the existing claim.
+
+        In a unit of work on PostgreSQL the claim is not visible until the command commits, and
+        an INSERT of the same key would wait for it: a transaction-scoped advisory lock on the
+        key says at once that a duplicate is in progress (KeyBusyError), and the caller polls.
+        """
+        unit = units.current()
+        if unit is not None and unit.is_postgres:
+            _, rows = self._run("SELECT pg_try_advisory_xact_lock(?, ?)", IDEMPOTENCY_KEYS, key_lock(key))
+            if not rows[0][0]:
+                raise KeyBusyError(key)
         now, owner = time.time(), uuid4().hex
         self._run(f"DELETE FROM {TABLE} WHERE key = ? AND expires_at < ?", key, now)
         self._run(

@@ -6,7 +6,9 @@ wins, the other reloads and retries with backoff. Under load the busy side can k
 winning while the loser backs off, until the loser's retries run out and its client gets
 409 "kept changing". PostgreSQL's lock queue makes them take turns instead.
 
-The lock is held from load to save, on a connection of its own (a small pool), in the
+In a command's unit of work (`unit.py`) the lock is transaction-scoped, on the unit's connection,
+and held until the unit commits. Otherwise it is held from load to save, on a connection of its
+own (a small pool), in the
 two-int key space (`pg_advisory_lock(int, int)`), which does not overlap the single
 bigint keys the projection workers use. SQLite has no second process to queue with.
 """
@@ -19,9 +21,11 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
+from eventsourcing import persistence as es
 from psycopg_pool import ConnectionPool
 
 from eenplan.api.settings import Settings
+from eenplan.api.store import unit as units
 from eenplan.domain.errors import ConcurrencyError
 
 PLAN_WRITERS = 0x65706C  # the advisory lock class for plan writers ("epl")
@@ -54,6 +58,19 @@ class AdvisoryPlanLocks:
     @contextmanager
     def __call__(self, plan_id: str) -> Iterator[None]:
         key = (PLAN_WRITERS, plan_key(plan_id))
+        unit = units.current()
+        if unit is not None and unit.is_postgres:
+            # In a unit of work: held until it commits or rolls back, so the next writer of the
+            # plan never builds on events that may still be rolled back.
+            try:
+                with unit.datastore.transaction(commit=True) as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", key)
+            except es.OperationalError as error:
+                if isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
+                    raise ConcurrencyError(f"plan {plan_id} is busy; try again") from None
+                raise
+            yield
+            return
         with self.pool.connection() as conn:
             try:
                 conn.execute("SELECT pg_advisory_lock(%s, %s)", key)

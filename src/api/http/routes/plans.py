@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 
-from eenplan.api.http.commanding import Command, PlanCommandDep, answered, command_reply, etag, opened_reply
+from eenplan.api.http.commanding import (
+    Command,
+    OpenPlanCommand,
+    PlanCommandDep,
+    answered,
+    command_reply,
+    etag,
+    opened_reply,
+)
 from eenplan.api.http.conditions import expected_versions, none_match
 from eenplan.api.http.deps import CallerDep, ContainerDep, known_query
 from eenplan.api.http.processing import LoggedRoute, activity
@@ -26,7 +34,7 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("", status_code=201, response_model=PlanOpened, openapi_extra=activity("intake"))
-def create_plan(body: OpenPlan, call: PlanCommandDep, container: ContainerDep) -> Response:
+def create_plan(body: OpenPlan, call: OpenPlanCommand, container: ContainerDep) -> Response:
     """Open a household plan; the caller and the regisseur join its care team."""
     response = call.run(body, lambda c: container.eenplan.plans.open_plan(c, body), opened_reply)
     opened: Outcome | None = call.result()
