@@ -269,6 +269,33 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
     def _sql(self, statement: str) -> Any:
         return statement.replace("?", "%s")
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """In a unit of work: on its connection, under a savepoint, so that a conflict (which the
+        plan writer retries) undoes only this insert, not the unit. The library's own nested
+        transaction cannot do that in pipeline mode: after the failed statement its RELEASE fails
+        too, and the conflict would surface as an aborted transaction."""
+        unit = units.current()
+        if unit is None or unit.datastore is not self.datastore:
+            return super().insert_events(stored_events, **kwargs)
+        connection = unit.connection()
+        ids: Sequence[int] | None = None
+        failed: BaseException | None = None
+        with units.translated():
+            with connection.pipeline() as pipeline, connection.cursor() as curs:
+                curs.execute("SAVEPOINT insert_events")
+                try:
+                    self._insert_events(curs, stored_events, **kwargs)
+                    if stored_events:
+                        self._insert_stored_events(curs, stored_events, **kwargs)
+                        pipeline.sync()
+                        ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                except Exception as error:  # noqa: BLE001 - re-raised below, once the pipeline has ended
+                    failed = error
+            if failed is not None:
+                connection.execute("ROLLBACK TO SAVEPOINT insert_events")
+                raise failed
+        return ids
+
     def _lock_writes(self, curs: Any) -> None:
         curs.execute(f"LOCK TABLE {self.events} IN EXCLUSIVE MODE")
 

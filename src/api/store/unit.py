@@ -157,7 +157,7 @@ _TRANSLATED: list[tuple[type[BaseException], type[BaseException]]] = [
 
 
 @contextmanager
-def _translated() -> Iterator[None]:
+def translated() -> Iterator[None]:
     try:
         yield
     except (psycopg.Error, sqlite3.Error) as error:
@@ -185,7 +185,7 @@ def join(datastore: Any, before_rollback: Iterable[Callable[[Iterable[Any]], Non
             with checkout(*args, **kwargs) as connection:
                 yield connection
             return
-        with _translated():
+        with translated():
             yield unit.connection()
 
     @contextmanager
@@ -195,7 +195,7 @@ def join(datastore: Any, before_rollback: Iterable[Callable[[Iterable[Any]], Non
             with transaction(commit=commit) as cursor:
                 yield cursor
             return
-        with _translated():
+        with translated():
             connection = unit.connection()
             # No savepoint: a failed statement fails the command, and its unit rolls back. The
             # recorder sets its own savepoint around its insert, so a version conflict it retries
