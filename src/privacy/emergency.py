@@ -43,12 +43,15 @@ REASON_RULE = (
 )
 DECISIONS = ("approved", "rejected")
 # Open: not past its end, and not rejected (an approved grant runs on until it expires).
-OPEN_GRANT = (
-    "SELECT g.grant_id, g.expires_at FROM privacy_emergency_access g "
+OPEN_GRANTS = (
+    "FROM privacy_emergency_access g "
     "LEFT JOIN privacy_emergency_reviews r ON r.grant_id = g.grant_id "
     "WHERE g.plan_id = ? AND g.sub = ? AND g.org = ? AND g.expires_at > ? "
-    "AND (r.decision IS NULL OR r.decision <> 'rejected') ORDER BY g.expires_at DESC"
+    "AND (r.decision IS NULL OR r.decision <> 'rejected')"
 )
+OPEN_GRANT = f"SELECT g.grant_id, g.expires_at {OPEN_GRANTS} ORDER BY g.expires_at DESC"
+# When the open grant ends (NULL: none), as a subquery: a plan read asks it with the plan's version.
+OPEN_GRANT_UNTIL = f"SELECT MAX(g.expires_at) {OPEN_GRANTS}"
 GRANT_FIELDS = (
     "grant_id", "plan_id", "tenant", "sub", "org", "requested_by", "command_id", "org_kind", "categories",
     "policy_sha256", "reason", "granted_at", "expires_at", "trace_id",
@@ -193,8 +196,13 @@ class EmergencyAccess:
 
     def until(self, actor: Actor, plan_id: str, now: datetime) -> datetime | None:
         """When the caller's open emergency access to the plan ends; None: it holds none."""
-        found = self.store.query(OPEN_GRANT, (plan_id, actor.professional_id, actor.org, _iso(now)))
+        found = self.store.query(OPEN_GRANT, self.open_grant_params(actor, plan_id, now))
         return datetime.fromisoformat(found[0]["expires_at"]) if found else None
+
+    @staticmethod
+    def open_grant_params(actor: Actor, plan_id: str, now: datetime) -> tuple[str, ...]:
+        """The parameters of OPEN_GRANT and OPEN_GRANT_UNTIL."""
+        return (plan_id, actor.professional_id, actor.org, _iso(now))
 
     # --- review ---------------------------------------------------------------------------
 

@@ -11,13 +11,22 @@ Then the point in the plan's history: `version` or `as_of` (not both: each picks
 point), or now. Auditors add `as_seen_by`: the plan at that point as the organisation
 was allowed to see it then (at `as_of`, or when that version was written), never more
 than the auditor's own organisation may see.
+
+The plan as it is now is read from this process's copy, unfiltered, when the store holds no
+later version of it: one query asks the plan's latest version and the caller's emergency grant
+together (`Current`). Every change to a plan is an event, an erasure too, so a copy at the
+latest version is the plan now, whichever process wrote it.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import LRUCache
 
 from eenplan.domain.app import Eenplan
 from eenplan.domain.context import Actor
@@ -32,12 +41,29 @@ from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.categories import PERSONAL_FIELDS
 from eenplan.domain.plan.personal import erase
 from eenplan.domain.values import Role
+from eenplan.privacy.emergency import OPEN_GRANT_UNTIL
 from eenplan.privacy.filter import Caller, allowed_categories, can_see, filter_history, filter_plan
 from eenplan.privacy.processing import note_processing
 from eenplan.privacy.service import Privacy
 from eenplan.privacy.views import history_entry
 
 OVERSIGHT_ACTIVITY = {"auditor": "audit", "admin": "audit", "emergency": "emergency_access"}
+CURRENT_PLANS = 2000  # plans kept unfiltered per process, as many as the application's aggregate cache
+
+
+@dataclass(frozen=True)
+class Current:
+    """A plan as it is at one version, unfiltered, on one day: all a read of it now needs.
+
+    `state` is shared by the reads of this version: the filter copies it, nothing changes it.
+    """
+
+    plan_id: str
+    version: int
+    tenant: str
+    team_id: str | None
+    today: date
+    state: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,16 @@ class PlanReader:
     def __init__(self, eenplan: Eenplan, privacy: Privacy) -> None:
         self.eenplan = eenplan
         self.privacy = privacy
+        self._current: LRUCache[str, Current] = LRUCache(maxsize=CURRENT_PLANS)
+        # The plan's latest version and the caller's open emergency grant, in one statement;
+        # None on the in-memory store of unit tests (no SQL: every read loads the plan).
+        events = getattr(eenplan.recorder, "events_table_name", None)
+        self._latest_sql = (
+            f"SELECT (SELECT MAX(originator_version) FROM {events} WHERE originator_id = ?) AS version,"  # noqa: S608 - the recorder's table
+            f" ({OPEN_GRANT_UNTIL}) AS emergency_until"
+            if events and getattr(eenplan.recorder, "datastore", None) is not None
+            else None
+        )
 
     def may_see(self, actor: Actor, plan_id: str, now: datetime | None = None) -> bool:
         """Whether the caller may see the plan at all, without reading its fields (change feeds)."""
@@ -104,6 +140,10 @@ class PlanReader:
         now: datetime | None = None,
     ) -> dict[str, Any]:
         now = now or datetime.now(UTC)
+        if as_of is None:
+            found = self._now(actor, plan_id, now)
+            if found is not None and (version is None or version == found[0].version):
+                return self._current_view(actor, *found, now)
         at = self._point(actor, plan_id, version, as_of, now)
         plan = self._plan_at(actor, plan_id, at)
         state = self.privacy.state(plan, now.date(), at.current)
@@ -115,6 +155,59 @@ class PlanReader:
             str(at.current.id),
             [m["member_id"] for m in state["members"]],
             tenant=at.current.tenant,  # the plan is loaded: the log needs no second load
+            relation=view["relation"],
+            activity=OVERSIGHT_ACTIVITY.get(view["relation"]),
+        )
+        return view
+
+    def _now(self, actor: Actor, plan_id: str, now: datetime) -> tuple[Current, Caller] | None:
+        """The plan now and the caller, in one query when this process has the latest version;
+        None where there is no SQL store."""
+        if self._latest_sql is None:
+            return None
+        try:
+            uuid = UUID(plan_id)
+        except ValueError:
+            raise PlanNotFoundError(plan_id) from None
+        key = str(uuid)
+        stored_id = uuid if self.privacy.store.dialect == "postgres" else uuid.hex
+        params = (stored_id, *self.privacy.emergency.open_grant_params(actor, key, now))
+        latest = self.privacy.store.query(self._latest_sql, params)[0]
+        if latest["version"] is None:
+            raise PlanNotFoundError(plan_id)
+        try:
+            current = self._current.get(key)
+        except KeyError:
+            current = None
+        if current is None or current.version != latest["version"] or current.today != now.date():
+            current = self._load(actor, plan_id, now.date())
+        if not actor.serves(current.tenant):
+            raise PlanNotFoundError(plan_id)  # outside the caller's tenants the plan does not exist
+        until = latest["emergency_until"]
+        if current.version != latest["version"]:  # written since the query: its grant is asked anew
+            return current, self.privacy.caller_for(actor, current.team_id, key, now)
+        grant = datetime.fromisoformat(until) if until is not None else None
+        return current, self.privacy.caller_with(actor, current.team_id, grant)
+
+    def _load(self, actor: Actor, plan_id: str, today: date) -> Current:
+        """The plan from the application (its cache, brought up to date), kept for the next read."""
+        plan = self.eenplan.plans.plan(actor, plan_id)
+        # A copy of its own: the state must not share lists with an aggregate that changes later.
+        state = copy.deepcopy(self.privacy.state(plan, today))
+        current = Current(str(plan.id), plan.version, plan.tenant, plan.team_id, today, state)
+        self._current.put(current.plan_id, current)
+        return current
+
+    def _current_view(self, actor: Actor, current: Current, caller: Caller, now: datetime) -> dict[str, Any]:
+        """`plan` at the latest version: no second view of the plan to judge the relations on."""
+        view = filter_plan(caller, current.state, self.privacy.policy, now)
+        if view is None:
+            raise PlanNotFoundError(current.plan_id)  # the very answer a plan that does not exist gets
+        note_processing(
+            actor,
+            current.plan_id,
+            [m["member_id"] for m in current.state["members"]],
+            tenant=current.tenant,
             relation=view["relation"],
             activity=OVERSIGHT_ACTIVITY.get(view["relation"]),
         )

@@ -62,6 +62,7 @@ class Privacy:
         self.store = PrivacyStore.for_recorder(eenplan.recorder)
         self.store.create_tables()
         self.policy: Policy = load_policy(config.policy_file)
+        self._kinds: dict[str, str] = {}  # organisation id -> kind (see organisation_kind)
         self.keyring = Keyring(self.store, config.master_key, config.key_cache_size)
         self.register = ActivityRegister(self.store, config.public_url)
         self.register.record()
@@ -122,18 +123,30 @@ class Privacy:
 
     def caller_for(self, actor: Actor, team_id: str | None, plan_id: str | None, now: datetime) -> Caller:
         """The caller with its organisation's kind, team lead standing and emergency grant."""
+        until = self.emergency.until(actor, plan_id, now) if plan_id else None
+        return self.caller_with(actor, team_id, until)
+
+    def caller_with(self, actor: Actor, team_id: str | None, emergency_until: datetime | None) -> Caller:
+        """As `caller_for`, with the emergency grant's end already looked up."""
         return Caller(
             actor=actor,
             org_kind=self.organisation_kind(actor.org),
             leads_team=team_id is not None and self._leads(actor, team_id),
-            emergency_until=self.emergency.until(actor, plan_id, now) if plan_id else None,
+            emergency_until=emergency_until,
         )
 
     def organisation_kind(self, organisation_id: str) -> str | None:
+        # An organisation's kind is given when it registers and never changes (its only event):
+        # once known it is kept, so a read does not look it up in the store again.
+        kind = self._kinds.get(organisation_id)
+        if kind is not None:
+            return kind
         try:
-            return self.eenplan.directory.organisation(organisation_id).kind
+            kind = self.eenplan.directory.organisation(organisation_id).kind
         except errors.UnknownReferenceError:
-            return None
+            return None  # not kept: it may be registered yet
+        self._kinds[organisation_id] = kind
+        return kind
 
     def _leads(self, actor: Actor, team_id: str) -> bool:
         if not actor.has_role(Role.TEAM_LEAD):

@@ -6,6 +6,11 @@ others are written. Agreement counts and overdue are computed against `today`.
 
 A page also carries the member ids of its plans, read in the same snapshot, for
 the processing log (one line per data subject) without loading each plan.
+
+A page is one SQL statement: the serving generations and the views' position, the page of
+plans with the caller's relation and agreement counts, and their members. The table names
+of the generations this process last saw are kept; the statement answers which generations
+serve, and when a swap made the kept names stale it runs again with the new ones.
 """
 
 from __future__ import annotations
@@ -13,9 +18,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sqlite3
+import threading
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+import psycopg
 
 from eenplan.domain.context import Actor
 from eenplan.domain.errors import NotAllowedError
@@ -64,6 +75,8 @@ class Page:
     next_cursor: str | None
     # plan id -> its member ids now; None when the serving view predates them (the log then loads).
     subjects: dict[str, list[str]] | None = None
+    # The lowest position of the projections the read was asked to check, in the page's snapshot.
+    position: int = 0
 
 
 def scope_of(tx: Tx) -> Scope:
@@ -79,19 +92,6 @@ def scope_of(tx: Tx) -> Scope:
         directory=Tables(["organisations", "teams", "professionals", "team_members"], active["directory"]),
         plans_version=versions["plans"],
     )
-
-
-def subjects(tx: Tx, scope: Scope, plan_ids: list[str]) -> dict[str, list[str]] | None:
-    """The member ids of these plans, in one query; None if the serving generation has no members."""
-    if scope.plans_version < MEMBERS_SINCE:
-        return None
-    found: dict[str, list[str]] = {plan_id: [] for plan_id in plan_ids}
-    if plan_ids:
-        marks = ", ".join("?" * len(plan_ids))
-        sql = f"SELECT plan_id, member_id FROM {scope.plans.members} WHERE plan_id IN ({marks})"
-        for plan_id, member_id in tx.rows(sql, plan_ids):
-            found[plan_id].append(member_id)
-    return found
 
 
 def encode_cursor(row: dict[str, Any]) -> str:
@@ -137,15 +137,10 @@ def _membership(scope: Scope, f: Filters) -> tuple[list[str], list[Any]]:
     return [], []
 
 
-def _agreement_columns(scope: Scope) -> str:
-    """Per-row subqueries on the agreements' primary key: cheap for one page of plans."""
-    a = f"FROM {scope.plans.agreements} a WHERE a.plan_id = v.plan_id AND a.status = 'open'"
-    return f"(SELECT COUNT(*) {a}), (SELECT COUNT(*) {a} AND a.due_date < ?), (SELECT MIN(a.due_date) {a})"
-
-
 def _select(
-    tx: Tx, scope: Scope, actor: Actor, today: date, f: Filters, after: tuple[str, str] | None, limit: int
-) -> list[Any]:
+    scope: Scope, actor: Actor, today: date, f: Filters, after: tuple[str, str] | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The page of plans the caller may see, in order, as a subquery with its parameters."""
     relation, relation_params = relation_sql(actor, scope, today)
     tenants, tenant_params = tenant_sql(actor)
     where, params = _where(scope, f, today)
@@ -153,35 +148,170 @@ def _select(
     if after is not None:
         more.append("(v.opened_at > ? OR (v.opened_at = ? AND v.plan_id > ?))")
         more_params += [after[0], after[0], after[1]]
+    a = f"FROM {scope.plans.agreements} a WHERE a.plan_id = v.plan_id AND a.status = 'open'"
     sql = (
         "SELECT v.plan_id, v.tenant, v.team_id, v.legal_basis, v.status, v.risk_level, v.regisseur_id,"
-        f" v.relation, v.opened_at, v.closed_at, v.last_activity, v.version, {_agreement_columns(scope)}"
+        " v.relation, v.opened_at, v.closed_at, v.last_activity, v.version,"
+        # Per-row subqueries on the agreements' primary key: cheap for one page of plans.
+        f" (SELECT COUNT(*) {a}) AS open_agreements, (SELECT COUNT(*) {a} AND a.due_date < ?)"
+        f" AS overdue_agreements, (SELECT MIN(a.due_date) {a}) AS next_due_date"
         f" FROM (SELECT p.*, {relation} AS relation FROM {scope.plans.plans} p WHERE {tenants}) v"
         " WHERE v.relation IS NOT NULL" + "".join(f" AND {w}" for w in where + more)
     )
     sql += " ORDER BY v.opened_at, v.plan_id LIMIT ?"
-    return tx.rows(sql, [today.isoformat(), *relation_params, *tenant_params, *params, *more_params, limit])
+    return sql, [today.isoformat(), *relation_params, *tenant_params, *params, *more_params, limit]
+
+
+def _status(names: Sequence[str]) -> tuple[str, list[Any]]:
+    """One row: the serving generations, the plans view's version, and how far the named
+    projections are (how many of them are tracked, and the lowest position)."""
+    active = (
+        "FROM eenplan_projections p JOIN eenplan_projection_tracking t"
+        " ON t.name = p.name AND t.generation = p.generation WHERE p.name IN "
+        f"({', '.join('?' * len(names)) or 'NULL'})"
+    )
+    sql = (
+        "SELECT (SELECT generation FROM eenplan_projections WHERE name = 'plans') AS plans_generation,"
+        " (SELECT generation FROM eenplan_projections WHERE name = 'directory') AS directory_generation,"
+        " (SELECT v.version FROM eenplan_projections p JOIN eenplan_projection_versions v"
+        "  ON v.name = p.name AND v.generation = p.generation WHERE p.name = 'plans') AS plans_version,"
+        f" (SELECT COUNT(*) {active}) AS tracked, (SELECT MIN(t.position) {active}) AS position"
+    )
+    return sql, [*names, *names]
+
+
+# The scope each view database served from at its last read, for the next read's table names.
+_scopes: weakref.WeakKeyDictionary[ViewDB, Scope] = weakref.WeakKeyDictionary()
+_scopes_lock = threading.Lock()
+
+
+def _scope_from(row: tuple[Any, ...]) -> Scope:
+    plans_generation, directory_generation, plans_version = row[:3]
+    return Scope(
+        plans=Tables(list(PlansProjection.tables), int(plans_generation)),
+        directory=Tables(
+            ["organisations", "teams", "professionals", "team_members"], int(directory_generation)
+        ),
+        plans_version=int(plans_version or 1),
+    )
+
+
+def _same(a: Scope, b: Scope) -> bool:
+    return (a.plans.generation, a.directory.generation, a.plans_version) == (
+        b.plans.generation,
+        b.directory.generation,
+        b.plans_version,
+    )
+
+
+def _page_rows(
+    db: ViewDB,
+    scope: Scope,
+    actor: Actor,
+    today: date,
+    f: Filters,
+    after: tuple[str, str] | None,
+    limit: int,
+    names: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """The one statement of a page: a status row joined to the page's plans and their members."""
+    status, status_params = _status(names)
+    page, page_params = _select(scope, actor, today, f, after, limit)
+    with_members = scope.plans_version >= MEMBERS_SINCE
+    members = f"LEFT JOIN {scope.plans.members} m ON m.plan_id = pg.plan_id" if with_members else ""
+    sql = (
+        f"SELECT s.*, pg.*, {'m.member_id' if with_members else 'NULL'} AS member_id"
+        f" FROM ({status}) s LEFT JOIN ({page}) pg ON 1 = 1 {members}"
+        " ORDER BY pg.opened_at, pg.plan_id, member_id"
+    )
+    with db.read() as tx:
+        return tx.rows(sql, [*status_params, *page_params])
+
+
+def _one_statement(
+    db: ViewDB,
+    actor: Actor,
+    today: date,
+    f: Filters,
+    after: tuple[str, str] | None,
+    limit: int,
+    names: Sequence[str],
+) -> tuple[Scope, list[tuple[Any, ...]]]:
+    """The page's rows, read with the table names of the generations serving in their snapshot."""
+    with _scopes_lock:
+        scope = _scopes.get(db)
+    for _ in range(3):
+        if scope is None:
+            with db.read() as tx:
+                scope = scope_of(tx)
+        try:
+            rows = _page_rows(db, scope, actor, today, f, after, limit, names)
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedTable):
+            scope = None  # kept names of a generation dropped since: ask which serve now
+            continue
+        serving = _scope_from(rows[0])
+        if _same(serving, scope):
+            with _scopes_lock:
+                _scopes[db] = scope
+            return scope, rows
+        scope = serving  # a swap since the names were kept: again, with the serving generation's
+    raise RuntimeError("the serving generation of the views kept changing during one read")
 
 
 def list_plans(
-    db: ViewDB, actor: Actor, today: date, f: Filters, cursor: str | None = None, limit: int = 50
+    db: ViewDB,
+    actor: Actor,
+    today: date,
+    f: Filters,
+    cursor: str | None = None,
+    limit: int = 50,
+    *,
+    positions_of: Sequence[str] = (),
 ) -> Page:
-    """Plans the caller works on (or oversees), filtered, in a stable order, one page."""
+    """Plans the caller works on (or oversees), filtered, in a stable order, one page.
+
+    `positions_of`: projections whose lowest position the page reports (0 if one is untracked).
+    """
     after = decode_cursor(cursor) if cursor else None
-    with db.read() as tx:
-        scope = scope_of(tx)
-        rows = _select(tx, scope, actor, today, f, after, limit + 1)
-        members = subjects(tx, scope, [str(r[0]) for r in rows[:limit]])
-    items = [dict(zip(COLUMNS, r, strict=True)) for r in rows[:limit]]
+    scope, rows = _one_statement(db, actor, today, f, after, limit + 1, positions_of)
+    tracked, position = rows[0][3], rows[0][4]
+    found: dict[str, dict[str, Any]] = {}
+    members: dict[str, list[str]] = {}
+    for row in rows:
+        plan = row[5:-1]
+        if plan[0] is None:
+            continue  # the status row alone: no plan on this page
+        plan_id = str(plan[0])
+        if plan_id not in found:
+            found[plan_id] = dict(zip(COLUMNS, plan, strict=True))
+            members[plan_id] = []
+        if row[-1] is not None:
+            members[plan_id].append(str(row[-1]))
+    items = list(found.values())[:limit]
     for item in items:
         item["version"] = int(item["version"])
         for key in ("open_agreements", "overdue_agreements"):
             item[key] = int(item[key])
-    return Page(items, encode_cursor(items[-1]) if len(rows) > limit else None, members)
+    subjects_ = (
+        {i["plan_id"]: members[i["plan_id"]] for i in items} if scope.plans_version >= MEMBERS_SINCE else None
+    )
+    return Page(
+        items,
+        encode_cursor(items[-1]) if len(found) > limit else None,
+        subjects_,
+        int(position or 0) if int(tracked) == len(positions_of) else 0,
+    )
 
 
 def caseload(
-    db: ViewDB, actor: Actor, today: date, f: Filters, cursor: str | None = None, limit: int = 100
+    db: ViewDB,
+    actor: Actor,
+    today: date,
+    f: Filters,
+    cursor: str | None = None,
+    limit: int = 100,
+    *,
+    positions_of: Sequence[str] = (),
 ) -> Page:
     """Active plans of a professional (default: the caller), a team or an organisation."""
     if f.team_id is None and f.organisation_id is None:
@@ -189,7 +319,8 @@ def caseload(
         if professional != actor.professional_id and not _oversees(actor):
             raise NotAllowedError("another professional's caseload needs a team_lead, auditor or admin role")
         f = Filters(professional_id=professional, risk_level=f.risk_level, overdue=f.overdue)
-    page = list_plans(db, actor, today, Filters(**{**f.__dict__, "status": "open"}), cursor, limit)
+    only_open = Filters(**{**f.__dict__, "status": "open"})
+    page = list_plans(db, actor, today, only_open, cursor, limit, positions_of=positions_of)
     for item in page.items:
         if f.professional_id is not None:
             item["relation"] = "regisseur" if item["regisseur_id"] == f.professional_id else "member"

@@ -31,7 +31,8 @@ _SF_BARE_ITEM = (
 SF_STRING_ITEM = re.compile(rf"{_SF_STRING}(?:;[ ]*[a-z*][a-z0-9_.*-]*(?:={_SF_BARE_ITEM})?)*")
 
 
-def get_container(request: Request) -> Services:
+async def get_container(request: Request) -> Services:
+    # Async: FastAPI runs a plain function dependency on a worker thread, a hand-off per request.
     container: Services = request.app.state.container
     return container
 
@@ -148,7 +149,7 @@ def known_query(*names: str) -> Any:
     """
     allowed = frozenset(names)
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:  # no I/O: on the event loop, not a worker thread
         params = request.query_params
         wrong = sorted({key for key in params if key not in allowed or len(params.getlist(key)) > 1})
         if wrong:
