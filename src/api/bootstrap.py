@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
+from eventsourcing.application import LRUCache
 from fastapi import FastAPI
 
 from eenplan.api.http.app import create_app
@@ -161,6 +162,8 @@ def build(settings: Settings | None = None) -> Container:
     with schema_lock(settings):
         housekeeping.create_table()
     reader = PlanReader(eenplan, privacy)
+    # Keys destroyed anywhere: what this process holds decrypted goes, read again under the keys left.
+    privacy.keyring.on_destroyed += [reader.forget_decrypted, forget_aggregates(eenplan)]
     watch_emergency_reviews(lambda: privacy.review_queue.counts(datetime.now(UTC)))
     return Container(
         settings=settings,
@@ -197,6 +200,17 @@ def evict_from_cache(eenplan: Eenplan) -> Callable[[Iterable[Any]], None]:
                 cache.get(aggregate_id, evict=True)
 
     return evict
+
+
+def forget_aggregates(eenplan: Eenplan) -> Callable[[], None]:
+    """Empty the application's aggregate cache (they hold decrypted values)."""
+
+    def forget() -> None:
+        cache = eenplan.repository.cache
+        if isinstance(cache, LRUCache):
+            eenplan.repository.cache = LRUCache(maxsize=cache.maxsize)
+
+    return forget
 
 
 def app_factory() -> FastAPI:

@@ -34,7 +34,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -112,6 +112,9 @@ class Keyring:
         self._cache: OrderedDict[str, tuple[int, bytes | None]] = OrderedDict()
         self._generation = -1  # the highest this process has read; its cache holds nothing older
         self._lock = threading.Lock()
+        # Called when this process learns that keys were destroyed: whatever it holds decrypted
+        # (cached aggregates, cached plan states) may hold values those keys opened.
+        self.on_destroyed: list[Callable[[], None]] = []
 
     # --- values -----------------------------------------------------------------------
 
@@ -197,12 +200,21 @@ class Keyring:
         self._advance(generation)
         return generation
 
+    def observe(self, generation: int) -> None:
+        """The store's key generation, read by a caller along with its own query."""
+        self._advance(generation)
+
     def _advance(self, generation: int) -> None:
-        """Keys were destroyed since this process last looked: forget every key it cached."""
+        """Keys were destroyed since this process last looked: forget every key it cached, and
+        everything it holds decrypted (`on_destroyed`)."""
         with self._lock:
-            if generation > self._generation:
+            moved = generation > self._generation
+            if moved:
                 self._cache.clear()
-                self._generation = generation
+                first, self._generation = self._generation < 0, generation
+        if moved and not first:
+            for forget in self.on_destroyed:
+                forget()
 
     def _cached(self, key_id: str, generation: int) -> tuple[int, bytes | None] | None:
         """A key cached under this generation or a later one; older ones may since be destroyed."""

@@ -13,9 +13,11 @@ was allowed to see it then (at `as_of`, or when that version was written), never
 than the auditor's own organisation may see.
 
 The plan as it is now is read from this process's copy, unfiltered, when the store holds no
-later version of it: one query asks the plan's latest version and the caller's emergency grant
-together (`Current`). Every change to a plan is an event, an erasure too, so a copy at the
-latest version is the plan now, whichever process wrote it.
+later version of it: one query asks the plan's latest version, the caller's emergency grant and
+the key generation together (`Current`). Every change to a plan is an event, an erasure too, so a
+copy at the latest version is the plan now, whichever process wrote it; keys destroyed without
+an event on the plan (data an erasure's member carried over from it) move the key generation,
+and the copies go.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ class PlanReader:
         events = getattr(eenplan.recorder, "events_table_name", None)
         self._latest_sql = (
             f"SELECT (SELECT MAX(originator_version) FROM {events} WHERE originator_id = ?) AS version,"  # noqa: S608 - the recorder's table
-            f" ({OPEN_GRANT_UNTIL}) AS emergency_until"
+            f" ({OPEN_GRANT_UNTIL}) AS emergency_until,"
+            " (SELECT generation FROM privacy_key_generation WHERE id = 1) AS key_generation"
             if events and getattr(eenplan.recorder, "datastore", None) is not None
             else None
         )
@@ -175,6 +178,9 @@ class PlanReader:
         latest = self.privacy.store.query(self._latest_sql, params)[0]
         if latest["version"] is None:
             raise PlanNotFoundError(plan_id)
+        # Keys destroyed without an event on this plan (an erasure's carried-over data): the
+        # keyring then empties this cache and the application's (`forget_decrypted`).
+        self.privacy.keyring.observe(int(latest["key_generation"] or 0))
         try:
             current = self._current.get(key)
         except KeyError:
@@ -188,6 +194,10 @@ class PlanReader:
             return current, self.privacy.caller_for(actor, current.team_id, key, now)
         grant = datetime.fromisoformat(until) if until is not None else None
         return current, self.privacy.caller_with(actor, current.team_id, grant)
+
+    def forget_decrypted(self) -> None:
+        """Drop every plan state kept: keys were destroyed, and a state may hold what they opened."""
+        self._current = LRUCache(maxsize=CURRENT_PLANS)
 
     def _load(self, actor: Actor, plan_id: str, today: date) -> Current:
         """The plan from the application (its cache, brought up to date), kept for the next read."""

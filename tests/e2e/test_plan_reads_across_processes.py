@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from eenplan.api.bootstrap import build_stack
 from eenplan.api.settings import Settings
+from eenplan.privacy.mapper import key_id
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.privacy_world import open_plan, setup
 
@@ -75,3 +77,25 @@ def test_emergency_access_granted_and_ended_by_another_process_counts_at_the_nex
     )
     assert rejected.status_code == 200, rejected.text
     assert other.get(f"/plans/{plan_id}", headers=police).status_code == 404
+
+
+def test_a_key_destroyed_without_an_event_on_the_plan_is_seen_by_every_process_at_its_next_read(
+    client: httpx.Client, other: httpx.Client, token: TokenFactory, settings: Settings
+) -> None:
+    """An erasure destroys the member's key on the plans their data was carried from (a merge, a
+    split) without an event on those plans: no version moves, yet no process may go on showing
+    the values it decrypted before. Here the key is destroyed as that erasure does it."""
+    world = setup(client, token, "social_work")
+    plan_id = open_plan(world, "social_work")["plan_id"]
+    mine = world.auth("social_work")
+    seen = [other.get(f"/plans/{plan_id}", headers=mine) for _ in range(2)]  # cached, and served from it
+    member = seen[-1].json()["members"][0]
+    assert member["family_name"].startswith("Jansen"), member
+
+    _, privacy = build_stack(settings)
+    privacy.keyring.destroy([key_id(plan_id, member["member_id"])])
+
+    for reader in (other, client):
+        after = reader.get(f"/plans/{plan_id}", headers=mine)
+        assert after.status_code == 200, after.text
+        assert member["family_name"] not in after.text, "a value whose key is destroyed still shows"
