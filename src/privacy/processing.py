@@ -23,9 +23,11 @@ taken while it holds are logged as a replay (`<name>:replay`, a `replay` control
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +44,7 @@ from eenplan.privacy.register import ActivityRegister
 from eenplan.privacy.store import PrivacyStore
 
 SUBJECT_ID_TYPE = ldv.SUBJECT_ID_TYPE
+SUBJECT_IDS_KEPT = 10_000  # pseudonyms kept per process (an HMAC each, for every line of every read)
 # An idempotent repeat is under way: notes taken now are of a replay (see the module docstring).
 _replaying: ContextVar[bool] = ContextVar("eenplan_processing_replaying", default=False)
 
@@ -169,9 +172,14 @@ class ProcessingLog:
         self.policy = policy
         self.register = register
         self.context = ldv.Context(register.base, policy.version, policy.sha256)
+        # A page of plans logs every member on it, read after read: their pseudonyms are kept.
+        self._subject_ids = functools.lru_cache(maxsize=SUBJECT_IDS_KEPT)(self._subject_id)
 
     def subject_id(self, tenant: str, member_id: str) -> str:
         """Pseudonymous, stable per member: the same person links across lines, unnamed."""
+        return self._subject_ids(tenant, member_id)
+
+    def _subject_id(self, tenant: str, member_id: str) -> str:
         return hmac.new(self._key, f"{tenant}:{member_id}".encode(), hashlib.sha256).hexdigest()
 
     def write(self, op: Operation, actor: Actor, tenant: str, plan_id: str, member_ids: list[str]) -> int:
@@ -181,14 +189,13 @@ class ProcessingLog:
         """Lines for several plans or records of one request, in one statement: a page of fifty
         plans is one round trip, not fifty."""
         rows = []
+        written: Counter[str] = Counter()
         for op, actor, tenant, plan_id, member_ids in entries:
             if not self.register.knows(op.activity_id):
                 raise ValueError(f"unknown processing activity {op.activity_id}")
-            rows += [
-                self._row(op, actor, tenant, plan_id, self.subject_id(tenant, m))
-                for m in sorted(set(member_ids))
-            ]
-            _WRITES.add(len(set(member_ids)), {"activity": op.activity_id})  # a small fixed set of ids
+            subjects = sorted(set(member_ids))
+            rows += [self._row(op, actor, tenant, plan_id, self.subject_id(tenant, m)) for m in subjects]
+            written[op.activity_id] += len(subjects)
         if not rows:
             return 0
         self.store.execute_many(
@@ -196,6 +203,8 @@ class ProcessingLog:
             "status_code, plan_id, activity_id, data_subject_id, record) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        for activity_id, count in written.items():  # once per activity, a small fixed set of ids
+            _WRITES.add(count, {"activity": activity_id})
         return len(rows)
 
     def _row(self, op: Operation, actor: Actor, tenant: str, plan_id: str, subject: str) -> tuple[Any, ...]:

@@ -26,8 +26,9 @@ import psycopg
 import structlog
 from eventsourcing.application import Application
 
+from eenplan.privacy.keys import fresh_keys
 from eenplan.projections.db import ViewDB, lock_key
-from eenplan.projections.tracking import Applier, Projection
+from eenplan.projections.tracking import Applier, Fetched, Projection
 
 log = structlog.get_logger("eenplan.projections")
 LISTEN_APPLICATION_NAME = "eenplan-projections-listen"
@@ -121,16 +122,21 @@ class Runner:
             self.locks.close()
 
     def run_once(self) -> bool:
-        """One batch per projection this runner may apply; True when any had more to do."""
+        """One batch per projection this runner may apply; True when any had more to do.
+
+        The projections share the round's notifications, read and decoded once (`Fetched`), and
+        its data keys, checked against the key generation once (`fresh_keys`), not per event."""
         busy = False
-        for applier in self.appliers:
-            if self.stopped.is_set() or not self.locks.holds(applier.projection.name):
-                continue
-            try:
-                busy = not applier.active_batch().caught_up or busy
-            except Exception:  # a store outage or a bad batch must not kill the runner
-                log.exception("projection_batch_failed", projection=applier.projection.name)
-                self.stopped.wait(self.poll_interval)
+        fetched = Fetched(self.app)
+        with fresh_keys():
+            for applier in self.appliers:
+                if self.stopped.is_set() or not self.locks.holds(applier.projection.name):
+                    continue
+                try:
+                    busy = not applier.active_batch(fetched).caught_up or busy
+                except Exception:  # a store outage or a bad batch must not kill the runner
+                    log.exception("projection_batch_failed", projection=applier.projection.name)
+                    self.stopped.wait(self.poll_interval)
         return busy
 
     def _listen(self) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 
 from eenplan.domain import topics
 from eenplan.projections.db import Tx, ViewDB, lock_key
@@ -189,6 +190,30 @@ def position(tx: Tx, name: str, generation: int, *, for_update: bool = False) ->
     return int(rows[0][0]) if rows else 0
 
 
+class Fetched:
+    """Notifications read and decoded once for all the projections of one runner round: in the
+    steady state they are all at the same position and would each read and decode the same page.
+    Handlers only read the events they are given, so one decoded event serves them all."""
+
+    def __init__(self, app: Application[Any]) -> None:
+        self.app = app
+        self._pages: dict[tuple[int, int], Sequence[Notification]] = {}
+        self._events: dict[int, Any] = {}
+
+    def notifications(self, start: int, limit: int) -> Sequence[Notification]:
+        page = self._pages.get((start, limit))
+        if page is None:
+            page = self.app.recorder.select_notifications(start, limit, inclusive_of_start=True)
+            self._pages[(start, limit)] = page
+        return page
+
+    def event(self, notification: Notification) -> Any:
+        event = self._events.get(notification.id)
+        if event is None:
+            event = self._events[notification.id] = self.app.mapper.to_domain_event(notification)
+        return event
+
+
 @dataclass
 class Applier:
     """Applies batches of the event log to one generation of one projection."""
@@ -202,17 +227,22 @@ class Applier:
     RETRIES: ClassVar[int] = 3
 
     def next_batch(
-        self, generation: int, *, swap_when_caught_up: bool = False, start: int | None = None
+        self,
+        generation: int,
+        *,
+        swap_when_caught_up: bool = False,
+        start: int | None = None,
+        fetched: Fetched | None = None,
     ) -> Batch:
         """One batch after `start` (the generation's position, read here when not given; the
-        write below checks it is still the position, so a stale one applies nothing)."""
+        write below checks it is still the position, so a stale one applies nothing).
+        `fetched`: notifications already read and decoded this round, by another projection."""
         if start is None:
             with self.db.read() as tx:
                 start = position(tx, self.projection.name, generation)
         began = time.monotonic()
-        notifications = self.app.recorder.select_notifications(
-            start + 1, self.batch_size, inclusive_of_start=True
-        )
+        fetched = fetched or Fetched(self.app)
+        notifications = fetched.notifications(start + 1, self.batch_size)
         caught_up = len(notifications) < self.batch_size
         if not notifications and not swap_when_caught_up:
             return Batch(start, 0, True)
@@ -222,7 +252,7 @@ class Applier:
             cls = topics.known(n.topic)
             handler = handlers.get(cls) if cls else None
             if handler:
-                events.append((n.id, handler, self.app.mapper.to_domain_event(n)))
+                events.append((n.id, handler, fetched.event(n)))
         end = notifications[-1].id if notifications else start
         with self.db.write() as tx:
             if position(tx, self.projection.name, generation, for_update=self.db.is_postgres) != start:
@@ -251,7 +281,7 @@ class Applier:
             (end, time.time(), rate, self.projection.name, generation),
         )
 
-    def active_batch(self) -> Batch:
+    def active_batch(self, fetched: Fetched | None = None) -> Batch:
         """One batch into the generation that currently serves reads; while that one is of an older
         version, also one into its replacement, which is swapped in once it has caught up."""
         name = self.projection.name
@@ -266,8 +296,10 @@ class Applier:
         if generation is None:
             ensure_schema(self.db, self.projection)
             generation = 1
-        batch = self.next_batch(generation, start=start)
+        batch = self.next_batch(generation, start=start, fetched=fetched)
         if not stale:
             return batch
-        upgrade = self.next_batch(upgrade_generation(self.db, self.projection), swap_when_caught_up=True)
+        upgrade = self.next_batch(
+            upgrade_generation(self.db, self.projection), swap_when_caught_up=True, fetched=fetched
+        )
         return Batch(batch.position, batch.applied + upgrade.applied, batch.caught_up and upgrade.caught_up)
