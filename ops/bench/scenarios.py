@@ -171,6 +171,15 @@ def _statements(bench: Bench, database_url: str, run: Callable[[], loadgen.Stats
             " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s",
             (name,),
         ).fetchone()
+        top = conn.execute(
+            "SELECT s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s ORDER BY s.calls DESC LIMIT 25",
+            (name,),
+        ).fetchall()
+    if stats.requests:  # where the statements go: for the engineer who wants fewer
+        print(f"  statements per request in {name}, most called first:", file=sys.stderr)
+        for calls, query in top:
+            print(f"    {calls / stats.requests:6.2f}  {query}", file=sys.stderr)
     return float(row[0]) / stats.requests if row and stats.requests else None
 
 
