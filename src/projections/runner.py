@@ -28,7 +28,7 @@ from eventsourcing.application import Application
 
 from eenplan.privacy.keys import fresh_keys
 from eenplan.projections.db import ViewDB, lock_key
-from eenplan.projections.tracking import Applier, Fetched, Projection
+from eenplan.projections.tracking import Applier, Fetched, Projection, tracking_serving
 
 log = structlog.get_logger("eenplan.projections")
 LISTEN_APPLICATION_NAME = "eenplan-projections-listen"
@@ -127,13 +127,16 @@ class Runner:
         The projections share the round's notifications, read and decoded once (`Fetched`), and
         its data keys, checked against the key generation once (`fresh_keys`), not per event."""
         busy = False
-        fetched = Fetched(self.app)
+        fetched, serving = Fetched(self.app), None
         with fresh_keys():
             for applier in self.appliers:
                 if self.stopped.is_set() or not self.locks.holds(applier.projection.name):
                     continue
                 try:
-                    busy = not applier.active_batch(fetched).caught_up or busy
+                    if serving is None:  # every projection's generation and position, in one statement
+                        with self.db.read() as tx:
+                            serving = tracking_serving(tx)
+                    busy = not applier.active_batch(fetched, serving).caught_up or busy
                 except Exception:  # a store outage or a bad batch must not kill the runner
                     log.exception("projection_batch_failed", projection=applier.projection.name)
                     self.stopped.wait(self.poll_interval)

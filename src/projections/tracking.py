@@ -181,6 +181,18 @@ def upgrade_generation(db: ViewDB, projection: Projection) -> int:
         return new
 
 
+def tracking_serving(tx: Tx) -> dict[str, tuple[int, int, int]]:
+    """Every projection's serving generation, the version that made it and its position, in one
+    statement: what a runner round needs to know before it reads the log."""
+    rows = tx.rows(
+        "SELECT p.name, p.generation, COALESCE(v.version, 1), COALESCE(t.position, 0)"
+        " FROM eenplan_projections p"
+        " LEFT JOIN eenplan_projection_versions v ON v.name = p.name AND v.generation = p.generation"
+        " LEFT JOIN eenplan_projection_tracking t ON t.name = p.name AND t.generation = p.generation"
+    )
+    return {str(name): (int(g), int(v), int(pos)) for name, g, v, pos in rows}
+
+
 def position(tx: Tx, name: str, generation: int, *, for_update: bool = False) -> int:
     lock = " FOR UPDATE" if for_update else ""
     rows = tx.rows(
@@ -255,8 +267,12 @@ class Applier:
                 events.append((n.id, handler, fetched.event(n)))
         end = notifications[-1].id if notifications else start
         with self.db.write() as tx:
-            if position(tx, self.projection.name, generation, for_update=self.db.is_postgres) != start:
-                return Batch(start, 0, False)  # another worker applied it first: nothing twice
+            # Compare and set, first: it takes the tracking row, and when another worker moved it
+            # since `start` was read, this batch applies nothing (nothing twice) and the
+            # transaction ends with nothing written.
+            rate = len(notifications) / max(time.monotonic() - began, 1e-6) if notifications else None
+            if not self._track(tx, generation, start, end, rate):
+                return Batch(start, 0, False)
             tables = self.projection.names(generation)
             batch = BatchTx(tx)
             with tx.pipeline():
@@ -265,8 +281,6 @@ class Applier:
                     if self.apply_delay:
                         time.sleep(self.apply_delay)
                 batch.flush()
-            rate = len(notifications) / max(time.monotonic() - began, 1e-6) if notifications else None
-            self._track(tx, generation, end, rate)
             if swap_when_caught_up and caught_up:
                 tx.execute(
                     "UPDATE eenplan_projections SET generation = ? WHERE name = ?",
@@ -274,25 +288,34 @@ class Applier:
                 )
         return Batch(end, len(notifications), caught_up)
 
-    def _track(self, tx: Tx, generation: int, end: int, rate: float | None) -> None:
-        tx.execute(
+    def _track(self, tx: Tx, generation: int, start: int, end: int, rate: float | None) -> bool:
+        """Move the position from `start` to `end`; False when it is no longer at `start`.
+        `rate`: events read and decoded per second for this batch (its write not included)."""
+        moved = tx.execute(
             "UPDATE eenplan_projection_tracking SET position = ?, updated_at = ?,"
-            " events_per_second = COALESCE(?, events_per_second) WHERE name = ? AND generation = ?",
-            (end, time.time(), rate, self.projection.name, generation),
+            " events_per_second = COALESCE(?, events_per_second)"
+            " WHERE name = ? AND generation = ? AND position = ?",
+            (end, time.time(), rate, self.projection.name, generation, start),
         )
+        return moved == 1
 
-    def active_batch(self, fetched: Fetched | None = None) -> Batch:
+    def active_batch(
+        self, fetched: Fetched | None = None, serving: dict[str, tuple[int, int, int]] | None = None
+    ) -> Batch:
         """One batch into the generation that currently serves reads; while that one is of an older
-        version, also one into its replacement, which is swapped in once it has caught up."""
+        version, also one into its replacement, which is swapped in once it has caught up.
+        `serving`: what `tracking_serving` read for the round (else read here)."""
         name = self.projection.name
-        start: int | None = None
-        with self.db.read() as tx:  # one snapshot: the serving generation, its version and position
-            generation = active_generation(tx, name)
-            stale = (
-                generation is not None and generation_version(tx, name, generation) < self.projection.version
-            )
-            if generation is not None:
-                start = position(tx, name, generation)
+        if serving is None:
+            with self.db.read() as tx:  # one snapshot: the serving generation, its version and position
+                serving = tracking_serving(tx)
+        generation: int | None
+        start: int | None
+        if name in serving:
+            generation, version, start = serving[name]
+            stale = version < self.projection.version
+        else:
+            generation, start, stale = None, None, False
         if generation is None:
             ensure_schema(self.db, self.projection)
             generation = 1
