@@ -13,6 +13,7 @@ from eenplan.api.http.commanding import command_reply, opened_reply
 from eenplan.api.http.idempotency import fingerprint
 from eenplan.api.http.problems import ProblemError
 from eenplan.api.settings import Settings
+from eenplan.api.store.idempotency_keys import Reply
 from eenplan.domain.app import Outcome
 from tests.factories import World, command, open_plan_body
 from tests.integration.crash import StoreWentAway, fast_stale, lose_the_answer, never
@@ -119,3 +120,27 @@ def test_keys_expire_after_the_configured_period_and_are_purged(container: Conta
     assert container.keys.purge(now=time.time() + ttl / 2) == 0
     assert container.keys.purge(now=time.time() + ttl + 1) == 1
     assert container.keys.get("expiring") is None
+
+
+def test_a_key_whose_claim_expired_is_claimed_anew_and_a_live_one_answers_as_before(
+    container: Container,
+) -> None:
+    keys, ttl = container.keys, container.keys.ttl_seconds
+    owned, live = keys.claim("k-live", "print-1", 0)
+    keys.answer(live, Reply(200, {}, b"first"))
+    keys.ttl_seconds = -1  # the next claims expire at once
+    try:
+        _, expired = keys.claim("k-expired", "print-1", 0)
+        keys.answer(expired, Reply(200, {}, b"old"))
+    finally:
+        keys.ttl_seconds = ttl
+    again, found = keys.claim("k-live", "print-2", 0)
+    assert owned and not again and found.reply is not None and found.reply.body == b"first"
+    anew, claim = keys.claim("k-expired", "print-2", 0)
+    assert anew and claim.reply is None and claim.fingerprint == "print-2"
+    stored = keys.get("k-expired")
+    assert stored is not None and (stored.owner, stored.reply, stored.fingerprint) == (
+        claim.owner,
+        None,
+        "print-2",
+    )

@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from eenplan.api.http.auth import AuthError
 from eenplan.api.http.problems import ProblemError
 from eenplan.api.settings import Settings
+from eenplan.api.store import unit as units
 from eenplan.api.store.idempotency_keys import ERASED, Claim, KeyBusyError, KeyStore, Reply, scoped_key
 from eenplan.domain.app import Eenplan
 from eenplan.domain.app.effects import Recorded, plan_outcome, recorded_events
@@ -107,9 +108,12 @@ class Idempotency:
     def _claim(self, key: str, print_: str, deadline: float) -> tuple[bool, Claim]:
         """Claim the key. In a unit of work a duplicate still in progress holds the key's row
         until it commits, and the claim waits for it there (up to the lock timeout)."""
+        # In a unit of work the claim commits with the command's events and its answer, so it is
+        # never found unanswered and needs no log position to recover from.
+        position = 0 if units.current() is not None else self._position()
         while True:
             try:
-                return self.store.claim(key, print_, self._position())
+                return self.store.claim(key, print_, position)
             except KeyBusyError:
                 if time.monotonic() > deadline:
                     raise _in_progress() from None

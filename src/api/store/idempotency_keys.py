@@ -153,17 +153,24 @@ class KeyStore(ABC):
             if not rows[0][0]:
                 raise KeyBusyError(key)
         now, owner = time.time(), uuid4().hex
-        self._run(f"DELETE FROM {TABLE} WHERE key = ? AND expires_at < ?", key, now)
-        self._run(
+        # One statement for a new key, or one whose claim expired (taken over as new); a live
+        # claim is left as it is, and read below.
+        _, mine = self._run(
             f"INSERT INTO {TABLE} (key, fingerprint, owner, claimed_at, expires_at, position)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,"
+            " owner = excluded.owner, claimed_at = excluded.claimed_at, expires_at = excluded.expires_at,"
+            " position = excluded.position, status = NULL, headers = NULL, body = NULL"
+            f" WHERE {TABLE}.expires_at < ? RETURNING owner",
             key,
             fingerprint,
             owner,
             now,
             now + self.ttl_seconds,
             position,
+            now,
         )
+        if mine:
+            return True, Claim(key, fingerprint, owner, now, position, None)
         found = self.get(key)
         if found is None:  # purged between the two statements: claim again
             return self.claim(key, fingerprint, position)
