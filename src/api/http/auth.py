@@ -15,7 +15,8 @@ import os
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -185,11 +186,20 @@ class Session:
     expires_at: float
 
 
+# Verified tokens kept per process, so a client's every request does not verify its signature
+# again: for at most VERIFIED_SECONDS (a key withdrawn from the JWKS stops counting within it, as a
+# JWKS refresh would), never past the token's own expiry, VERIFIED_KEPT tokens at most.
+VERIFIED_SECONDS = 60.0
+VERIFIED_KEPT = 10_000
+
+
 @dataclass
 class TokenVerifier:
     keys: dict[str, Any]
     settings: Settings
     jwks: JwksSource | None = None
+    _verified: OrderedDict[str, tuple[float, Session]] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
@@ -208,6 +218,20 @@ class TokenVerifier:
 
     def session(self, token: str) -> Session:
         """The verified caller and the moment the token stops being valid."""
+        now = time.time()
+        with self._lock:
+            kept = self._verified.get(token)
+            if kept is not None and now < kept[0]:
+                self._verified.move_to_end(token)
+                return kept[1]
+        session = self._verify(token)
+        with self._lock:
+            self._verified[token] = (min(now + VERIFIED_SECONDS, session.expires_at), session)
+            while len(self._verified) > VERIFIED_KEPT:
+                self._verified.popitem(last=False)
+        return session
+
+    def _verify(self, token: str) -> Session:
         try:
             header = jwt.get_unverified_header(token)
             key = self._key_for(header.get("kid"))

@@ -68,9 +68,9 @@ class LoggedRoute(APIRoute):
                 try:
                     response = await handler(request)
                     if response.status_code < 400:
-                        await run_in_threadpool(_write, request, activity_id, name, notes, started)
-                        if unit.active:
-                            await run_in_threadpool(unit.commit)
+                        await run_in_threadpool(
+                            _write_and_commit, unit, request, activity_id, name, notes, started
+                        )
                         return response
                 except Exception as error:
                     await run_in_threadpool(unit.rollback)  # before the attempt's line is written
@@ -81,6 +81,15 @@ class LoggedRoute(APIRoute):
             return response
 
         return logged
+
+
+def _write_and_commit(
+    unit: units.Unit, request: Request, activity_id: str, name: str, notes: list[Noted], started: Any
+) -> None:
+    """The lines, then the command's unit of work when it has one: one hand-off to a thread."""
+    _write(request, activity_id, name, notes, started)
+    if unit.active:
+        unit.commit()
 
 
 def _write(request: Request, activity_id: str, name: str, notes: list[Noted], started: Any) -> None:
