@@ -10,8 +10,9 @@ transaction, and commit together or not at all:
   the request runs code in (the context is copied into the thread pool).
 - A plan command `activate`s it on the event store's datastore: from then on every checkout of
   that datastore in this request (the recorder's insert and reads, the privacy store, the key
-  store) is the unit's connection. The recorder's own transaction nests as a savepoint, so a
-  version conflict that the plan writer retries does not abort the whole.
+  store) is the unit's connection. The recorder inserts under a savepoint of its own
+  (`chain.ChainedPostgresRecorder.insert_events`; SQLite undoes a failed statement by itself), so
+  a version conflict that the plan writer retries does not abort the whole.
 - The plan-writer lock is then a transaction-scoped advisory lock (PostgreSQL), and on SQLite
   the unit takes the write lock when it begins (`BEGIN IMMEDIATE`): a second writer of the same
   plan waits until this one has committed or rolled back, never reading its uncommitted state.
