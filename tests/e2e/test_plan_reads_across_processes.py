@@ -22,10 +22,14 @@ REASON = "Melding acuut gevaar: kind alleen thuis aangetroffen"
 REJECT = {"decision": "rejected", "reason": "Geen spoed: de melding ging over een ander gezin"}
 
 
-@pytest.fixture
-def other(settings: Settings, server: Server) -> Iterator[httpx.Client]:
-    """A second server process on the run's store (the `client` fixture's server is the first)."""
-    second = Server(settings)
+# On the run's shared store and server: the tests make their own worlds and plans.
+pytestmark = pytest.mark.shared_store
+
+
+@pytest.fixture(scope="module")
+def other(shared_settings: Settings, shared_server: Server) -> Iterator[httpx.Client]:
+    """A second server process on the shared store (the `client` fixture's server is the first)."""
+    second = Server(shared_settings)
     try:
         with httpx.Client(base_url=second.url, timeout=30) as client:
             yield client
