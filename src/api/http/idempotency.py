@@ -106,8 +106,9 @@ class Idempotency:
         return self._execute(claim, execute, render)
 
     def _claim(self, key: str, print_: str, deadline: float) -> tuple[bool, Claim]:
-        """Claim the key. In a unit of work a duplicate still in progress holds the key's row
-        until it commits, and the claim waits for it there (up to the lock timeout)."""
+        """Claim the key. In a unit of work (PostgreSQL) the first request's claim is not visible
+        until it commits; the store says so (KeyBusyError) and this polls, as for a visible claim
+        without an answer, until the deadline."""
         # In a unit of work the claim commits with the command's events and its answer, so it is
         # never found unanswered and needs no log position to recover from.
         position = 0 if units.current() is not None else self._position()
@@ -117,6 +118,7 @@ class Idempotency:
             except KeyBusyError:
                 if time.monotonic() > deadline:
                     raise _in_progress() from None
+                time.sleep(POLL_SECONDS)
 
     def _scoped(self, ctx: CommandContext) -> str:
         return scoped_key(ctx.actor.org, ctx.actor.sub, ctx.command_id)

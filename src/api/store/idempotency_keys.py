@@ -126,11 +126,9 @@ class KeyStore(ABC):
         # In a command's unit of work the key is claimed and answered in the command's own
         # transaction (the table is in the same database): all of it commits, or none.
         with unit.datastore.transaction(commit=True) if unit else self._cursor() as cursor:
-            try:
-                cursor.execute(self._dialect(sql), params)
-            except psycopg.errors.LockNotAvailable:
-                # A duplicate of a command whose unit has not committed yet holds the key's row.
-                raise KeyBusyError(sql) from None
+            # A duplicate in flight is found by the key's try-lock (`claim`) before this could
+            # wait on its uncommitted row.
+            cursor.execute(self._dialect(sql), params)
             rows = cursor.fetchall() if cursor.description else []
             return cursor.rowcount, [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
 
