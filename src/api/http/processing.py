@@ -73,14 +73,20 @@ class LoggedRoute(APIRoute):
                         )
                         return response
                 except Exception as error:
-                    await run_in_threadpool(unit.rollback)  # before the attempt's line is written
+                    await _end(unit)  # before the attempt's line is written
                     await _log_attempt(request, activity_id, name, notes, started, describe(error))
                     raise
-                await run_in_threadpool(unit.rollback)
+                await _end(unit)
             await _log_attempt(request, activity_id, name, notes, started, _answered(response))
             return response
 
         return logged
+
+
+async def _end(unit: units.Unit) -> None:
+    """Roll back a command's unit of work; a request that activated none has nothing to end."""
+    if unit.active:
+        await run_in_threadpool(unit.rollback)
 
 
 def _write_and_commit(
