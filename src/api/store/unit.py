@@ -83,6 +83,11 @@ class Unit:
         return self._connection
 
     def commit(self) -> None:
+        if self.is_postgres and self._connection is not None and _failed(self._connection):
+            # PostgreSQL answers COMMIT in a failed transaction with a rollback, not an error: a
+            # statement failed and was caught on the way, and nothing of this unit would be kept.
+            self.rollback()
+            raise es.InternalError("a statement of the command's transaction failed; nothing was kept")
         self._end("COMMIT")
 
     def rollback(self) -> None:
@@ -105,6 +110,10 @@ class Unit:
                     self._connection._sqlite_conn.execute(statement)
         finally:
             self._stack.close()
+
+
+def _failed(connection: Any) -> bool:
+    return bool(connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR)
 
 
 def opened() -> Unit | None:
