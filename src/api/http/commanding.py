@@ -109,6 +109,9 @@ class Command:
             self._ran.append(result)
             return result
 
+        unit = units.current()
+        if unit is not None:
+            unit.begin()  # in this thread: see api/store/unit.py
         try:
             return _once(self.request, self.container, self.ctx, body, ran, render, recovery)
         except HouseholdHasPlanError as found:

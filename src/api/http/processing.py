@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
+import anyio
 import structlog
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -68,9 +70,13 @@ class LoggedRoute(APIRoute):
                 try:
                     response = await handler(request)
                     if response.status_code < 400:
-                        await run_in_threadpool(
-                            _write_and_commit, unit, request, activity_id, name, notes, started
-                        )
+                        if unit.active:  # on the units' own threads: it holds its locks till then
+                            await anyio.to_thread.run_sync(
+                                partial(_write_and_commit, unit, request, activity_id, name, notes, started),
+                                limiter=units.ending_threads(),
+                            )
+                        else:
+                            await run_in_threadpool(_write, request, activity_id, name, notes, started)
                         return response
                 except Exception as error:
                     await _end(unit)  # before the attempt's line is written
@@ -86,16 +92,15 @@ class LoggedRoute(APIRoute):
 async def _end(unit: units.Unit) -> None:
     """Roll back a command's unit of work; a request that activated none has nothing to end."""
     if unit.active:
-        await run_in_threadpool(unit.rollback)
+        await anyio.to_thread.run_sync(unit.rollback, limiter=units.ending_threads())
 
 
 def _write_and_commit(
     unit: units.Unit, request: Request, activity_id: str, name: str, notes: list[Noted], started: Any
 ) -> None:
-    """The lines, then the command's unit of work when it has one: one hand-off to a thread."""
+    """The lines, in the command's unit of work, then its commit: one hand-off to a thread."""
     _write(request, activity_id, name, notes, started)
-    if unit.active:
-        unit.commit()
+    unit.commit()
 
 
 def _write(request: Request, activity_id: str, name: str, notes: list[Noted], started: Any) -> None:

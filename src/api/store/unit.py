@@ -14,8 +14,11 @@ transaction, and commit together or not at all:
   (`chain.ChainedPostgresRecorder.insert_events`; SQLite undoes a failed statement by itself), so
   a version conflict that the plan writer retries does not abort the whole.
 - The plan-writer lock is then a transaction-scoped advisory lock (PostgreSQL), and on SQLite
-  the unit takes the write lock when it begins (`BEGIN IMMEDIATE`): a second writer of the same
-  plan waits until this one has committed or rolled back, never reading its uncommitted state.
+  the unit takes the write lock when it begins (`BEGIN IMMEDIATE`, `begin()` as the command
+  starts): a second writer of the same plan waits until this one has committed or rolled back,
+  never reading its uncommitted state.
+- A unit holds its locks until it ends, so its end runs on threads of its own (`ENDS`), never
+  waiting for a worker thread that a request blocked on those very locks holds.
 - `commit()` or `rollback()` ends it. A rollback after events were saved first evicts those
   aggregates from the in-process cache (`before_rollback`), which holds them from the save on.
 
@@ -30,11 +33,14 @@ from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import anyio
 import psycopg
 from eventsourcing import persistence as es
 from eventsourcing.postgres import PostgresDatastore
 
 _current: ContextVar[Unit | None] = ContextVar("eenplan_unit_of_work", default=None)
+ENDING_THREADS = 40
+_ENDS: anyio.CapacityLimiter | None = None
 
 
 class Unit:
@@ -64,8 +70,13 @@ class Unit:
             raise RuntimeError("the datastore was not joined to units of work (api.store.unit.join)")
         self.datastore, self._checkout = datastore, checkout
         self.before_rollback = list(getattr(datastore, "_unit_before_rollback", ()))
-        if not self.is_postgres:
-            self.connection()  # SQLite: take the write lock now, before anything is read
+
+    def begin(self) -> None:
+        """Begin the transaction now, in the thread that runs the command (`Command.run`): on
+        SQLite that takes the write lock before anything is read. Not in the dependency that
+        activates the unit: a thread that held the lock while it waited for another worker
+        thread to run its endpoint would stall every writer behind it."""
+        self.connection()
 
     def connection(self) -> Any:
         """The unit's connection, in its transaction (begun at first use)."""
@@ -110,6 +121,15 @@ class Unit:
                     self._connection._sqlite_conn.execute(statement)
         finally:
             self._stack.close()
+
+
+def ending_threads() -> anyio.CapacityLimiter:
+    """The threads that end units (write their log lines, commit or roll back): not the request
+    threads, which may all be waiting for the locks a unit holds until it ends."""
+    global _ENDS
+    if _ENDS is None:
+        _ENDS = anyio.CapacityLimiter(ENDING_THREADS)
+    return _ENDS
 
 
 def _failed(connection: Any) -> bool:
