@@ -14,9 +14,10 @@ import re
 import sqlite3
 from typing import Any
 
+import anyio
 import psycopg
 import structlog
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import ConnectionUnavailableError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from eenplan.api.http.auth import AuthError
 from eenplan.api.http.middleware import BodyTooLargeError
-from eenplan.api.store.gate import StoreUnavailableError
+from eenplan.api.store.gate import StoreBusyError, StoreUnavailableError
 from eenplan.domain import errors as d
 from eenplan.privacy.outcome import Outcome
 from eenplan.projections.db import ReadReplicaUnavailableError
@@ -210,16 +211,27 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _store_outage(request: Request, error: Exception) -> JSONResponse:
-    log.warning("store_unavailable", error_type=type(error).__name__)
+    busy = _busy(error)
+    log.warning("store_busy" if busy else "store_unavailable", error_type=type(error).__name__)
     gate = getattr(request.app.state, "store_gate", None)
-    if gate is not None:
-        gate.trip()  # later requests fail fast until the store answers again (api/storegate.py)
+    if gate is not None and not busy and not isinstance(error, StoreUnavailableError):
+        # Later requests fail fast if the store does not answer a probe (api/store/gate.py); a
+        # busy store (no connection or lock free in time) is not shut out: it is serving others.
+        await anyio.to_thread.run_sync(gate.suspect)
     return problem(
         503,
-        "the event store is unavailable; retry with the same Idempotency-Key",
+        f"the event store is {'busy' if busy else 'unavailable'}; retry with the same Idempotency-Key",
         kind="store-unavailable",
-        headers={"Retry-After": "2"},
+        headers={"Retry-After": "1" if busy else "2"},
     )
+
+
+def _busy(error: Exception) -> bool:
+    """A wait that ran out (for a pooled connection, SQLite's write lock) while the store serves."""
+    if isinstance(error, StoreBusyError | ConnectionUnavailableError):
+        return True
+    cause = error.__cause__ if isinstance(error, OperationalError) else error
+    return isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
 
 
 async def _bad_cursor(request: Request, error: Exception) -> JSONResponse:
