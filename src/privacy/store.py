@@ -17,6 +17,8 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore
 
+from eenplan.sqlite_lock import begin_immediate
+
 SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgres": "BIGSERIAL PRIMARY KEY"}
 TABLES = [
     """CREATE TABLE IF NOT EXISTS privacy_keys (
@@ -186,8 +188,8 @@ class PrivacyStore:
             return
         with self.datastore.get_connection(commit=True) as connection:
             raw = connection._sqlite_conn
+            begin_immediate(raw, self.datastore.pool.lock_timeout or 5)  # fairly (eenplan.sqlite_lock)
             cursor = raw.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
             try:
                 self._secure(cursor)
                 yield Statements(cursor, self._sql)

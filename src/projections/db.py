@@ -22,6 +22,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from eenplan.sqlite_lock import begin_immediate
+
 
 class Tx(Protocol):
     """One open transaction: run statements, fetch rows as tuples."""
@@ -142,7 +144,10 @@ class ViewDB:
     def _sqlite(self, begin: str) -> Iterator[Tx]:
         conn = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
         try:
-            conn.execute(begin)
+            if begin == "BEGIN IMMEDIATE":
+                begin_immediate(conn, self.lock_timeout)  # fairly, beside the commands' writers
+            else:
+                conn.execute(begin)
             try:
                 yield _SQLiteTx(conn)
             except BaseException:

@@ -17,6 +17,12 @@ transaction, and commit together or not at all:
   the unit takes the write lock when it begins (`BEGIN IMMEDIATE`, `begin()` as the command
   starts): a second writer of the same plan waits until this one has committed or rolled back,
   never reading its uncommitted state.
+- On SQLite every command's unit holds the one write lock, so writers queue, and the queue must
+  be fair, or a writer waits past its timeout while others are served (a 503 under load):
+  - in a process, units wait their turn on a lock of their own, not in the connection pool, whose
+    queue readers share (a writer waiting there would hold up every read);
+  - between processes, a unit tries `BEGIN IMMEDIATE` every millisecond (`eenplan.sqlite_lock`),
+    where SQLite's busy handler slept through the other process's hand-overs.
 - A unit holds its locks until it ends, so its end runs on threads of its own (`ENDS`), never
   waiting for a worker thread that a request blocked on those very locks holds.
 - `commit()` or `rollback()` ends it. A rollback after events were saved first evicts those
@@ -28,6 +34,7 @@ transaction, and commit together or not at all:
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
@@ -37,6 +44,8 @@ import anyio
 import psycopg
 from eventsourcing import persistence as es
 from eventsourcing.postgres import PostgresDatastore
+
+from eenplan.sqlite_lock import begin_immediate
 
 _current: ContextVar[Unit | None] = ContextVar("eenplan_unit_of_work", default=None)
 ENDING_THREADS = 40
@@ -89,7 +98,8 @@ class Unit:
                 connection = self._stack.enter_context(self._checkout())
                 # Keys and personal records overwritten in the unit leave no bytes in free pages.
                 connection._sqlite_conn.execute("PRAGMA secure_delete = ON")
-                connection._sqlite_conn.execute("BEGIN IMMEDIATE")
+                with translated():
+                    begin_immediate(connection._sqlite_conn, self.datastore.pool.lock_timeout or 5)
             self._connection = connection
         return self._connection
 
@@ -232,8 +242,22 @@ def join(datastore: Any, before_rollback: Iterable[Callable[[Iterable[Any]], Non
             # leaves the unit usable.
             yield connection.cursor() if postgres else connection._sqlite_conn.cursor()
 
-    def unit_checkout() -> Any:
-        return checkout(commit=True) if not postgres else checkout()
+    # SQLite: units wait their turn here, not in the pool's queue, which readers wait in too.
+    turns = threading.Lock()
+
+    @contextmanager
+    def unit_checkout() -> Iterator[Any]:
+        if postgres:
+            with checkout() as connection:
+                yield connection
+            return
+        if not turns.acquire(timeout=datastore.pool.pool_timeout):
+            raise es.ConnectionUnavailableError("timed out waiting for the turn to write")
+        try:
+            with checkout(commit=True) as connection:
+                yield connection
+        finally:
+            turns.release()
 
     datastore.get_connection = get_connection
     datastore.transaction = joined_transaction
