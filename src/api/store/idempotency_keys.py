@@ -35,6 +35,7 @@ from psycopg_pool import ConnectionPool
 from eenplan.api.settings import Settings
 from eenplan.api.store import unit as units
 from eenplan.api.store.schemalock import schema_lock
+from eenplan.sqlite_lock import begin_immediate
 
 TABLE = "eenplan_idempotency_keys"
 COLUMNS = "key, fingerprint, owner, claimed_at, expires_at, position, status, headers, body"
@@ -243,7 +244,8 @@ class KeyStore(ABC):
 
 
 class SqliteKeyStore(KeyStore):
-    """One connection per thread, autocommit; waits on the file lock like the event store."""
+    """One connection per thread, autocommit; a write takes the file's write lock fairly, beside
+    the commands' units of work (`eenplan.sqlite_lock`), in a transaction of its own."""
 
     def __init__(self, path: Path, ttl_seconds: int, lock_timeout: float) -> None:
         super().__init__(ttl_seconds)
@@ -251,6 +253,19 @@ class SqliteKeyStore(KeyStore):
         self.local = threading.local()
         self.connections: list[sqlite3.Connection] = []
         self.lock = threading.Lock()
+
+    def _run(self, sql: str, *params: Any) -> tuple[int, list[tuple[Any, ...]]]:
+        if units.current() is not None or sql.lstrip().upper().startswith("SELECT"):
+            return super()._run(sql, *params)
+        with self._cursor() as cursor:
+            begin_immediate(cursor.connection, self.lock_timeout)
+            try:
+                result = super()._run(sql, *params)
+            except BaseException:
+                cursor.connection.execute("ROLLBACK")
+                raise
+            cursor.connection.execute("COMMIT")
+            return result
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
