@@ -19,7 +19,7 @@ import pytest
 from eenplan.sqlite_lock import begin_immediate
 from tests.conftest import STORE
 
-pytestmark = pytest.mark.skipif(STORE != "sqlite", reason="SQLite's write lock; the PostgreSQL run has its own")
+pytestmark = pytest.mark.skipif(STORE != "sqlite", reason="SQLite's write lock, not the store under test")
 
 HAMMER = """
 import sqlite3, sys, time
