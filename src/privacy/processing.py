@@ -45,6 +45,9 @@ from eenplan.privacy.store import PrivacyStore
 
 SUBJECT_ID_TYPE = ldv.SUBJECT_ID_TYPE
 SUBJECT_IDS_KEPT = 10_000  # pseudonyms kept per process (an HMAC each, for every line of every read)
+# A line's record as stored: keys sorted, as `json.dumps(record, sort_keys=True)` writes it, with
+# one encoder for every line instead of one made per call.
+_ENCODE = json.JSONEncoder(sort_keys=True).encode
 # An idempotent repeat is under way: notes taken now are of a replay (see the module docstring).
 _replaying: ContextVar[bool] = ContextVar("eenplan_processing_replaying", default=False)
 
@@ -194,7 +197,8 @@ class ProcessingLog:
             if not self.register.knows(op.activity_id):
                 raise ValueError(f"unknown processing activity {op.activity_id}")
             subjects = sorted(set(member_ids))
-            rows += [self._row(op, actor, tenant, plan_id, self.subject_id(tenant, m)) for m in subjects]
+            shared = self._shared(op, actor, tenant)
+            rows += [self._row(op, shared, plan_id, self.subject_id(tenant, m)) for m in subjects]
             written[op.activity_id] += len(subjects)
         if not rows:
             return 0
@@ -207,8 +211,8 @@ class ProcessingLog:
             _WRITES.add(count, {"activity": activity_id})
         return len(rows)
 
-    def _row(self, op: Operation, actor: Actor, tenant: str, plan_id: str, subject: str) -> tuple[Any, ...]:
-        record = self.line(op, actor, tenant, plan_id, subject)
+    def _row(self, op: Operation, shared: dict[str, Any], plan_id: str, subject: str) -> tuple[Any, ...]:
+        record = self._line(shared, plan_id, subject)
         return (
             op.trace_id,
             record["operation_id"],
@@ -220,16 +224,20 @@ class ProcessingLog:
             plan_id,
             op.activity_id,
             subject,
-            json.dumps(record, sort_keys=True),
+            _ENCODE(record),
         )
 
     def line(self, op: Operation, actor: Actor, tenant: str, plan_id: str, subject: str) -> dict[str, Any]:
         """One LDV line (see `privacy.ldv`): optional fields that are unknown are left out."""
+        return self._line(self._shared(op, actor, tenant), plan_id, subject)
+
+    def _shared(self, op: Operation, actor: Actor, tenant: str) -> dict[str, Any]:
+        """What every line of one operation says, whichever person and record it is about: made
+        once for a page's lines, not once a line."""
         name = f"{op.name}:{ldv.REPLAY}" if op.replay else op.name
         purpose = self.register.uri(op.activity_id)
-        line: dict[str, Any] = {
+        shared: dict[str, Any] = {
             "trace_id": op.trace_id,
-            "operation_id": ldv.operation_id(),
             "name": name,
             "start_time": ldv.timestamp(op.started),
             "end_time": ldv.timestamp(op.ended),
@@ -237,11 +245,9 @@ class ProcessingLog:
             "resource": ldv.resource(op.source, tenant),
             "attributes": {
                 "dpl.core.processing_activity_id": purpose,
-                "dpl.core.data_subject_id": subject,
                 "dpl.core.data_subject_id_type": SUBJECT_ID_TYPE,
                 "dpl.nen7513.eventTypeCode": name,
                 "dpl.nen7513.users": ldv.users(actor, purpose, op.operator),
-                "dpl.nen7513.participants": ldv.participants(subject, plan_id, self.context),
                 "dpl.nen7513.autorisatieProtocol": ldv.protocol(op.relation),
                 "dpl.nen7513.controles": ldv.controls(
                     op.outcome.status, op.outcome.result, op.outcome.reason, op.replay
@@ -249,11 +255,19 @@ class ProcessingLog:
             },
         }
         if op.parent_span_id:
-            line["parent_operation_id"] = op.parent_span_id
+            shared["parent_operation_id"] = op.parent_span_id
         found = ldv.foreign(op.foreign_operation, ldv.organisation_uri(self.register.base, actor.org))
         if found:
-            line["foreign_operation"] = found
-        return line
+            shared["foreign_operation"] = found
+        return shared
+
+    def _line(self, shared: dict[str, Any], plan_id: str, subject: str) -> dict[str, Any]:
+        attributes = {
+            **shared["attributes"],
+            "dpl.core.data_subject_id": subject,
+            "dpl.nen7513.participants": ldv.participants(subject, plan_id, self.context),
+        }
+        return {**shared, "operation_id": ldv.operation_id(), "attributes": attributes}
 
     def for_plan(self, plan_id: str, limit: int = 1000, after: int = 0) -> list[dict[str, Any]]:
         rows = self.store.query(
