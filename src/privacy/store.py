@@ -161,6 +161,27 @@ class PrivacyStore:
                 self._secure(cursor)
                 cursor.executemany(self._sql(statement), rows)
 
+    def insert_text_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Rows of TEXT columns, inserted in their order in one statement. PostgreSQL gets the
+        columns as arrays (`unnest`): a page's hundred log lines cost one statement's parameters,
+        not a hundred rows of them for the driver to adapt; SQLite inserts them row by row, in C."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(columns))
+            self.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+            return
+        # Binary parameters (%b): the text format escapes every element with a regular
+        # expression, twenty times slower for JSON than the executemany it replaces.
+        arrays = ", ".join(["%b::text[]"] * len(columns))
+        statement = (
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608
+            f"WITH ORDINALITY AS r ({names}, n) ORDER BY n"
+        )
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(statement, [list(column) for column in zip(*rows, strict=True)])
+
     def _secure(self, cursor: Any) -> None:
         # SQLite keeps the bytes of what a statement removes or overwrites in the file's free
         # space unless told to zero them; these tables hold wrapped keys and personal records.

@@ -112,10 +112,11 @@ def _write(request: Request, activity_id: str, name: str, notes: list[Noted], st
         log.error("processing not noted", route=name)
         raise ProcessingNotNotedError(f"route {name} declares a processing activity but noted no processing")
     entries = []
+    ended = processing.now()  # one end for the request's lines, so lines alike share a template
     for note in done:
         if note is processing.NOTHING:
             continue
-        op = _operation(name, activity_id, note, trace, started, note.outcome or SUCCESS)
+        op = _operation(name, activity_id, note, trace, started, ended, note.outcome or SUCCESS)
         if note.outcome is not None:  # refused in-band: the caller may not see the plan
             entries += _entries(op, note.actor, attempts.plan_subjects(container.eenplan, note.plan_id), note)
         elif note.tenant is not None and note.member_ids is not None:
@@ -162,13 +163,14 @@ def _write_attempt(
     actor: Actor = getattr(request.state, "caller", None) or UNAUTHENTICATED
     guessed = Noted(actor, "", operation=operation)
     entries: list[Entry] = []
+    ended = processing.now()
     for note in [n for n in notes if n is not processing.NOTHING]:
-        op = _operation(name, activity_id, note, trace, started, note.outcome or outcome)
+        op = _operation(name, activity_id, note, trace, started, ended, note.outcome or outcome)
         entries += _entries(op, note.actor, _concerned(container, note), note)
     logged = {entry[3] for entry in entries}
     for concerned in _from_path(container, request, actor):
         if concerned.plan_id not in logged:
-            op = _operation(name, activity_id, guessed, trace, started, outcome)
+            op = _operation(name, activity_id, guessed, trace, started, ended, outcome)
             entries += _entries(op, actor, concerned, guessed)
     if entries:
         container.log_lines.write_all(entries)  # with concurrent requests' lines; durable on return
@@ -223,7 +225,13 @@ def _answered(response: Response) -> Outcome:
 
 
 def _operation(
-    name: str, activity_id: str, note: Noted, trace: dict[str, Any], started: Any, outcome: Outcome
+    name: str,
+    activity_id: str,
+    note: Noted,
+    trace: dict[str, Any],
+    started: Any,
+    ended: Any,
+    outcome: Outcome,
 ) -> Operation:
     return Operation(
         trace_id=trace.get("trace_id") or "0" * 32,
@@ -231,7 +239,7 @@ def _operation(
         name=f"{name}:{note.operation}" if note.operation else name,
         activity_id=note.activity or activity_id,
         started=started,
-        ended=processing.now(),
+        ended=ended,
         foreign_operation=note.foreign or trace.get("foreign_operation"),
         outcome=outcome,
         relation=note.relation,
