@@ -82,6 +82,7 @@ def test_a_statement_timeout_gives_503_problems_and_never_a_partial_plan(
                 # A long writer holds the events table: every insert now runs into the timeout.
                 blocker.execute("LOCK TABLE eenplan_events IN EXCLUSIVE MODE")
                 refused = [http.post("/plans", json=_open_body(home)) for _ in range(4)]
+                ready = http.get("/ready")  # the store answers: busy writes do not shut out the rest
             # A statement timeout is a busy store, not a down one: the gate's probe finds the
             # server, so the gate stays open (api/store/gate.py); clients follow Retry-After.
             opened = [_post_until_answered(http, _open_body(home)) for _ in range(4)]
@@ -89,6 +90,7 @@ def test_a_statement_timeout_gives_503_problems_and_never_a_partial_plan(
         server.stop()
         with psycopg.connect(cluster.url, autocommit=True) as conn:
             conn.execute("ALTER DATABASE postgres RESET statement_timeout")
+    assert ready.status_code == 200, ready.text
     for response in refused:
         assert response.status_code == 503, response.text
         assert response.headers["content-type"] == "application/problem+json"
