@@ -14,7 +14,7 @@ from eenplan.domain.app import Eenplan
 from eenplan.domain.errors import PlanNotFoundError
 from eenplan.domain.plan import HouseholdPlan
 from eenplan.privacy.views import plan_view
-from tests.factories import make_world
+from tests.factories import command, make_world
 
 EVENTS = 1000
 DAY = date(2026, 1, 1)
@@ -78,4 +78,29 @@ def test_a_moment_before_the_plan_existed_is_not_found(settings: Settings) -> No
 
     with pytest.raises(PlanNotFoundError):
         app.plans.version_at(actor, plan_id, first.timestamp - timedelta(microseconds=1))
+    app.close()
+
+
+def test_a_plan_saved_in_batches_is_snapshotted_as_saved_and_reads_at_every_version_as_rebuilt(
+    settings: Settings,
+) -> None:
+    """Batches of seven pass the interval of 50 in their middle: the snapshot is of the plan as
+    saved, at the batch's last version; every version, before and after one, reads as rebuilt."""
+    app = build_application(settings)
+    world = make_world(app)
+    regisseur = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(regisseur).plan_id
+    ctx = world.ctx(regisseur)
+    for n in range(30):
+        notes = [command(type="add_note", category="general", text=f"note {n}.{k}") for k in range(7)]
+        app.plans.execute_batch(ctx, plan_id, notes)
+    snapshots = [s.originator_version for s in app.snapshots.get(UUID(plan_id))] if app.snapshots else []
+    assert snapshots and any(v % 50 for v in snapshots)  # taken at the end of a batch, past the 50
+    head = app.repository.get(UUID(plan_id)).version
+    fresh = build_application(settings)  # no cache: each read starts from the snapshot before it
+    for version in range(1, head + 1):
+        replayed = fresh.plans.plan(ctx.actor, plan_id, version=version)
+        rebuilt = from_scratch(fresh, plan_id, version)
+        assert plan_view(replayed, "auditor", DAY) == plan_view(rebuilt, "auditor", DAY), version
+    fresh.close()
     app.close()
