@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, cast
 
 from eventsourcing.application import LRUCache
+from eventsourcing.postgres import PostgresAggregateRecorder
 from fastapi import FastAPI
 
 from eenplan.api.http.app import create_app
@@ -22,6 +23,7 @@ from eenplan.api.http.claims import CachedDirectory, ClaimsCheck
 from eenplan.api.http.idempotency import Idempotency
 from eenplan.api.settings import Settings
 from eenplan.api.store import unit as units
+from eenplan.api.store.chain import binary_insert
 from eenplan.api.store.gate import StoreGate
 from eenplan.api.store.group_commit import GroupCommit
 from eenplan.api.store.housekeeping import JobRunner
@@ -87,6 +89,9 @@ def build_stack(settings: Settings, plan_guard: PlanGuard | None = None) -> tupl
     with schema_lock(settings):
         # The instrumented subclass: same application, with a span and metrics per command.
         eenplan = InstrumentedEenplan(env={**settings.store_env(), **MAPPER_ENV})
+        snapshots = getattr(eenplan.snapshots, "recorder", None)
+        if isinstance(snapshots, PostgresAggregateRecorder):
+            binary_insert(snapshots)  # snapshots: a plan's whole state, escaped field by field otherwise
         ports = eenplan.ports
         ports.plan_writes = PlanWriters(guard=plan_guard)
         ports.writes = Retrying()

@@ -14,8 +14,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from psycopg.sql import SQL, Identifier
 
 from eenplan.api.store import unit as units
 from eenplan.domain.audit.chain import GENESIS, ChainRow, StoredRecord, canonical_id, next_links
@@ -243,6 +244,22 @@ class ChainedSQLiteRecorder(ChainSQL, SQLiteApplicationRecorder):
         return ids
 
 
+def binary_insert(recorder: PostgresAggregateRecorder, *, returning: bool = False) -> None:
+    """The library's insert of events (or snapshots), with them as a binary parameter (%b). In
+    the text format psycopg escapes every field of every event by regular expression: 11% of the
+    CPU of a batch of a hundred commands, half of it for the plan's snapshot."""
+    returned = " RETURNING notification_id" if returning else ""
+    recorder.insert_events_statement = SQL(
+        "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
+        " SELECT originator_id, originator_version, topic, state"
+        " FROM unnest(%b::{schema}.{stored_event_type}[])" + returned
+    ).format(
+        schema=Identifier(recorder.datastore.schema),
+        table=Identifier(recorder.events_table_name),
+        stored_event_type=Identifier(recorder.stored_event_type_name),
+    )
+
+
 class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
     """PostgreSQL: the chain row is written after the insert, under the same table lock."""
 
@@ -253,6 +270,7 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
         schema = datastore.schema
         self.events = f'"{schema}"."{events_table_name}"'
         self.chain = f'"{schema}"."{chain_table_name(events_table_name)}"'
+        binary_insert(self, returning=True)
 
     def create_table(self) -> None:
         super().create_table()
