@@ -18,7 +18,6 @@ The cleartext never reaches the database.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from eventsourcing.domain import Snapshot
@@ -31,7 +30,7 @@ from eenplan.domain.intake import categories as intake_categories
 from eenplan.domain.plan import HouseholdPlan, matching
 from eenplan.domain.plan import events as plan_events
 from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
-from eenplan.domain.plan.personal import ERASED, PersonalValue, personal_values
+from eenplan.domain.plan.personal import ERASED, PersonalValue, copied_along, personal_values
 from eenplan.privacy.keys import ENVELOPE, VERSION, Keyring, fresh_keys
 
 
@@ -78,7 +77,7 @@ class FieldCipherMapper(Mapper[Any]):
         if not paths:
             return super().to_stored_event(domain_event)
         keyring = self._keyring()
-        state = copy.deepcopy(dict(vars(domain_event)))
+        state = copied_along(vars(domain_event), paths)  # the event or aggregate stays as it is
         record, version = state["originator_id"], state["originator_version"]
         topic = get_topic(type(domain_event))
         with fresh_keys():  # one read of the key generation for the record, inside a request none

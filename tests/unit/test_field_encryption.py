@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from uuid import UUID
 
 import pytest
 
 from eenplan.api.settings import Settings
 from eenplan.domain.app import Eenplan
+from eenplan.domain.plan import HouseholdPlan
 from eenplan.domain.plan.personal import ERASED
 from eenplan.privacy.policy import Policy, PolicyError, load_policy
 from eenplan.privacy.service import MAPPER_ENV, Privacy, PrivacyConfig
@@ -53,3 +55,22 @@ def test_the_shipped_policy_loads_and_a_broken_policy_is_refused() -> None:
 def test_production_refuses_to_start_without_a_master_key() -> None:
     with pytest.raises(ValueError, match="MASTER_KEY"):
         Settings(mode="production", jwt_public_key_file="k.pem", jwt_issuer="https://idp", master_key=None)
+
+
+def test_storing_an_event_or_a_snapshot_encrypts_a_copy_and_leaves_the_plan_in_memory_as_it_was() -> None:
+    """A snapshot is taken of the plan in hand (domain.app), which stays in the cache: sealing
+    its values must not touch it."""
+    app, _ = private_app()
+    world = make_world(app, kinds=("social_work",))
+    pro = world.pros[world.orgs["social_work"]][0]
+    plan_id = world.open(pro).plan_id
+    world.run(pro, plan_id, type="add_note", category="health", text="Slaapproblemen")
+    plan = app.repository.get(UUID(plan_id))
+    before = copy.deepcopy(vars(plan))
+    stored = app.mapper.to_stored_event(HouseholdPlan.Snapshot.take(plan))
+    assert b"Slaapproblemen" not in stored.state and b"Alex" not in stored.state
+    assert vars(plan) == before
+    event = next(iter(app.repository.event_store.get(UUID(plan_id))))
+    seen = copy.deepcopy(vars(event))
+    app.mapper.to_stored_event(event)
+    assert vars(event) == seen

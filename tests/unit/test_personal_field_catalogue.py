@@ -6,12 +6,13 @@ it is given a category in `domain.plan.categories` (or named as structure).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import typing
 
 from eenplan.domain.plan import events as ev
 from eenplan.domain.plan.categories import PERSONAL_FIELDS, STATE_FIELDS
-from eenplan.domain.plan.personal import personal_values
+from eenplan.domain.plan.personal import copied_along, personal_values
 
 STRUCTURE = {
     "meta",
@@ -94,3 +95,27 @@ def test_state_paths_find_a_members_name_in_a_snapshot_shaped_state() -> None:
     }
     found = {(v.key, v.category, v.subject) for v in personal_values(state, STATE_FIELDS)}
     assert found == {("given_name", "identity", "m1"), ("text", "health", None)}
+
+
+def test_a_copy_along_the_paths_lets_every_personal_value_be_replaced_and_leaves_the_original() -> None:
+    """Field encryption replaces values in a copy (privacy.mapper): the copy must hold none of the
+    original's containers on those paths, and share the rest rather than copy everything."""
+    shared = {"untouched": ["a", "b"]}
+    state = {
+        "members": {
+            "m1": {"member_id": "m1", "given_name": "Ann", "contact": {"phone": "06"}},
+            "m2": {"member_id": "m2", "given_name": "Bo"},
+        },
+        "notes": [{"category": "health", "text": "x"}, {"category": "general", "text": "y"}],
+        "address": {"street": "Dorpsstraat", "city": "Vlissingen"},
+        "other": shared,
+    }
+    before = copy.deepcopy(state)
+    copied = copied_along(state, STATE_FIELDS)
+    found = list(personal_values(copied, STATE_FIELDS))
+    assert len(found) >= 6
+    for value in found:
+        value.holder[value.key] = "[envelope]"
+    assert state == before  # the original kept every value
+    assert all(v.value == "[envelope]" for v in personal_values(copied, STATE_FIELDS))
+    assert copied["other"] is shared  # what no path names is shared, not copied

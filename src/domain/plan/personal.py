@@ -11,7 +11,8 @@ one; values outside any member record concern the whole household (None).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,45 @@ def personal_values(
         top = (data.get("member_id"), data.get("category"))
         for found in _walk(data, path.split("."), category, *top, with_none):
             yield PersonalValue(found.holder, found.key, found.category, found.subject, path)
+
+
+def copied_along(data: dict[str, Any], paths: Iterable[str]) -> dict[str, Any]:
+    """`data` with every dict and list on the way to a value the paths name copied, and the
+    rest shared: the holders `personal_values` then finds in the copy are none of `data`'s, so
+    their values can be replaced (by envelopes) leaving `data` as it was. Copies only those
+    paths' containers, where a deep copy would copy a plan's whole state."""
+    top = dict(data)
+    for path in paths:
+        _copy_along(top, path.split("."))
+    return top
+
+
+def _copy_along(node: dict[str, Any], parts: list[str]) -> None:
+    head, rest = parts[0], parts[1:]
+    if not rest:  # the value itself: replaced in its holder, which is a copy by now
+        return
+    name = head.removesuffix("[]")
+    value = node.get(name)
+    if value is None:
+        return
+    children: Iterable[Any]
+    if not head.endswith("[]"):
+        if not isinstance(value, dict):
+            return  # not walked into (see `_walk`)
+        node[name] = value = dict(value)
+        children = [value]
+    elif isinstance(value, dict):
+        node[name] = value = {k: dict(c) if isinstance(c, dict) else c for k, c in value.items()}
+        children = value.values()
+    elif isinstance(value, list):
+        node[name] = value = [dict(c) if isinstance(c, dict) else c for c in value]
+        children = value
+    else:  # another kind of collection (`_walk` takes any): copied whole
+        node[name] = value = copy.deepcopy(value)
+        return
+    for child in children:
+        if isinstance(child, dict):
+            _copy_along(child, rest)
 
 
 def _walk(
