@@ -109,15 +109,26 @@ class Unit:
             # statement failed and was caught on the way, and nothing of this unit would be kept.
             self.rollback()
             raise es.InternalError("a statement of the command's transaction failed; nothing was kept")
-        self._end("COMMIT")
+        try:
+            self._end("COMMIT")
+        except BaseException:
+            # Kept or not (a connection lost during COMMIT leaves that unknown), what this unit
+            # saved must leave the cache: the next writer of the plan would build on versions
+            # the store may not have, and store version 27 after a missing 26. Its locks are
+            # gone with the connection, so this is as early as it can be.
+            self._evict()
+            raise
 
     def rollback(self) -> None:
+        # The cache holds what this unit saved from the save on; take it out before the
+        # rollback lets the next writer of the same plan in.
+        self._evict()
+        self._end("ROLLBACK")
+
+    def _evict(self) -> None:
         if self.saved:
-            # The cache holds what this unit saved from the save on; take it out before the
-            # rollback lets the next writer of the same plan in.
             for hook in self.before_rollback:
                 hook(self.saved)
-        self._end("ROLLBACK")
 
     def _end(self, statement: str) -> None:
         if self.ended:
@@ -125,10 +136,11 @@ class Unit:
         self.ended = True
         try:
             if self._connection is not None:
-                if self.is_postgres:
-                    self._connection.execute(statement)
-                else:
-                    self._connection._sqlite_conn.execute(statement)
+                with translated():  # a connection lost during COMMIT is an outage (503), as elsewhere
+                    if self.is_postgres:
+                        self._connection.execute(statement)
+                    else:
+                        self._connection._sqlite_conn.execute(statement)
         finally:
             self._stack.close()
 
