@@ -17,6 +17,7 @@ from eenplan.api.bootstrap import build_application
 from eenplan.api.settings import Settings
 from eenplan.domain import errors
 from eenplan.domain.app import Eenplan
+from eenplan.domain.values import DataCategory
 from tests.factories import World, command, make_world
 
 NOTE = {"type": "add_note", "category": "general"}
@@ -121,3 +122,22 @@ def test_a_command_refused_before_it_changed_anything_keeps_the_plan_cached(worl
         world.run(regisseur, plan_id, type="remove_member", member_id="x", reason="r")
     assert world.app.repository.cache is not None
     world.app.repository.cache.get(UUID(plan_id))  # KeyError if the refusal threw it out
+
+
+def test_a_plan_cached_at_a_version_the_store_lacks_is_never_written_on_with_a_gap(world: World) -> None:
+    """A cache that outlived a commit that failed (a connection lost during COMMIT) holds a
+    version the store does not have. The store refuses the next version on top of it as a
+    conflict (api/store/chain.py), the writer reloads, and the history stays without a gap."""
+    regisseur, plan_id = _warm(world)
+    stored = world.app.repository.get(UUID(plan_id)).version
+    cached = world.app.repository.cache.get(UUID(plan_id))  # type: ignore[union-attr]
+    cached.add_note(world.ctx(regisseur), DataCategory.GENERAL, "nooit bewaard")
+    cached.collect_events()  # as if saved, then lost with the transaction
+    assert cached.version == stored + 1
+
+    world.run(regisseur, plan_id, **NOTE, text="na de storing")
+    versions = [e.originator_version for e in world.app.events.get(UUID(plan_id))]
+    assert versions == list(range(1, stored + 2))  # the command landed on the stored version
+    texts = [n["text"] for n in _replayed(world.app, plan_id)["notes"]]
+    assert "na de storing" in texts and "nooit bewaard" not in texts
+    assert _served(world, regisseur, plan_id) == _replayed(world.app, plan_id)

@@ -9,11 +9,12 @@ of its own. The chain table lives in the same database, next to the events.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from psycopg.sql import SQL, Identifier
@@ -47,8 +48,15 @@ class ChainSQL:
     def _id(self, originator_id: Any) -> Any:
         return originator_id
 
-    def _write_links(self, curs: Any, stored: Sequence[StoredEvent], ids: Sequence[int]) -> None:
-        """Append one chain row per inserted event; the caller's transaction holds the write lock."""
+    def _write_links(
+        self,
+        curs: Any,
+        stored: Sequence[StoredEvent],
+        ids: Sequence[int],
+        previous: dict[str, str] | None = None,
+    ) -> None:
+        """Append one chain row per inserted event; the caller's transaction holds the write lock.
+        `previous`: each record's last hash, as `previous_hashes` read before the insert."""
         unit = units.current()
         if unit is not None and unit.datastore is self.datastore:
             unit.saved.update(s.originator_id for s in stored)  # cached from the save on
@@ -56,10 +64,8 @@ class ChainSQL:
             self._sql(f"SELECT position, chain_hash FROM {self.chain} ORDER BY position DESC LIMIT 1")
         )
         head = curs.fetchone()
-        previous: dict[str, str] = {}
-        for s in _first_of_each(stored):
-            if s.originator_version > 1:
-                self._previous_record_hash(curs, s, previous)
+        if previous is None:
+            previous = self.previous_hashes(curs, stored)
         records = [
             (s.originator_id, s.originator_version, nid, s.topic, s.state)
             for s, nid in zip(stored, ids, strict=True)
@@ -74,15 +80,37 @@ class ChainSQL:
             ],
         )
 
+    def previous_hashes(self, curs: Any, stored: Sequence[StoredEvent]) -> dict[str, str]:
+        """Each record's last hash before these events; refuses a record whose previous version
+        is not in the store (`_previous_record_hash`). Called before the insert, so that a
+        refusal leaves nothing behind (the library commits what it inserted when an error is
+        raised in Python after it, and a SQLite unit of work has no savepoint)."""
+        previous: dict[str, str] = {}
+        for s in _first_of_each(stored):
+            if s.originator_version > 1:
+                self._previous_record_hash(curs, s, previous)
+        return previous
+
     def _previous_record_hash(self, curs: Any, s: StoredEvent, previous: dict[str, str]) -> None:
+        """The hash of the version before `s`, in the same statement as the check that that
+        version is stored at all: a writer that built on a version the store does not have (a
+        cache that outlived a failed commit) must not leave a gap in a record's history. Refused
+        as a conflict, so the writer loads the record again from the store and retries."""
         curs.execute(
             self._sql(
-                f"SELECT record_hash FROM {self.chain} WHERE originator_id = ? AND originator_version = ?"
+                f"SELECT c.record_hash FROM {self.events} e LEFT JOIN {self.chain} c "
+                "ON c.originator_id = e.originator_id AND c.originator_version = e.originator_version "
+                "WHERE e.originator_id = ? AND e.originator_version = ?"
             ),
             (self._id(s.originator_id), s.originator_version - 1),
         )
         found = curs.fetchone()
-        if found:
+        if found is None:
+            raise IntegrityError(
+                f"version {s.originator_version - 1} of {s.originator_id} is not in the store; "
+                f"version {s.originator_version} would leave a gap"
+            )
+        if found["record_hash"] is not None:
             previous[canonical_id(s.originator_id)] = found["record_hash"]
 
     # --- reading, for verification ------------------------------------------------------
@@ -237,10 +265,18 @@ class ChainedSQLiteRecorder(ChainSQL, SQLiteApplicationRecorder):
     def _insert_events(
         self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        # A refusal (`previous_hashes`) must come before the insert in a unit of work, which has
+        # no savepoint here and holds the write lock from its start; outside one it comes after,
+        # as the transaction's first statement must be the write (a read first would hold a
+        # snapshot that another writer's commit makes too old to write on: "database is locked"),
+        # and the library's transaction rolls the insert back.
+        unit = units.current()
+        in_unit = unit is not None and unit.datastore is self.datastore
+        previous = self.previous_hashes(c, stored_events) if in_unit else None
         ids = super()._insert_events(c, stored_events, **kwargs)
         if stored_events:
             assert ids is not None
-            self._write_links(c, stored_events, ids)
+            self._write_links(c, stored_events, ids, previous)
         return ids
 
 
@@ -271,6 +307,7 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
         self.events = f'"{schema}"."{events_table_name}"'
         self.chain = f'"{schema}"."{chain_table_name(events_table_name)}"'
         binary_insert(self, returning=True)
+        self._previous = threading.local()  # from _insert_events to the chain rows after the insert
 
     def create_table(self) -> None:
         super().create_table()
@@ -317,10 +354,17 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
     def _lock_writes(self, curs: Any) -> None:
         curs.execute(f"LOCK TABLE {self.events} IN EXCLUSIVE MODE")
 
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """Before the insert, in its transaction: each record's last hash, and the refusal of a
+        gap (`previous_hashes`), kept for the chain rows written after it in this thread."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        self._previous.hashes = self.previous_hashes(curs, stored_events)
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert ids is not None
-        self._write_links(curs, stored_events, ids)
+        previous, self._previous.hashes = getattr(self._previous, "hashes", None), None
+        self._write_links(curs, stored_events, ids, previous)
         return ids
