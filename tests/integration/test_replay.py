@@ -20,14 +20,18 @@ EVENTS = 1000
 DAY = date(2026, 1, 1)
 
 
-def long_plan(app: Eenplan, events: int) -> tuple[Any, str]:
+def long_plan(app: Eenplan, events: int, batch: int = 1) -> tuple[Any, str]:
+    """A plan of `events` events: notes added `batch` to a save."""
     world = make_world(app)
     regisseur = world.pros[world.orgs["welfare"]][0]
     plan_id = world.open(regisseur).plan_id
+    ctx = world.ctx(regisseur)
     version = app.repository.get(UUID(plan_id)).version
-    for n in range(events - version):
-        world.run(regisseur, plan_id, type="add_note", category="general", text=f"note {n}")
-    return world.ctx(regisseur).actor, plan_id
+    for start in range(0, events - version, batch):
+        count = min(batch, events - version - start)
+        notes = [command(type="add_note", category="general", text=f"note {start + k}") for k in range(count)]
+        app.plans.execute_batch(ctx, plan_id, notes)
+    return ctx.actor, plan_id
 
 
 def from_scratch(app: Eenplan, plan_id: str, version: int) -> HouseholdPlan:
@@ -43,7 +47,7 @@ def test_a_thousand_event_plan_at_every_fiftieth_version_equals_its_rebuild_from
     settings: Settings,
 ) -> None:
     app = build_application(settings)
-    actor, plan_id = long_plan(app, EVENTS)
+    actor, plan_id = long_plan(app, EVENTS, batch=10)  # a snapshot at each batch passing 50
     assert app.snapshots is not None and list(app.snapshots.get(UUID(plan_id)))  # replay uses snapshots
 
     for version in range(50, EVENTS + 1, 50):
