@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = os.environ.get("EENPLAN_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -63,10 +63,31 @@ def sign_in(driver: WebDriver, base: str, sub: str, org: str, role: str, tenant:
 
 def follow(driver: WebDriver, element: WebElement) -> None:
     """Click a link or a button and wait until the page it leads to has loaded."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
-    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    navigate_by(driver, element.click)
+
+
+def navigate_by(driver: WebDriver, act: Callable[[], None]) -> None:
+    """Do what leads to another page (a click, a key on a slider) and wait until it has loaded.
+
+    The old page is marked with a property on its window, which the new page's window does not
+    have. Selenium's `staleness_of` asks the old element, and mid-navigation Chromium may answer
+    with an inspector error ("Node with given id does not belong to the document") instead of a
+    stale reference; here a question asked mid-navigation is simply asked again.
+    """
+    driver.execute_script("window.__eenplanOldPage = true;")
+    act()
+
+    def loaded(d: WebDriver) -> bool:
+        try:
+            return bool(
+                d.execute_script(
+                    "return window.__eenplanOldPage === undefined && document.readyState === 'complete';"
+                )
+            )
+        except WebDriverException:
+            return False  # the page is being replaced; ask again
+
+    WebDriverWait(driver, 15).until(loaded)
 
 
 def axe_violations(driver: WebDriver) -> list[dict[str, Any]]:

@@ -15,11 +15,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from tests.conftest import STORE
-from tests.e2e.browser import assert_accessible, chromium, follow, sign_in
+from tests.e2e.browser import assert_accessible, chromium, follow, navigate_by, sign_in
 from tests.e2e.conftest import Server, TokenFactory
 from tests.e2e.console_world import GRANT_REASON, ConsoleWorld, fill
 
@@ -80,9 +79,7 @@ def test_the_timeline_picks_a_moment_and_shows_the_plan_as_it_was(
     assert_accessible(browser)
     # The slider (console.js, loaded under the CSP): moved to its start, it shows version 1.
     slider = browser.find_element(By.ID, "versie")
-    old = browser.find_element(By.TAG_NAME, "html")
-    slider.send_keys(Keys.HOME)
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old))
+    navigate_by(browser, lambda: slider.send_keys(Keys.HOME))
     assert "versie=1" in browser.current_url and browser.find_element(By.ID, "versie-getal").text == "1"
     browser.back()
     follow(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Opened"))
