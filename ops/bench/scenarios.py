@@ -62,14 +62,20 @@ class Eenplan1:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def serve(self, bench: Bench, **settings: str) -> str:
-        """`eenplan serve` on this store; `settings` are more EENPLAN_* variables (name: value)."""
+        """`eenplan serve --workers N` on this store (N: the bench's), and with N above 1 the
+        projection worker it then leaves the projections to (`eenplan project run`, as in
+        ops/README.md); `settings` are more EENPLAN_* variables (name: value)."""
         env = {
             "EENPLAN_DATABASE_URL": self.url,
             "EENPLAN_DATA_DIR": str(self.settings.data_dir),
             "EENPLAN_LOG_LEVEL": "WARNING",
             **{f"EENPLAN_{name.upper()}": value for name, value in settings.items()},
         }
-        return bench.start([EENPLAN, "serve", "--port", "{port}"], env, "/health")
+        argv = [EENPLAN, "serve", "--port", "{port}", "--workers", str(bench.workers)]
+        url = bench.start(argv, env, "/health")
+        if bench.workers > 1:
+            bench.spawn([EENPLAN, "project", "run"], env, "projection-worker")
+        return bench.started(url)
 
     def note_load(self) -> loadgen.Load:
         """add_note to its 32 plans in turn, each with an Idempotency-Key of its own."""
@@ -96,8 +102,10 @@ def floor(bench: Bench) -> str:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--workers",
+        str(bench.workers),
     ]
-    return bench.start(args, env, "/things/probe")
+    return bench.started(bench.start(args, env, "/things/probe"))
 
 
 def http_commands(bench: Bench) -> None:
