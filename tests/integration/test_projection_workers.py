@@ -147,3 +147,23 @@ def lock_holders(settings: Settings) -> dict[int, list[int]]:
     for key, name in rows:
         holders.setdefault(int(key), []).append(int(name.rpartition(":")[2]))
     return holders
+
+
+@postgres_only
+def test_every_save_notifies_the_listeners_even_once_its_statements_are_prepared(
+    container: Container, settings: Settings
+) -> None:
+    """The recorder's NOTIFY (chain.py sends it unprepared) reaches a listener after each of more
+    saves than psycopg's threshold for preparing a statement (5)."""
+    world = fill(container, 1)
+    who = world.pros[world.orgs["welfare"]][0]
+    plan_id = world.open(who, risk_level="low").plan_id
+    channel = container.eenplan.recorder.channel_name
+    with psycopg.connect(settings.database_url, autocommit=True) as listener:
+        listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+        for n in range(8):
+            world.app.plans.execute(
+                world.ctx(who), plan_id, command(type="add_note", category="general", text=f"n{n}")
+            )
+            heard = list(listener.notifies(timeout=10, stop_after=1))
+            assert [note.channel for note in heard] == [channel], f"save {n + 1} was not heard"

@@ -308,6 +308,11 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
         self.chain = f'"{schema}"."{chain_table_name(events_table_name)}"'
         binary_insert(self, returning=True)
         self._previous = threading.local()  # from _insert_events to the chain rows after the insert
+        self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+
+    def _notify_channel(self, curs: Any) -> None:
+        """The library's NOTIFY, never prepared: as the unit's transaction control (unit.py)."""
+        curs.execute(self._notify, prepare=False)
 
     def create_table(self) -> None:
         super().create_table()
@@ -337,7 +342,7 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
         failed: BaseException | None = None
         with units.translated():
             with connection.pipeline() as pipeline, connection.cursor() as curs:
-                curs.execute("SAVEPOINT insert_events")
+                curs.execute("SAVEPOINT insert_events", prepare=False)  # counted, as in unit.py
                 try:
                     self._insert_events(curs, stored_events, **kwargs)
                     if stored_events:
@@ -347,7 +352,7 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
                 except Exception as error:  # noqa: BLE001 - re-raised below, once the pipeline has ended
                     failed = error
             if failed is not None:
-                connection.execute("ROLLBACK TO SAVEPOINT insert_events")
+                connection.execute("ROLLBACK TO SAVEPOINT insert_events", prepare=False)
                 raise failed
         return ids
 

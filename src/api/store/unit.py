@@ -93,7 +93,9 @@ class Unit:
             assert self._checkout is not None
             if self.is_postgres:
                 connection = self._stack.enter_context(self._checkout())
-                connection.execute("BEGIN")
+                # Transaction control is never prepared (`prepare=False`): it gains nothing from it,
+                # and pg_stat_statements does not count utility statements run as prepared ones.
+                connection.execute("BEGIN", prepare=False)
             else:
                 connection = self._stack.enter_context(self._checkout())
                 # Keys and personal records overwritten in the unit leave no bytes in free pages.
@@ -138,7 +140,7 @@ class Unit:
             if self._connection is not None:
                 with translated():  # a connection lost during COMMIT is an outage (503), as elsewhere
                     if self.is_postgres:
-                        self._connection.execute(statement)
+                        self._connection.execute(statement, prepare=False)
                     else:
                         self._connection._sqlite_conn.execute(statement)
         finally:
