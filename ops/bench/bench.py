@@ -66,6 +66,16 @@ class Bench:
         """The URL of a database made by `database` (without making it again)."""
         return f"{self.pg_url.rpartition('/')[0]}/{name}"
 
+    def as_role(self, url: str, role: str) -> str:
+        """`url` with another user: a superuser role made here if missing (the throwaway cluster
+        trusts loopback), so that pg_stat_statements tells that process's statements apart."""
+        with psycopg.connect(self.pg_url, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                conn.execute(f'CREATE ROLE "{role}" LOGIN SUPERUSER')
+        scheme, _, rest = url.partition("://")
+        host = rest.partition("@")[2] if "@" in rest else rest
+        return f"{scheme}://{role}@{host}"
+
     def database(self, name: str) -> str:
         with psycopg.connect(self.pg_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -39,6 +39,8 @@ FLOOR_COMMAND = loadgen.Load(
     {"content-type": "application/json"},
     json.dumps(NOTE),
 )
+# The projection worker's database role in the bench: pg_stat_statements counts per role.
+PROJECTOR_ROLE = "bench_projector"
 READ_ROUTES = {  # figure -> path of eenplan, tried in order; a 404 skips the figure with a note
     "GET /plans/{id}": "/plans/{plan_id}",
     "GET /caseload": "/caseload",
@@ -73,8 +75,9 @@ class Eenplan1:
         }
         argv = [EENPLAN, "serve", "--port", "{port}", "--workers", str(bench.workers)]
         url = bench.start(argv, env, "/health")
-        if bench.workers > 1:
-            bench.spawn([EENPLAN, "project", "run"], env, "projection-worker")
+        if bench.workers > 1:  # under a role of its own, so its statements are told apart
+            worker_env = {**env, "EENPLAN_DATABASE_URL": bench.as_role(self.url, PROJECTOR_ROLE)}
+            bench.spawn([EENPLAN, "project", "run"], worker_env, "projection-worker")
         return bench.started(url)
 
     def note_load(self) -> loadgen.Load:
@@ -162,10 +165,12 @@ def http_commands(bench: Bench) -> None:
     store.app.close()
 
 
-def _statements(bench: Bench, database_url: str, run: Callable[[], loadgen.Stats]) -> float | None:
+def _statements(bench: Bench, database_url: str, run: Callable[[], loadgen.Stats]) -> dict[str, float] | None:
     """SQL statements per answered request in `database_url`'s database while `run` runs, from
-    pg_stat_statements (None when the cluster does not load it). Everything the server does in
-    that time counts: the command, the processing log, the projections it applies in process."""
+    pg_stat_statements, by who sent them: "api" (the API workers: the command, its key, its
+    processing-log line) and "projections" (the projection worker, or nothing when the API
+    applies them in process and they count under "api"). None when the cluster does not load
+    pg_stat_statements."""
     name = database_url.rpartition("/")[2]
     with psycopg.connect(bench.pg_url, autocommit=True) as conn:
         try:
@@ -174,21 +179,25 @@ def _statements(bench: Bench, database_url: str, run: Callable[[], loadgen.Stats
         except psycopg.Error:
             return None
         stats = run()
-        row = conn.execute(
-            "SELECT COALESCE(sum(s.calls), 0) FROM pg_stat_statements s"
-            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s",
-            (name,),
-        ).fetchone()
-        top = conn.execute(
-            "SELECT s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements s"
-            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s ORDER BY s.calls DESC LIMIT 25",
-            (name,),
+        rows = conn.execute(
+            "SELECT r.rolname = %s, s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 110)"
+            " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " JOIN pg_roles r ON r.oid = s.userid WHERE d.datname = %s ORDER BY s.calls DESC",
+            (PROJECTOR_ROLE, name),
         ).fetchall()
-    if stats.requests:  # where the statements go: for the engineer who wants fewer
-        print(f"  statements per request in {name}, most called first:", file=sys.stderr)
-        for calls, query in top:
-            print(f"    {calls / stats.requests:6.2f}  {query}", file=sys.stderr)
-    return float(row[0]) / stats.requests if row and stats.requests else None
+    if not stats.requests:
+        return None
+    per: dict[str, float] = {"api": 0.0, "projections": 0.0}
+    for projector, calls, _ in rows:
+        per["projections" if projector else "api"] += calls / stats.requests
+    # Where the statements go: for the engineer who wants fewer.
+    for projector, label in ((False, "API workers"), (True, "projection worker")):
+        mine = [(calls, query) for p, calls, query in rows if p == projector][:25]
+        if mine:
+            print(f"  statements per request in {name}, {label}, most called first:", file=sys.stderr)
+            for calls, query in mine:
+                print(f"    {calls / stats.requests:6.2f}  {query}", file=sys.stderr)
+    return per
 
 
 # Enough fresh plans that a run's batches (some 15 a second) give each plan one or two.
@@ -229,10 +238,20 @@ def writes(bench: Bench) -> None:
     floor_per = _statements(
         bench, bench.database_url("floor"), lambda: loadgen.run(bare, thing, 1, bench.seconds)
     )
-    note = "" if ours_per is not None else "skipped: the cluster has no pg_stat_statements"
-    bench.add(
-        Row("SQL statements per add_note, 1 client", ours_per, floor_per, "stmts", "floor: 1 INSERT", note)
-    )
+    floor_total = floor_per["api"] if floor_per else None
+    if ours_per is None:
+        note = "skipped: the cluster has no pg_stat_statements"
+        bench.add(
+            Row("SQL statements per add_note, 1 client", None, floor_total, "stmts", "floor: 1 INSERT", note)
+        )
+    else:
+        where = "the API worker" if bench.workers > 1 else "the API, with its in-process projections"
+        for figure, value, note in (
+            ("SQL statements per add_note, 1 client", sum(ours_per.values()), "all processes"),
+            ("  of them the command's own", ours_per["api"], where),
+            ("  of them the projection worker's", ours_per["projections"] or None, ""),
+        ):
+            bench.add(Row(figure, value, floor_total, "stmts", "floor: 1 INSERT", note))
 
 
 def telemetry(bench: Bench) -> None:
