@@ -200,6 +200,10 @@ class PrivacyStore:
         PostgreSQL: a transaction-scoped advisory lock on the key. SQLite: the database's
         write lock, taken when the transaction begins instead of at its first write, so a
         second process waits for the first instead of failing on a stale read.
+
+        Inside a transaction the caller already holds on the datastore's connection (a unit of
+        work, api/store/unit.py), the step is part of it: the lock is held, and the commit or
+        rollback is the caller's, until it ends.
         """
         if self.dialect == "postgres":
             with self.datastore.transaction(commit=True) as cursor:
@@ -209,6 +213,11 @@ class PrivacyStore:
             return
         with self.datastore.get_connection(commit=True) as connection:
             raw = connection._sqlite_conn
+            if raw.in_transaction:  # the caller's, begun with BEGIN IMMEDIATE: it holds the lock
+                cursor = raw.cursor()
+                self._secure(cursor)
+                yield Statements(cursor, self._sql)
+                return
             begin_immediate(raw, self.datastore.pool.lock_timeout or 5)  # fairly (eenplan.sqlite_lock)
             cursor = raw.cursor()
             try:

@@ -1,5 +1,6 @@
 """A plan command commits in one transaction: its key's claim and reply, its events and chain
-links, and its processing-log lines. When the last of them cannot be written, none is.
+links, and its processing-log lines. When the last of them cannot be written, none is. So does
+breaking the glass: its grant, its key and its processing-log line.
 
 The processing log is made to refuse one command's line (a trigger on the store under test); the
 command then answers an error, and the plan, the chain, the key and the log are as before it: a
@@ -21,8 +22,10 @@ import pytest
 
 from eenplan.api.settings import Settings
 from tests.conftest import STORE
-from tests.e2e.conftest import Server, token_factory
+from tests.e2e.conftest import Server, TokenFactory, token_factory
 from tests.e2e.partner_world import auth, open_plan, seed
+from tests.e2e.privacy_world import open_plan as open_plan_of
+from tests.e2e.privacy_world import setup
 from tests.factories import uid
 
 MARK = "kan-niet-gelogd-worden"
@@ -136,3 +139,41 @@ def test_a_command_whose_log_line_cannot_be_written_leaves_no_event_no_link_no_k
     if log.status_code == 200:
         names = [entry["name"] for entry in log.json()["entries"]]
         assert names.count("add_note") == 1 and "add_note:replay" not in names
+
+
+def _glass_counts(settings: Settings, plan_id: str) -> tuple[int, int, int]:
+    """Grants on the plan, idempotency keys, and the plan's break-the-glass log lines."""
+    (row,) = _sql(
+        settings,
+        f"SELECT (SELECT COUNT(*) FROM privacy_emergency_access WHERE plan_id = '{plan_id}'), "
+        "(SELECT COUNT(*) FROM eenplan_idempotency_keys), "
+        f"(SELECT COUNT(*) FROM processing_log WHERE plan_id = '{plan_id}' AND name = 'break_the_glass')",
+    )
+    return tuple(int(n) for n in row)  # type: ignore[return-value]
+
+
+def test_break_the_glass_whose_log_line_cannot_be_written_leaves_no_grant_no_key_and_no_line(
+    client: httpx.Client, token: TokenFactory, settings: Settings
+) -> None:
+    """Before, the grant committed on its own: a grant of emergency access with no line in the
+    processing log, and a retry with the same key found the grant and wrote no line either."""
+    world = setup(client, token, "social_work", "police")
+    plan_id = str(open_plan_of(world, "social_work")["plan_id"])
+    body = {"reason": "Melding acuut gevaar: kind alleen thuis aangetroffen"}
+    police = {**world.auth("police"), "Idempotency-Key": f'"{uid("k")}"'}
+    before = _glass_counts(settings, plan_id)
+
+    _refuse_log_lines(settings)
+    refused = httpx.post(
+        f"{client.base_url}/plans/{plan_id}/emergency-access", json=body, headers=police, timeout=60
+    )
+    assert refused.status_code >= 500, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert _glass_counts(settings, plan_id) == before, "grant, key and log line: all or nothing"
+
+    _sql(settings, "DELETE FROM test_log_down")
+    retried = _after_outage(
+        lambda: client.post(f"/plans/{plan_id}/emergency-access", json=body, headers=police)
+    )
+    assert retried.status_code == 200, retried.text
+    assert _glass_counts(settings, plan_id) == (before[0] + 1, before[1] + 1, before[2] + 1)

@@ -155,8 +155,10 @@ OpenPlanCommand = Annotated[Command, command_by()]
 AdminCommand = Annotated[Command, command_by(Role.ADMIN)]
 IntakeCommand = Annotated[Command, command_by(*INTAKE_ROLES)]
 PrivacyOfficerCommand = Annotated[Command, command_by(Role.PRIVACY_OFFICER)]
-# An organisation acting as itself; the privacy module judges who may (break-the-glass, its review).
-OrganisationCommand = Annotated[Command, command_by(acting_for=False)]
+# Break-the-glass and its review: an organisation acting as itself, and the privacy module judges
+# who may. The grant or the review, the key's claim and reply, and the processing-log line commit
+# together, so no emergency access is ever kept without its line; they write nothing when refused.
+EmergencyCommand = Annotated[Command, command_by(acting_for=False, one_transaction=True)]
 
 
 def _once(

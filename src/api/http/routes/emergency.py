@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonDict
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import OrganisationCommand, ok
+from eenplan.api.http.commanding import EmergencyCommand, ok
 from eenplan.api.http.deps import (
     ContainerDep,
     PrivacyOfficerDep,
@@ -42,7 +42,7 @@ class EmergencyReviewRequest(BaseModel):
 def break_the_glass(
     plan_id: str,
     body: EmergencyRequest,
-    call: OrganisationCommand,
+    call: EmergencyCommand,
     container: ContainerDep,
 ) -> Response:
     """Emergency reads, as the policy allows the caller's organisation kind, for a limited time; reviewed."""
@@ -83,7 +83,7 @@ def read_emergency_access_queue(
 def review_emergency_access(
     grant_id: str,
     body: EmergencyReviewRequest,
-    call: OrganisationCommand,
+    call: EmergencyCommand,
     container: ContainerDep,
 ) -> Response:
     """A privacy officer approves or rejects a grant, with a reason: final; a rejection ends it at once."""
