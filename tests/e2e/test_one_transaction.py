@@ -1,6 +1,7 @@
 """A plan command commits in one transaction: its key's claim and reply, its events and chain
-links, and its processing-log lines. When the last of them cannot be written, none is. So does
-breaking the glass: its grant, its key and its processing-log line.
+links, and its processing-log lines. When the last of them cannot be written, none is. So do
+breaking the glass (its grant, its key and its line), a help request and a partner's signal
+(their events, their key and their lines).
 
 The processing log is made to refuse one command's line (a trigger on the store under test); the
 command then answers an error, and the plan, the chain, the key and the log are as before it: a
@@ -177,3 +178,43 @@ def test_break_the_glass_whose_log_line_cannot_be_written_leaves_no_grant_no_key
     )
     assert retried.status_code == 200, retried.text
     assert _glass_counts(settings, plan_id) == (before[0] + 1, before[1] + 1, before[2] + 1)
+
+
+HELP_REQUEST = {
+    "tenant": "GM0687",
+    "channel": "phone",
+    "topics": ["money"],
+    "summary": "Belt over schulden",
+    "contact": {"given_name": "Ria", "family_name": "Bakker", "phone": "0612345678"},
+}
+SIGNAL = {
+    "tenant": "GM0687",
+    "type": "domestic_violence_report",
+    "person": {"given_name": "Ria", "family_name": "Bakker", "birth_date": "1980-03-04"},
+    "area": "Oost",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "kind"),
+    [("/help-requests", HELP_REQUEST, "social_work"), ("/signals", SIGNAL, "police")],
+)
+def test_an_intake_whose_log_line_cannot_be_written_leaves_no_event_no_key_and_no_line(
+    client: httpx.Client, token: TokenFactory, settings: Settings, path: str, body: dict[str, Any], kind: str
+) -> None:
+    world = setup(client, token, "social_work", "police")
+    headers = {**world.auth(kind), "Idempotency-Key": f'"{uid("k")}"'}
+    before = _counts(settings)
+
+    _refuse_log_lines(settings)
+    refused = httpx.post(f"{client.base_url}{path}", json=body, headers=headers, timeout=60)
+    assert refused.status_code >= 500, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert _counts(settings) == before, "events, chain links, key and log lines: all or nothing"
+
+    _sql(settings, "DELETE FROM test_log_down")
+    retried = _after_outage(lambda: client.post(path, json=body, headers=headers))
+    assert retried.status_code == 201, retried.text
+    events, links, keys, lines = _counts(settings)
+    assert events > before[0] and links == before[1] + events - before[0] and keys == before[2] + 1
+    assert lines > before[3]

@@ -154,6 +154,9 @@ PlanCommandDep = Annotated[Command, command_by(one_transaction=True)]
 OpenPlanCommand = Annotated[Command, command_by()]
 AdminCommand = Annotated[Command, command_by(Role.ADMIN)]
 IntakeCommand = Annotated[Command, command_by(*INTAKE_ROLES)]
+# A new help request: its events, the key's claim and reply, and its log line commit together.
+# (Triage keeps its own commits: opening a plan from it may record a join request and still refuse.)
+HelpRequestSubmission = Annotated[Command, command_by(*INTAKE_ROLES, one_transaction=True)]
 PrivacyOfficerCommand = Annotated[Command, command_by(Role.PRIVACY_OFFICER)]
 # Break-the-glass and its review: an organisation acting as itself, and the privacy module judges
 # who may. The grant or the review, the key's claim and reply, and the processing-log line commit

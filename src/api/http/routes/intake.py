@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 
 from eenplan.api.http import replies
-from eenplan.api.http.commanding import AdminCommand, Command, IntakeCommand, answered, command_by
+from eenplan.api.http.commanding import (
+    AdminCommand,
+    Command,
+    HelpRequestSubmission,
+    IntakeCommand,
+    answered,
+    command_by,
+)
 from eenplan.api.http.deps import CallerDep, ContainerDep, IntakeCallerDep
 from eenplan.api.http.processing import LoggedRoute, activity
 from eenplan.api.http.schemas.intake import (
@@ -33,7 +40,9 @@ router = APIRouter(tags=["intake"], route_class=LoggedRoute)
 @router.post(
     "/help-requests", status_code=201, response_model=HelpRequestCreated, openapi_extra=activity("intake")
 )
-def create_help_request(body: SubmitHelpRequest, call: IntakeCommand, container: ContainerDep) -> Response:
+def create_help_request(
+    body: SubmitHelpRequest, call: HelpRequestSubmission, container: ContainerDep
+) -> Response:
     """Record a help request from any channel; once per idempotency key."""
     response = call.run(
         body,

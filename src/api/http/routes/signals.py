@@ -19,9 +19,13 @@ from eenplan.domain.intake.commands import PostSignal
 from eenplan.domain.values import Role
 from eenplan.privacy.processing import note_nothing, note_record
 
-# Partners report signals as themselves; professionals too.
+# Partners report signals as themselves; professionals too. The signal's events, the key's claim
+# and reply, and its log line commit together (api/store/unit.py); a refusal records nothing.
 SignallerCommand = Annotated[
-    Command, command_by(Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD, acting_for=False)
+    Command,
+    command_by(
+        Role.PARTNER_SYSTEM, Role.PROFESSIONAL, Role.TEAM_LEAD, acting_for=False, one_transaction=True
+    ),
 ]
 router = APIRouter(prefix="/signals", tags=["signals"], route_class=LoggedRoute)
 
