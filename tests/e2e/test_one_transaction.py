@@ -1,7 +1,7 @@
 """A plan command commits in one transaction: its key's claim and reply, its events and chain
 links, and its processing-log lines. When the last of them cannot be written, none is. So do
-breaking the glass (its grant, its key and its line), a help request and a partner's signal
-(their events, their key and their lines).
+breaking the glass (its grant, its key and its line), a help request, a partner's signal and a
+single CloudEvent (their events, their key and their lines).
 
 The processing log is made to refuse one command's line (a trigger on the store under test); the
 command then answers an error, and the plan, the chain, the key and the log are as before it: a
@@ -11,6 +11,7 @@ never kept), once the log takes lines again.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ import pytest
 from eenplan.api.settings import Settings
 from tests.conftest import STORE
 from tests.e2e.conftest import Server, TokenFactory, token_factory
-from tests.e2e.partner_world import auth, open_plan, seed
+from tests.e2e.partner_world import auth, cloudevent, open_plan, police_system_on_plan, seed
 from tests.e2e.privacy_world import open_plan as open_plan_of
 from tests.e2e.privacy_world import setup
 from tests.factories import uid
@@ -218,3 +219,38 @@ def test_an_intake_whose_log_line_cannot_be_written_leaves_no_event_no_key_and_n
     events, links, keys, lines = _counts(settings)
     assert events > before[0] and links == before[1] + events - before[0] and keys == before[2] + 1
     assert lines > before[3]
+
+
+def test_a_cloudevent_whose_log_line_cannot_be_written_leaves_no_event_no_key_and_no_line(
+    settings: Settings,
+) -> None:
+    """A single event (structured mode) is a plan command, and commits as one."""
+    seeded = seed(settings)
+    server = Server(settings)
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            plan_id, officer, _, system = police_system_on_plan(client, seeded, token_factory(settings))
+            note = {"category": "justice", "text": "geen incidenten sinds de aangifte"}
+            event = cloudevent(plan_id, "nl.eenplan.note.added", note, id_=uid("e"), actingfor=officer)
+            headers = auth(system, **{"content-type": "application/cloudevents+json"})
+
+            def send() -> httpx.Response:
+                body = json.dumps(event).encode()
+                return httpx.post(f"{client.base_url}/events", content=body, headers=headers, timeout=60)
+
+            before = _counts(settings)
+            _refuse_log_lines(settings)
+            refused = send()
+            assert refused.status_code >= 500, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert _counts(settings) == before, "events, chain links, key and log lines: all or nothing"
+
+            _sql(settings, "DELETE FROM test_log_down")
+            retried = _after_outage(send)
+            assert retried.status_code == 200, retried.text
+            events, links, keys, lines = _counts(settings)
+            assert (events, links, keys) == (before[0] + 1, before[1] + 1, before[2] + 1) and lines > before[
+                3
+            ]
+    finally:
+        server.stop()

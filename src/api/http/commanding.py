@@ -133,9 +133,7 @@ def command_by(*roles: Role, acting_for: bool = True, one_transaction: bool = Fa
         if roles:
             require_role(ctx.actor, *roles)
         if one_transaction:
-            unit = units.opened()
-            if unit is not None:
-                unit.activate(cast(Any, container.eenplan.factory).datastore)
+            _activate(container)
         return Command(request, container, ctx)
 
     def for_professional(request: Request, container: ContainerDep, ctx: CommandContextDep) -> Command:
@@ -145,6 +143,22 @@ def command_by(*roles: Role, acting_for: bool = True, one_transaction: bool = Fa
         return checked(request, container, ctx)
 
     return Depends(for_professional if acting_for else for_organisation)
+
+
+def _activate(container: Services) -> units.Unit | None:
+    unit = units.opened()
+    if unit is not None:
+        unit.activate(cast(Any, container.eenplan.factory).datastore)
+    return unit
+
+
+def in_one_transaction(container: Services) -> None:
+    """For a route that runs one plan command without a `Command` (a single CloudEvent): the rest
+    of the request goes through its unit of work, activated and begun here, in the thread that
+    runs the command, as `Command.run` begins it."""
+    unit = _activate(container)
+    if unit is not None:
+        unit.begin()
 
 
 # Work on a plan: who may do what is the write policy's to say, per command. A plan's commands

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from eenplan.api.http.commanding import as_response, command_reply
+from eenplan.api.http.commanding import as_response, command_reply, in_one_transaction
 from eenplan.api.http.deps import CallerDep, ContainerDep, trace_id
 from eenplan.api.http.formats import cloudevents, cloudevents_binary
 from eenplan.api.http.idempotency import fingerprint
@@ -62,6 +62,9 @@ def receive_events(
     body}]}`, one per event, in order."""
     is_batch, events = cloudevents.parse(request.headers.items(), body)
     if not is_batch:
+        # One event is one plan command, and commits as one (api/store/unit.py). A batch's events
+        # stand alone: one refused must not undo the others, so each commits its own steps.
+        in_one_transaction(container)
         return as_response(_run(request, container, caller, events[0]))
     results = [_result(request, container, caller, event) for event in events]
     note_nothing()  # every event may have been refused: then no personal data was processed
