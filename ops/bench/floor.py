@@ -25,6 +25,9 @@ PLAN = {"plan_id": str(uuid.uuid4()), "version": 7, "members": [{"member_id": "m
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     POOL.open(wait=True)
     with POOL.connection() as conn:
+        # Several workers start at once, and two concurrent CREATE TABLE IF NOT EXISTS can still
+        # collide in the catalogue: one at a time, under a transaction-scoped advisory lock.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('floor_things'))")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS floor_things (id bigserial PRIMARY KEY, body jsonb NOT NULL)"
         )
