@@ -310,8 +310,13 @@ class ChainedPostgresRecorder(ChainSQL, PostgresApplicationRecorder):
         self._previous = threading.local()  # from _insert_events to the chain rows after the insert
         self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
 
+    # The library's utility statements of an insert, never prepared: as the unit's transaction
+    # control (unit.py), so that pg_stat_statements counts them. Preparing them gains nothing.
+    def _lock_table(self, curs: Any) -> None:
+        for statement in self.lock_table_statements:  # the lock timeout, then LOCK TABLE
+            curs.execute(statement, prepare=False)
+
     def _notify_channel(self, curs: Any) -> None:
-        """The library's NOTIFY, never prepared: as the unit's transaction control (unit.py)."""
         curs.execute(self._notify, prepare=False)
 
     def create_table(self) -> None:
