@@ -324,7 +324,7 @@ class _Template:
     """The lines of one operation, tenant and record kind, encoded once with holes for what
     differs per line (span id, data subject, record id): a page of fifty plans of two people
     each encodes one template, not a hundred lines. Byte for byte what encoding each line gives
-    (tests/unit/test_ldv_line.py)."""
+    (tests/integration/test_processing_log_store.py)."""
 
     HOLES = (_inner(_HOLE_SPAN), _inner(_HOLE_SUBJECT), _inner(_HOLE_RECORD))
 
