@@ -424,12 +424,10 @@ def volume(bench: Bench) -> None:
         # each side's p99s.
         mine: list[float] = []
         theirs: list[float] = []
+        sides = [(mine, full, full_url), (theirs, empty, empty_url)]
         for turn in range(VOLUME_TURNS):
-            for side in (0, 1) if turn % 2 == 0 else (1, 0):
-                if side == 0:
-                    mine.append(p99(full, full_url))
-                else:
-                    theirs.append(p99(empty, empty_url))
+            for into, store, url in sides if turn % 2 == 0 else sides[::-1]:
+                into.append(p99(store, url))
         ours, baseline = statistics.median(mine), statistics.median(theirs)
         bench.add(
             Row(
